@@ -1,0 +1,104 @@
+/* libmmtk: the inline allocation fast path.
+ *
+ * The first bytes of every mutator are the documented mmtk_mutator_head_t below: a VM or
+ * a JIT may read and bump `default_bump` itself (that is what mmtk_alloc_fast() does) and
+ * call mmtk_alloc_slow() when it is exhausted.  libmmtk resets every mutator's buffer
+ * whenever it takes the buffer back (after a GC, on flush), so a cached copy is never
+ * valid across a safepoint: always go through the mutator.
+ */
+#ifndef MMTK_INLINE_H
+#define MMTK_INLINE_H
+
+#include <mmtk/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A thread-local allocation buffer: [cursor, limit) is free.  {0, 0} or a limit below
+ * the cursor (the precise_stress mode) makes every inline attempt fail.  Whoever bumps
+ * the cursor keeps it a multiple of MMTK_MIN_ALIGNMENT. */
+typedef struct mmtk_bump_pointer {
+  uintptr_t cursor;
+  uintptr_t limit;
+} mmtk_bump_pointer_t;
+
+/* mutator_head.flags */
+#define MMTK_MUTATOR_POST_ALLOC_SLOW 0x1u /* default allocations need mmtk_post_alloc() */
+
+/* The public head of every mmtk_mutator_t (ABI: fields are only ever appended). */
+typedef struct mmtk_mutator_head {
+  /* The bump pointer that serves MMTK_ALLOC_DEFAULT when the plan's default allocator is
+   * a bump-pointer allocator; permanently {0, 0} otherwise. Offset 0. */
+  mmtk_bump_pointer_t default_bump;
+  /* Valid-object bit table for inline code, 0 when the VO bit is not maintained: the
+   * bit of the object at address A is bit ((A >> 3) & 7) of the byte at
+   * vo_bit_base + (A >> 6). */
+  uintptr_t vo_bit_base;
+  uint32_t flags; /* MMTK_MUTATOR_* */
+  uint32_t reserved0;
+  mmtk_t *mmtk;  /* the instance this mutator belongs to */
+  void *tls;     /* the binding's thread pointer given to mmtk_bind_mutator() */
+  uintptr_t reserved[2];
+} mmtk_mutator_head_t;
+
+/* Largest size the inline path attempts (bigger requests go out of line). */
+#define MMTK_INLINE_ALLOC_MAX ((size_t)1 << 20)
+
+MMTK_EXTERN void *mmtk_alloc_slow(mmtk_mutator_t *mutator, size_t size, size_t align,
+                                  size_t offset, mmtk_alloc_semantics_t semantics);
+MMTK_EXTERN void mmtk_post_alloc(mmtk_mutator_t *mutator, mmtk_object_t object, size_t bytes,
+                                 mmtk_alloc_semantics_t semantics);
+
+static inline mmtk_mutator_head_t *mmtk__head(mmtk_mutator_t *mutator) {
+  return (mmtk_mutator_head_t *)(void *)mutator;
+}
+
+/* Allocate `size` bytes such that result + offset is a multiple of `align`.  Same
+ * contract as mmtk_alloc(); the bump happens inline when it can. */
+static inline MMTK_ALWAYS_INLINE void *mmtk_alloc_fast(mmtk_mutator_t *mutator, size_t size,
+                                                       size_t align, size_t offset,
+                                                       mmtk_alloc_semantics_t semantics) {
+  size_t a = align < MMTK_MIN_ALIGNMENT ? MMTK_MIN_ALIGNMENT : align;
+  if (MMTK_LIKELY(semantics == MMTK_ALLOC_DEFAULT && size - 1 < MMTK_INLINE_ALLOC_MAX &&
+                  (align & (align - 1)) == 0 && a <= MMTK_MAX_ALIGNMENT && offset < a)) {
+    mmtk_bump_pointer_t *bp = &mmtk__head(mutator)->default_bump;
+    size_t bytes = (size + (MMTK_MIN_ALIGNMENT - 1)) & ~(size_t)(MMTK_MIN_ALIGNMENT - 1);
+    /* The cursor is always a multiple of MMTK_MIN_ALIGNMENT, so the usual request
+     * (align <= 8, offset 0; constants in practice) needs no rounding at all. */
+    uintptr_t result = bp->cursor;
+    if (a > MMTK_MIN_ALIGNMENT || offset != 0)
+      result = ((result + offset + (a - 1)) & ~(uintptr_t)(a - 1)) - offset;
+    uintptr_t end = result + bytes;
+    if (offset % MMTK_MIN_ALIGNMENT != 0)
+      end = (end + (MMTK_MIN_ALIGNMENT - 1)) & ~(uintptr_t)(MMTK_MIN_ALIGNMENT - 1);
+    if (MMTK_LIKELY(end <= bp->limit)) {
+      bp->cursor = end;
+      return (void *)result;
+    }
+  }
+  return mmtk_alloc_slow(mutator, size, align, offset, semantics);
+}
+
+/* Finish an allocation once the VM has initialised the object's header: same contract as
+ * mmtk_post_alloc(); for default allocations it is a VO-bit store (or nothing) inline. */
+static inline MMTK_ALWAYS_INLINE void mmtk_post_alloc_fast(mmtk_mutator_t *mutator,
+                                                           mmtk_object_t object, size_t bytes,
+                                                           mmtk_alloc_semantics_t semantics) {
+  mmtk_mutator_head_t *h = mmtk__head(mutator);
+  if (MMTK_LIKELY(semantics == MMTK_ALLOC_DEFAULT && !(h->flags & MMTK_MUTATOR_POST_ALLOC_SLOW))) {
+    if (h->vo_bit_base) {
+      uintptr_t a = (uintptr_t)object;
+      __atomic_fetch_or((uint8_t *)(h->vo_bit_base + (a >> 6)), (uint8_t)(1u << ((a >> 3) & 7)),
+                        __ATOMIC_RELEASE);
+    }
+    return;
+  }
+  mmtk_post_alloc(mutator, object, bytes, semantics);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MMTK_INLINE_H */

@@ -1,0 +1,179 @@
+/* libmmtk: the VM binding interface (MMTk's `vm` module, the VM's side).
+ *
+ * A binding fills one mmtk_vm_binding_t and passes it to mmtk_init().  Every callback
+ * receives the `ctx` pointer given to mmtk_init(), so one process can hold several
+ * instances.  Zero-initialise the struct, set `size` and `version`, then set the callbacks
+ * you implement: a NULL callback means "use libmmtk's default" where one exists (each
+ * field says which), and mmtk_init() rejects, naming it, a NULL callback that the chosen
+ * plan needs.
+ *
+ * Groups follow MMTk's traits: ObjectModel, Scanning, Collection, ActivePlan,
+ * ReferenceGlue.
+ */
+#ifndef MMTK_VM_H
+#define MMTK_VM_H
+
+#include <mmtk/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MMTK_VM_BINDING_VERSION 1
+
+/* Where one piece of per-object GC metadata lives. */
+#define MMTK_METADATA_ON_SIDE 0   /* in side tables managed by libmmtk (the default) */
+#define MMTK_METADATA_IN_HEADER 1 /* in the object's header, at bit_offset */
+
+typedef struct mmtk_metadata_spec {
+  uint8_t location; /* MMTK_METADATA_ON_SIDE or MMTK_METADATA_IN_HEADER */
+  uint8_t reserved[3];
+  /* In-header only: bit offset from the address that ref_to_header() returns, counting
+   * from the least significant bit of that byte (negative reaches earlier bytes).  A
+   * field narrower than a byte must not cross a byte; a field of 8/16/32/64 bits must be
+   * naturally aligned. */
+  int32_t bit_offset;
+} mmtk_metadata_spec_t;
+
+/* Flags for mmtk_vm_binding_t.flags. */
+#define MMTK_VM_UNIFIED_OBJECT_REFERENCE_ADDRESS 0x1u /* reference == object start, always */
+#define MMTK_VM_UNIQUE_OBJECT_ENQUEUING 0x2u          /* scan each object at most once per GC */
+#define MMTK_VM_NEED_VO_BITS_DURING_TRACING 0x4u      /* object scanning is conservative too */
+
+/* A visitor passed to stop_all_mutators() / iterate_mutators(). */
+typedef void (*mmtk_mutator_visitor_fn)(mmtk_mutator_t *mutator, void *arg);
+
+typedef struct mmtk_vm_binding {
+  uint32_t size;    /* sizeof(mmtk_vm_binding_t) as the binding was compiled */
+  uint32_t version; /* MMTK_VM_BINDING_VERSION */
+  uint32_t flags;   /* MMTK_VM_* flags */
+  uint32_t reserved0;
+
+  /* ---- ObjectModel ------------------------------------------------------------------ */
+
+  /* Placement of each piece of per-object metadata (zero = on the side).  With
+   * --enable-side-metadata every bit is kept on the side whatever is asked here; the
+   * forwarding pointer then overwrites the first word of a forwarded (dead) object. */
+  mmtk_metadata_spec_t global_log_bit;           /* 1 bit, 1 = unlogged */
+  mmtk_metadata_spec_t local_forwarding_pointer; /* one word */
+  mmtk_metadata_spec_t local_forwarding_bits;    /* 2 bits */
+  mmtk_metadata_spec_t local_mark_bit;           /* 1 bit */
+  mmtk_metadata_spec_t local_los_mark_nursery;   /* 2 bits */
+  mmtk_metadata_spec_t local_pinning_bit;        /* 1 bit */
+
+  /* objref >= object_start + object_ref_offset_lower_bound for every object (MMTk's
+   * OBJECT_REF_OFFSET_LOWER_BOUND); 0 with the default object model. */
+  intptr_t object_ref_offset_lower_bound;
+
+  /* Required by collecting plans: the object's current size in bytes. */
+  size_t (*get_current_size)(void *ctx, mmtk_object_t object);
+  /* Optional: size, alignment and alignment offset of the copy (defaults: the current
+   * size, MMTK_MIN_ALIGNMENT, 0). */
+  size_t (*get_size_when_copied)(void *ctx, mmtk_object_t object);
+  size_t (*get_align_when_copied)(void *ctx, mmtk_object_t object);
+  size_t (*get_align_offset_when_copied)(void *ctx, mmtk_object_t object);
+  /* Optional: copy `object` using the mmtk_copy_context_* helpers and return the new
+   * reference.  Default: libmmtk allocates the to-space copy and memcpy's the bytes. */
+  mmtk_object_t (*copy)(void *ctx, mmtk_object_t object, int copy_semantics,
+                        mmtk_copy_context_t *copy_context);
+  /* Optional (MarkCompact): copy to a known address, return the end of the copy.
+   * Default: memmove of the current size. */
+  void *(*copy_to)(void *ctx, mmtk_object_t from, mmtk_object_t to, void *region);
+  /* Optional: the reference the object will have once its copy starts at `to`.
+   * Default: to + (object - object start). */
+  mmtk_object_t (*get_reference_when_copied_to)(void *ctx, mmtk_object_t object, void *to);
+  /* Optional: the address allocation returned for the object (default: the reference). */
+  void *(*ref_to_object_start)(void *ctx, mmtk_object_t object);
+  /* Optional: the base address of in-header metadata (default: the reference). */
+  void *(*ref_to_header)(void *ctx, mmtk_object_t object);
+  /* Optional: a deep check used by the sanity verifier (default: always sane). */
+  bool (*is_object_sane)(void *ctx, mmtk_object_t object);
+  /* Optional: print the object for debugging (default: address and size). */
+  void (*dump_object)(void *ctx, mmtk_object_t object);
+
+  /* ---- Scanning --------------------------------------------------------------------- */
+
+  /* Required by collecting plans: report each reference slot of `object` through
+   * `visitor`. */
+  void (*scan_object)(void *ctx, void *worker_tls, mmtk_object_t object,
+                      mmtk_slot_visitor_t *visitor);
+  /* Optional: false makes libmmtk call scan_object_and_trace_edges() for this object
+   * (default: true for every object). */
+  bool (*support_slot_enqueuing)(void *ctx, void *worker_tls, mmtk_object_t object);
+  /* Optional: trace each reference of `object` through `tracer` and store the result
+   * back; needed only when support_slot_enqueuing() can return false. */
+  void (*scan_object_and_trace_edges)(void *ctx, void *worker_tls, mmtk_object_t object,
+                                      mmtk_object_tracer_t *tracer);
+  /* Optional: report the roots held by one mutator thread (its stack, its registers). */
+  void (*scan_roots_in_mutator_thread)(void *ctx, void *worker_tls, mmtk_mutator_t *mutator,
+                                       mmtk_roots_factory_t *factory);
+  /* Optional: report every other root (globals, handles, boot image). */
+  void (*scan_vm_specific_roots)(void *ctx, void *worker_tls, mmtk_roots_factory_t *factory);
+  /* Optional: called once per GC when every mutator's roots have been reported. */
+  void (*notify_initial_thread_scan_complete)(void *ctx, bool partial_scan, void *worker_tls);
+  /* Optional: called before the roots are scanned a second time in one GC. */
+  void (*prepare_for_roots_re_scanning)(void *ctx);
+  /* Optional: process weak structures the VM keeps itself after the strong closure;
+   * return true to be called again once objects retained through `tracer` are traced. */
+  bool (*process_weak_refs)(void *ctx, void *worker_tls, mmtk_tracer_context_t *tracer);
+  /* Optional (MarkCompact): update weak fields after objects moved. */
+  void (*forward_weak_refs)(void *ctx, void *worker_tls, mmtk_tracer_context_t *tracer);
+
+  /* ---- Collection ------------------------------------------------------------------- */
+
+  /* Required by collecting plans: park every mutator and call visit(mutator, arg) for each
+   * one as soon as its roots can be scanned; return when all have stopped. */
+  void (*stop_all_mutators)(void *ctx, void *worker_tls, mmtk_mutator_visitor_fn visit,
+                            void *arg);
+  /* Required by collecting plans: restart the mutators stopped above. */
+  void (*resume_mutators)(void *ctx, void *worker_tls);
+  /* Required by collecting plans: park the calling mutator until the GC it requested has
+   * finished. */
+  void (*block_for_gc)(void *ctx, void *mutator_tls);
+  /* Optional: start a GC thread that calls mmtk_start_worker(); return false on failure.
+   * Default: libmmtk starts a pthread. */
+  bool (*spawn_gc_thread)(void *ctx, void *tls, mmtk_gc_worker_t *worker);
+  /* Optional: the heap (MMTK_OOM_HEAP) or the OS (MMTK_OOM_MMAP) cannot satisfy an
+   * allocation.  If this returns, the allocation returns NULL.  Never longjmp out of it.
+   * Default: a message through the log. */
+  void (*out_of_memory)(void *ctx, void *tls, int kind);
+  /* Optional: objects are ready for finalization (mmtk_get_finalized_object()). */
+  void (*schedule_finalization)(void *ctx, void *worker_tls);
+  /* Optional: runs after liveness is final and objects have moved, before mutators
+   * resume; the VM may read and write objects but not allocate. */
+  void (*post_forwarding)(void *ctx, void *worker_tls);
+  /* Optional: bytes the VM holds off-heap that count towards the heap (default 0). */
+  size_t (*vm_live_bytes)(void *ctx);
+  /* Optional: false makes polls never trigger a GC (default: always true). */
+  bool (*is_collection_enabled)(void *ctx);
+  /* Required with gc_trigger=Delegated: should a GC happen now, with used_bytes in use
+   * and pending_bytes about to be allocated? */
+  bool (*is_gc_required)(void *ctx, size_t used_bytes, size_t pending_bytes);
+
+  /* ---- ActivePlan (all optional: by default libmmtk tracks bound mutators itself) ---- */
+
+  size_t (*number_of_mutators)(void *ctx);
+  bool (*is_mutator)(void *ctx, void *tls);
+  mmtk_mutator_t *(*get_mutator)(void *ctx, void *tls);
+  void (*iterate_mutators)(void *ctx, mmtk_mutator_visitor_fn visit, void *arg);
+
+  /* ---- ReferenceGlue (required only when reference candidates are registered) ------- */
+
+  mmtk_object_t (*get_referent)(void *ctx, mmtk_object_t reference);
+  void (*set_referent)(void *ctx, mmtk_object_t reference, mmtk_object_t referent);
+  void (*clear_referent)(void *ctx, mmtk_object_t reference);
+  void (*enqueue_references)(void *ctx, const mmtk_object_t *references, size_t count,
+                             void *tls);
+
+  /* ---- Diagnostics ------------------------------------------------------------------ */
+
+  /* Optional: receives every message libmmtk prints (MMTK_LOG_* level, one line without
+   * the trailing newline).  Default: standard error, prefixed "[mmtk] ". */
+  void (*log)(void *ctx, int level, const char *message);
+} mmtk_vm_binding_t;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MMTK_VM_H */

@@ -1,0 +1,175 @@
+/* The instance (MMTk's MMTK struct, design.memory_manager.init): create it from a builder
+ * and a binding, tear it down, describe the build. */
+#include "mmtk_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+/* The heap range is fixed at build time, so one instance may own it at a time. */
+static pthread_mutex_t range_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool range_taken;
+
+const char *mmtk_version(void) { return MMTK_VERSION_STRING; }
+
+static char build_info_text[512];
+
+static void build_info_fill(void) {
+  char plans[128];
+  plan_available_names(plans, sizeof plans);
+  snprintf(build_info_text, sizeof build_info_text,
+           "libmmtk %s (features: %s; heap 0x%llx-0x%llx; plans: %s)", MMTK_VERSION_STRING,
+           MMTK_FEATURES[0] ? MMTK_FEATURES : "none", (unsigned long long)MMTK_HEAP_START,
+           (unsigned long long)MMTK_HEAP_END, plans);
+}
+
+const char *mmtk_build_info(void) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, build_info_fill);
+  return build_info_text;
+}
+
+bool instance_check(const mmtk_t *mmtk, const char *who) {
+  if (MMTK_UNLIKELY(mmtk == NULL)) {
+    mmtk_error(NULL, "%s: the instance is NULL", who);
+    return false;
+  }
+  if (MMTK_UNLIKELY(mmtk->sig != MMTK_SIG)) {
+    mmtk_error(NULL, "%s: %p is not a live instance (shut down, or not from mmtk_init)", who,
+               (const void *)mmtk);
+    return false;
+  }
+  return true;
+}
+
+static bool take_range(void) {
+  pthread_mutex_lock(&range_lock);
+  bool ok = !range_taken;
+  range_taken = true;
+  pthread_mutex_unlock(&range_lock);
+  return ok;
+}
+
+static void give_range(void) {
+  pthread_mutex_lock(&range_lock);
+  range_taken = false;
+  pthread_mutex_unlock(&range_lock);
+}
+
+/* Undo a partly built instance (every step tolerates not having happened). */
+static void teardown(mmtk_t *mmtk) {
+  if (mmtk->plan && mmtk->plan_data) mmtk->plan->destroy(mmtk);
+  side_metadata_destroy(&mmtk->meta);
+  layout_destroy(&mmtk->layout);
+  pthread_mutex_destroy(&mmtk->map_lock);
+  pthread_mutex_destroy(&mmtk->mutators_lock);
+  mmtk->sig = 0;
+  free(mmtk);
+  give_range();
+}
+
+static bool check_builder(const mmtk_builder_t *builder) {
+  if (!builder) {
+    mmtk_error(NULL, "mmtk_init: the builder is NULL (make one with mmtk_builder_new)");
+    return false;
+  }
+  if (builder->sig != MMTK_BUILDER_SIG) {
+    mmtk_error(NULL, "mmtk_init: %p is not a live builder", (const void *)builder);
+    return false;
+  }
+  if (!builder->env_ok) {
+    mmtk_error(NULL, "mmtk_init: an MMTK_* environment variable has an invalid value (reported "
+               "when the builder was made); fix or unset it");
+    return false;
+  }
+  return mmtk_options_validate(&builder->options);
+}
+
+mmtk_t *mmtk_init(const mmtk_builder_t *builder, const mmtk_vm_binding_t *binding,
+                  void *vm_context) {
+  if (!check_builder(builder)) return NULL;
+  const struct plan_ops *plan = plan_lookup(builder->options.plan);
+  if (!plan) {
+    char plans[128];
+    plan_available_names(plans, sizeof plans);
+    mmtk_error(NULL, "mmtk_init: plan %s is not available in libmmtk %s (available: %s)",
+               mmtk_plan_name(builder->options.plan), MMTK_VERSION_STRING, plans);
+    return NULL;
+  }
+  mmtk_vm_binding_t vm;
+  if (!binding_install(&vm, binding, plan)) return NULL;
+  if (!take_range()) {
+    mmtk_error(NULL, "mmtk_init: another instance owns the heap range 0x%llx-0x%llx; call "
+               "mmtk_shutdown() on it first", (unsigned long long)MMTK_HEAP_START,
+               (unsigned long long)MMTK_HEAP_END);
+    return NULL;
+  }
+  mmtk_t *mmtk = calloc(1, sizeof *mmtk);
+  if (!mmtk) {
+    give_range();
+    mmtk_error(NULL, "mmtk_init: out of memory for the instance");
+    return NULL;
+  }
+  mmtk->options = builder->options;
+  mmtk->vm = vm;
+  mmtk->vm_ctx = vm_context;
+  mmtk->plan = plan;
+  pthread_mutex_init(&mmtk->map_lock, NULL);
+  pthread_mutex_init(&mmtk->mutators_lock, NULL);
+
+  if (!layout_init(&mmtk->layout, MMTK_HEAP_START, MMTK_HEAP_END)) {
+    int e = errno;
+    mmtk_error(mmtk, "mmtk_init: cannot reserve the heap range 0x%llx-0x%llx: %s%s",
+               (unsigned long long)MMTK_HEAP_START, (unsigned long long)MMTK_HEAP_END,
+               strerror(e), e == EEXIST ? " (another mapping occupies it; configure a different "
+                                          "range with --with-heap-start/--with-heap-end)" : "");
+    teardown(mmtk);
+    return NULL;
+  }
+  side_metadata_init(&mmtk->meta, MMTK_HEAP_START, MMTK_HEAP_END);
+#if MMTK_HAVE_VO_BIT
+  side_metadata_spec_init(&mmtk->vo_bit, "vo_bit", VO_BIT_LOG_BITS, VO_BIT_LOG_REGION);
+  side_metadata_add(&mmtk->meta, &mmtk->vo_bit);
+#endif
+  if (plan->add_metadata) plan->add_metadata(mmtk);
+  if (!side_metadata_reserve(&mmtk->meta)) {
+    mmtk_error(mmtk, "mmtk_init: cannot reserve the side metadata tables: %s", strerror(errno));
+    teardown(mmtk);
+    return NULL;
+  }
+#if MMTK_HAVE_VO_BIT
+  mmtk->vo_bit_base = mmtk->vo_bit.base;
+#endif
+  gc_trigger_init(mmtk);
+  if (!plan->create(mmtk)) {
+    teardown(mmtk);
+    return NULL;
+  }
+  mmtk->sig = MMTK_SIG;
+  return mmtk;
+}
+
+bool mmtk_initialize_collection(mmtk_t *mmtk, void *tls) {
+  if (!instance_check(mmtk, "mmtk_initialize_collection")) return false;
+  if (mmtk->collection_initialized) {
+    mmtk_error(mmtk, "mmtk_initialize_collection: collection is already initialized");
+    return false;
+  }
+  /* NoGC starts no GC threads; collecting plans start their workers here. */
+  mmtk->collection_initialized = true;
+  return true;
+}
+
+size_t mmtk_num_of_workers(const mmtk_t *mmtk) {
+  if (!instance_check(mmtk, "mmtk_num_of_workers")) return 0;
+  return MMTK_HAVE_SINGLE_WORKER ? 1 : mmtk->options.threads;
+}
+
+void mmtk_shutdown(mmtk_t *mmtk) {
+  if (mmtk == NULL) return;
+  if (!instance_check(mmtk, "mmtk_shutdown")) return;
+  if (mmtk->nmutators)
+    mmtk_log(mmtk, MMTK_LOG_WARN, "mmtk_shutdown: destroying %zu mutator(s) still bound",
+             mmtk->nmutators);
+  while (mmtk->mutators) mutator_free(mmtk->mutators);
+  teardown(mmtk);
+}

@@ -1,0 +1,67 @@
+/* libmmtk internals: the instance, and the one header every library source includes.
+ * Everything declared here is hidden (-fvisibility=hidden); only <mmtk.h> is public. */
+#ifndef MMTK_INTERNAL_H
+#define MMTK_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mmtk.h>
+
+#include "plan/mutator.h"
+#include "plan/plan.h"
+#include "policy/space.h"
+#include "util/alloc/allocator.h"
+#include "util/constants.h"
+#include "util/heap/gc_trigger.h"
+#include "util/heap/layout.h"
+#include "util/heap/mmapper.h"
+#include "util/heap/page_resource.h"
+#include "util/log.h"
+#include "util/metadata/side_metadata.h"
+#include "util/metadata/vo_bit.h"
+#include "util/options.h"
+#include "util/statistics.h"
+#include "vm/binding.h"
+
+#define MMTK_SIG 0x4d4d544bu /* "MMTK" */
+
+struct mmtk {
+  uint32_t sig; /* MMTK_SIG while the instance lives */
+  struct mmtk_options options;
+  mmtk_vm_binding_t vm;
+  void *vm_ctx;
+  const struct plan_ops *plan;
+  void *plan_data;
+
+  struct heap_layout layout;
+  pthread_mutex_t map_lock; /* mapping chunks */
+  struct space *spaces[MAX_SPACES];
+  struct side_metadata meta;
+  struct side_metadata_spec vo_bit; /* registered with --enable-vo-bit */
+  uintptr_t vo_bit_base;            /* for mutator heads; 0 without the VO bit */
+  struct gc_trigger trigger;
+  _Atomic size_t malloc_bytes; /* the counted malloc family */
+
+  pthread_mutex_t mutators_lock;
+  struct mmtk_mutator *mutators;
+  size_t nmutators;
+  bool collection_initialized;
+  struct statistics stats;
+};
+
+/* Check a public instance handle; false with a message naming `who`. */
+bool instance_check(const mmtk_t *mmtk, const char *who);
+
+/* The space holding `a` (in a mapped chunk), or NULL.  MMTk's SFT lookup. */
+static inline struct space *space_of(const mmtk_t *mmtk, uintptr_t a) {
+  if (!layout_chunk_owner(&mmtk->layout, a)) return NULL;
+  return mmtk->spaces[layout_space_index(&mmtk->layout, a)];
+}
+
+/* Unlink and free a mutator (mmtk_destroy_mutator without the flush). */
+void mutator_free(struct mmtk_mutator *m);
+
+#endif /* MMTK_INTERNAL_H */

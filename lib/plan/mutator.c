@@ -1,0 +1,148 @@
+/* Mutators (design.mutator) and the allocation slow path every public allocation
+ * function ends in (design.memory_manager.alloc). */
+#include "mmtk_internal.h"
+
+bool mutator_check(const struct mmtk_mutator *m, const char *who) {
+  if (MMTK_UNLIKELY(m == NULL)) {
+    mmtk_error(NULL, "%s: the mutator is NULL", who);
+    return false;
+  }
+  if (MMTK_UNLIKELY(m->sig != MUTATOR_SIG)) {
+    mmtk_error(NULL, "%s: %p is not a live mutator (destroyed, or not from mmtk_bind_mutator)",
+               who, (const void *)m);
+    return false;
+  }
+  return true;
+}
+
+void mutator_map(struct mmtk_mutator *m, mmtk_alloc_semantics_t semantics, uint8_t kind,
+                 uint8_t index) {
+  mmtk_allocator_selector_t *s = &m->mapping[semantics];
+  s->kind = kind;
+  s->index = index;
+  s->reserved = 0;
+  /* Only the head's buffer is ABI; other bump pointers are private. */
+  s->bump_pointer_offset =
+      kind == MMTK_ALLOCATOR_BUMP_POINTER && m->bump[index].bp == &m->head.default_bump ? 0 : -1;
+}
+
+void mutator_reset_buffers(struct mmtk_mutator *m) {
+  for (unsigned i = 0; i < MUTATOR_BUMP_ALLOCATORS; i++)
+    if (m->bump[i].bp) bump_reset(&m->bump[i]);
+}
+
+static void report_failure(struct mmtk_mutator *m, enum alloc_status st, size_t bytes,
+                           uint32_t opts, const char *who) {
+  mmtk_t *mmtk = m->head.mmtk;
+  int kind = st == ALLOC_MMAP_FAILED ? MMTK_OOM_MMAP : MMTK_OOM_HEAP;
+  if (kind == MMTK_OOM_MMAP)
+    mmtk_set_last_error("%s: out of memory: the operating system refused memory for %zu bytes",
+                        who, bytes);
+  else
+    mmtk_set_last_error("%s: out of memory: %zu bytes requested with %zu of %zu heap bytes in use",
+                        who, bytes, gc_trigger_used_bytes(mmtk), mmtk->trigger.limit_bytes);
+  if (!(opts & MMTK_ALLOC_OPT_NO_OOM_CALL)) binding_out_of_memory(mmtk, m->head.tls, kind);
+}
+
+void *mutator_alloc(struct mmtk_mutator *m, size_t size, size_t align, size_t offset,
+                    mmtk_alloc_semantics_t semantics, uint32_t opts, const char *who) {
+  if (!mutator_check(m, who)) return NULL;
+  mmtk_t *mmtk = m->head.mmtk;
+  if (MMTK_UNLIKELY(semantics < 0 || semantics >= MMTK_ALLOC_SEMANTICS_COUNT)) {
+    mmtk_error(mmtk, "%s: allocation semantics %d is not one of MMTK_ALLOC_DEFAULT (0) .. "
+               "MMTK_ALLOC_NON_MOVING (6)", who, semantics);
+    return NULL;
+  }
+  if (MMTK_UNLIKELY(!is_power_of_two(align) || align > MMTK_MAX_ALIGNMENT)) {
+    mmtk_error(mmtk, "%s: alignment %zu is not a power of two between 1 and %d", who, align,
+               MMTK_MAX_ALIGNMENT);
+    return NULL;
+  }
+  size_t a = align < MMTK_MIN_ALIGNMENT ? MMTK_MIN_ALIGNMENT : align;
+  if (MMTK_UNLIKELY(offset >= a)) {
+    mmtk_error(mmtk, "%s: offset %zu must be smaller than the alignment (%zu)", who, offset, a);
+    return NULL;
+  }
+  if (MMTK_UNLIKELY(size > MMTK_MAX_ALLOC_SIZE)) {
+    mmtk_error(mmtk, "%s: size %zu is larger than the largest possible object (%zu bytes)", who,
+               size, (size_t)MMTK_MAX_ALLOC_SIZE);
+    return NULL;
+  }
+  if (MMTK_UNLIKELY(opts & ~(uint32_t)(MMTK_ALLOC_OPT_ALLOW_OVERCOMMIT |
+                                      MMTK_ALLOC_OPT_NOT_AT_SAFEPOINT | MMTK_ALLOC_OPT_NO_OOM_CALL))) {
+    mmtk_error(mmtk, "%s: unknown allocation option bits 0x%x", who, (unsigned)opts);
+    return NULL;
+  }
+  size_t bytes = size ? align_up(size, MMTK_MIN_ALIGNMENT) : MMTK_MIN_ALIGNMENT;
+
+  mmtk_allocator_selector_t sel = m->mapping[semantics];
+  if (semantics == MMTK_ALLOC_DEFAULT && bytes > mmtk->plan->max_non_los_default_alloc_bytes)
+    sel = m->mapping[MMTK_ALLOC_LOS];
+  enum alloc_status st = ALLOC_HEAP_FULL;
+  uintptr_t r = 0;
+  switch (sel.kind) {
+  case MMTK_ALLOCATOR_BUMP_POINTER:
+    r = bump_alloc(&m->bump[sel.index], bytes, a, offset, opts, &st);
+    break;
+  case MMTK_ALLOCATOR_LARGE_OBJECT:
+    r = large_object_alloc(&m->los[sel.index], bytes, a, offset, opts, &st);
+    break;
+  default:
+    mmtk_panic(__FILE__, __LINE__, "plan %s maps semantics %d to allocator kind %u",
+               mmtk_plan_name(mmtk->plan->kind), semantics, sel.kind);
+  }
+  if (MMTK_LIKELY(r)) return (void *)r;
+  report_failure(m, st, bytes, opts, who);
+  return NULL;
+}
+
+/* ---- Public: binding and destroying mutators ----------------------------------------- */
+
+mmtk_mutator_t *mmtk_bind_mutator(mmtk_t *mmtk, void *tls) {
+  if (!instance_check(mmtk, "mmtk_bind_mutator")) return NULL;
+  struct mmtk_mutator *m = calloc(1, sizeof *m);
+  if (!m) {
+    mmtk_error(mmtk, "mmtk_bind_mutator: out of memory for the mutator");
+    return NULL;
+  }
+  m->head.mmtk = mmtk;
+  m->head.tls = tls;
+  m->head.vo_bit_base = mmtk->vo_bit_base;
+  for (unsigned i = 0; i < MUTATOR_BUMP_ALLOCATORS; i++) m->bump[i].bp = &m->bump[i].own;
+  for (int s = 0; s < MMTK_ALLOC_SEMANTICS_COUNT; s++) mutator_map(m, s, MMTK_ALLOCATOR_NONE, 0);
+  mmtk->plan->mutator_init(mmtk, m);
+  m->sig = MUTATOR_SIG;
+
+  pthread_mutex_lock(&mmtk->mutators_lock);
+  m->next = mmtk->mutators;
+  if (m->next) m->next->prev = m;
+  mmtk->mutators = m;
+  mmtk->nmutators++;
+  pthread_mutex_unlock(&mmtk->mutators_lock);
+  return m;
+}
+
+void mutator_free(struct mmtk_mutator *m) {
+  mmtk_t *mmtk = m->head.mmtk;
+  mutator_reset_buffers(m);
+  pthread_mutex_lock(&mmtk->mutators_lock);
+  if (m->prev) m->prev->next = m->next;
+  else mmtk->mutators = m->next;
+  if (m->next) m->next->prev = m->prev;
+  mmtk->nmutators--;
+  pthread_mutex_unlock(&mmtk->mutators_lock);
+  m->sig = 0;
+  free(m);
+}
+
+void mmtk_destroy_mutator(mmtk_mutator_t *mutator) {
+  if (mutator == NULL) return;
+  if (!mutator_check(mutator, "mmtk_destroy_mutator")) return;
+  mmtk_flush_mutator(mutator);
+  mutator_free(mutator);
+}
+
+void mmtk_flush_mutator(mmtk_mutator_t *mutator) {
+  if (!mutator_check(mutator, "mmtk_flush_mutator")) return;
+  /* No plan of this version has thread-local barrier buffers to flush. */
+}

@@ -1,0 +1,41 @@
+/* Mutators (MMTk's plan::mutator_context, design.mutator): a thread's allocation context.
+ * The public mmtk_mutator_head_t comes first so the inline fast path can reach it. */
+#ifndef MMTK_PLAN_MUTATOR_H
+#define MMTK_PLAN_MUTATOR_H
+
+#include "util/alloc/allocator.h"
+
+#define MUTATOR_SIG 0x4d555441u /* "MUTA" */
+#define MUTATOR_BUMP_ALLOCATORS 4
+#define MUTATOR_LOS_ALLOCATORS 2
+
+struct mmtk_mutator {
+  mmtk_mutator_head_t head; /* must stay first: <mmtk/inline.h> */
+  uint32_t sig;
+  struct mmtk_mutator *prev, *next; /* the instance's list of bound mutators */
+  struct bump_allocator bump[MUTATOR_BUMP_ALLOCATORS];
+  struct large_object_allocator los[MUTATOR_LOS_ALLOCATORS];
+  mmtk_allocator_selector_t mapping[MMTK_ALLOC_SEMANTICS_COUNT];
+};
+
+_Static_assert(offsetof(struct mmtk_mutator, head) == 0, "the head is the mutator's start");
+_Static_assert(offsetof(mmtk_mutator_head_t, default_bump) == 0, "ABI: default_bump at 0");
+_Static_assert(offsetof(mmtk_mutator_head_t, vo_bit_base) == 16, "ABI: vo_bit_base at 16");
+_Static_assert(offsetof(mmtk_mutator_head_t, flags) == 24, "ABI: flags at 24");
+_Static_assert(offsetof(mmtk_mutator_head_t, mmtk) == 32, "ABI: mmtk at 32");
+_Static_assert(sizeof(mmtk_mutator_head_t) == 64, "ABI: the head is 64 bytes");
+
+/* Allocate `size` bytes per the public contract (design.memory_manager.alloc): validates,
+ * picks the allocator, reports failure.  `who` names the public function for messages. */
+void *mutator_alloc(struct mmtk_mutator *m, size_t size, size_t align, size_t offset,
+                    mmtk_alloc_semantics_t semantics, uint32_t opts, const char *who);
+/* Give every allocation buffer back (the spaces keep the pages). */
+void mutator_reset_buffers(struct mmtk_mutator *m);
+/* Check a public mutator handle; false with a message naming `who`. */
+bool mutator_check(const struct mmtk_mutator *m, const char *who);
+
+/* Helpers for plans' mutator_init. */
+void mutator_map(struct mmtk_mutator *m, mmtk_alloc_semantics_t semantics, uint8_t kind,
+                 uint8_t index);
+
+#endif /* MMTK_PLAN_MUTATOR_H */

@@ -1,0 +1,49 @@
+/* Spaces (design.policy.space). */
+#include "mmtk_internal.h"
+
+void space_init(struct space *s, mmtk_t *mmtk, const char *name, unsigned index,
+                const struct space_ops *ops, enum pr_kind pr_kind) {
+  MMTK_ASSERT(index < MAX_SPACES && mmtk->spaces[index] == NULL);
+  memset(s, 0, sizeof *s);
+  s->ops = ops;
+  s->name = name;
+  s->mmtk = mmtk;
+  s->index = index;
+  s->start = layout_space_start(&mmtk->layout, index);
+  s->extent = layout_space_extent(&mmtk->layout);
+  atomic_init(&s->cursor, s->start);
+  pr_init(&s->pr, pr_kind, mmtk, index, s->start, s->start + s->extent);
+  mmtk->spaces[index] = s;
+}
+
+void space_destroy(struct space *s) {
+  if (s->mmtk && s->mmtk->spaces[s->index] == s) s->mmtk->spaces[s->index] = NULL;
+  pr_destroy(&s->pr);
+}
+
+uintptr_t space_acquire(struct space *s, size_t pages, uint32_t opts, enum alloc_status *status) {
+  mmtk_t *mmtk = s->mmtk;
+  if (!gc_trigger_charge(mmtk, pages, opts & MMTK_ALLOC_OPT_ALLOW_OVERCOMMIT)) {
+    *status = ALLOC_HEAP_FULL;
+    return 0;
+  }
+  enum pr_status prs;
+  uintptr_t start = pr_acquire(&s->pr, pages, &prs);
+  if (!start) {
+    gc_trigger_uncharge(mmtk, pages);
+    *status = prs == PR_EXHAUSTED ? ALLOC_HEAP_FULL : ALLOC_MMAP_FAILED;
+    return 0;
+  }
+  *status = ALLOC_OK;
+  return start;
+}
+
+void space_release(struct space *s, uintptr_t start, size_t pages) {
+  pr_release(&s->pr, start, pages);
+  gc_trigger_uncharge(s->mmtk, pages);
+}
+
+bool space_always(const struct space *s, uintptr_t object) { return true; }
+bool space_never(const struct space *s, uintptr_t object) { return false; }
+bool space_no_change(struct space *s, uintptr_t object) { return false; }
+void space_no_metadata(struct space *s, uintptr_t object, size_t bytes) {}

@@ -1,0 +1,31 @@
+/* Allocators (MMTk's util::alloc, design.alloc): per-mutator objects that carve space
+ * out of a space.  The bump-pointer allocator keeps a thread-local buffer; the large
+ * object allocator takes whole pages per object. */
+#ifndef MMTK_UTIL_ALLOC_ALLOCATOR_H
+#define MMTK_UTIL_ALLOC_ALLOCATOR_H
+
+#include <mmtk.h>
+
+#include "policy/space.h"
+
+struct bump_allocator {
+  mmtk_bump_pointer_t *bp; /* &own, or the mutator head's default_bump */
+  mmtk_bump_pointer_t own;
+  struct space *space;
+};
+
+struct large_object_allocator {
+  struct space *space;
+};
+
+/* Every request below is already validated: bytes a multiple of 8 and > 0, align a power
+ * of two in [8, MMTK_MAX_ALIGNMENT], offset < align. */
+uintptr_t bump_alloc(struct bump_allocator *a, size_t bytes, size_t align, size_t offset,
+                     uint32_t opts, enum alloc_status *status);
+/* Forget the buffer (its unused rest stays with the space). */
+void bump_reset(struct bump_allocator *a);
+
+uintptr_t large_object_alloc(struct large_object_allocator *a, size_t bytes, size_t align,
+                             size_t offset, uint32_t opts, enum alloc_status *status);
+
+#endif /* MMTK_UTIL_ALLOC_ALLOCATOR_H */

@@ -1,0 +1,47 @@
+/* The bump-pointer allocator (MMTk's BumpAllocator, design.alloc.bump).  The inline fast
+ * path of <mmtk/inline.h> does the same bump on the head's buffer; this is its slow path:
+ * try the buffer (the request may have skipped the inline path), then take a new buffer
+ * of BUMP_BUFFER_BYTES from the space. */
+#include "mmtk_internal.h"
+
+static uintptr_t try_bump(mmtk_bump_pointer_t *bp, size_t bytes, size_t align, size_t offset) {
+  uintptr_t result = align_up(bp->cursor + offset, align) - offset;
+  /* The next cursor stays word aligned, as the inline path assumes. */
+  uintptr_t end = align_up(result + bytes, MMTK_MIN_ALIGNMENT);
+  if (bp->cursor == 0 || end > bp->limit || end < result) return 0;
+  bp->cursor = end;
+  return result;
+}
+
+uintptr_t bump_alloc(struct bump_allocator *a, size_t bytes, size_t align, size_t offset,
+                     uint32_t opts, enum alloc_status *status) {
+  *status = ALLOC_OK;
+  uintptr_t r = try_bump(a->bp, bytes, align, offset);
+  if (r) return r;
+  if (a->space->ops->alloc) return a->space->ops->alloc(a->space, bytes, align, offset, opts, status);
+
+  /* Buffers start page aligned and align <= a page: the object starts `pad` bytes in. */
+  size_t pad = offset ? align - offset : 0;
+  size_t need = align_up(bytes + pad, BYTES_IN_PAGE);
+  if (need > BUMP_BUFFER_BYTES) {
+    /* Bigger than a buffer: a region of its own; the current buffer stays. */
+    uintptr_t start = space_acquire(a->space, need >> LOG_BYTES_IN_PAGE, opts, status);
+    if (!start) return 0;
+    mmtk_bump_pointer_t one = {start, start + need};
+    r = try_bump(&one, bytes, align, offset);
+    MMTK_ASSERT(r);
+    return r;
+  }
+  uintptr_t start = space_acquire(a->space, BUMP_BUFFER_BYTES >> LOG_BYTES_IN_PAGE, opts, status);
+  if (!start) return 0;
+  a->bp->cursor = start;
+  a->bp->limit = start + BUMP_BUFFER_BYTES;
+  r = try_bump(a->bp, bytes, align, offset);
+  MMTK_ASSERT(r);
+  return r;
+}
+
+void bump_reset(struct bump_allocator *a) {
+  a->bp->cursor = 0;
+  a->bp->limit = 0;
+}

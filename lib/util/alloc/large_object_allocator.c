@@ -1,0 +1,13 @@
+/* The large object allocator (MMTk's LargeObjectAllocator, design.alloc.los): whole
+ * pages per object, straight from the space; no thread-local state. */
+#include "mmtk_internal.h"
+
+uintptr_t large_object_alloc(struct large_object_allocator *a, size_t bytes, size_t align,
+                             size_t offset, uint32_t opts, enum alloc_status *status) {
+  /* Runs start page aligned and align <= a page, so only a non-zero offset needs room:
+   * the object then starts at start + align - offset. */
+  size_t pad = offset ? align - offset : 0;
+  size_t pages = bytes_to_pages_up(bytes + pad);
+  uintptr_t start = space_acquire(a->space, pages, opts, status);
+  return start ? start + pad : 0;
+}

@@ -1,0 +1,57 @@
+/* The GC trigger (design.heap.trigger).  Collecting plans add the decision of when to
+ * collect on top of this budget. */
+#include "mmtk_internal.h"
+
+void gc_trigger_init(mmtk_t *mmtk) {
+  struct gc_trigger *t = &mmtk->trigger;
+  const struct mmtk_options *o = &mmtk->options;
+  atomic_init(&t->used_pages, 0);
+  atomic_init(&t->acquired_pages, 0);
+  switch (o->gc_trigger.kind) {
+  case MMTK_TRIGGER_FIXED:
+    t->limit_bytes = t->max_bytes = o->gc_trigger.max;
+    break;
+  case MMTK_TRIGGER_DYNAMIC:
+    /* A heap that cannot collect cannot shrink: it may as well start at its maximum. */
+    t->max_bytes = o->gc_trigger.max;
+    t->limit_bytes = mmtk->plan->collects_garbage ? o->gc_trigger.min : o->gc_trigger.max;
+    break;
+  case MMTK_TRIGGER_DELEGATED:
+    /* The binding decides when to collect; the heap range bounds the size. */
+    t->limit_bytes = t->max_bytes = mmtk->layout.end - mmtk->layout.start;
+    break;
+  }
+}
+
+static size_t extra_bytes(const mmtk_t *mmtk) {
+  size_t extra = 0;
+#if MMTK_HAVE_MALLOC_COUNTED_SIZE
+  extra += atomic_load_explicit(&mmtk->malloc_bytes, memory_order_relaxed);
+#endif
+  if (mmtk->vm.vm_live_bytes) extra += mmtk->vm.vm_live_bytes(mmtk->vm_ctx);
+  return extra;
+}
+
+size_t gc_trigger_used_bytes(const mmtk_t *mmtk) {
+  size_t pages = atomic_load_explicit(&mmtk->trigger.used_pages, memory_order_relaxed);
+  return (pages << LOG_BYTES_IN_PAGE) + extra_bytes(mmtk);
+}
+
+bool gc_trigger_charge(mmtk_t *mmtk, size_t pages, bool overcommit) {
+  struct gc_trigger *t = &mmtk->trigger;
+  size_t now = atomic_fetch_add_explicit(&t->used_pages, pages, memory_order_relaxed) + pages;
+  if (!overcommit) {
+    size_t limit_pages = t->limit_bytes >> LOG_BYTES_IN_PAGE;
+    size_t extra_pages = bytes_to_pages_up(extra_bytes(mmtk));
+    if (now > limit_pages || limit_pages - now < extra_pages) {
+      atomic_fetch_sub_explicit(&t->used_pages, pages, memory_order_relaxed);
+      return false;
+    }
+  }
+  atomic_fetch_add_explicit(&t->acquired_pages, pages, memory_order_relaxed);
+  return true;
+}
+
+void gc_trigger_uncharge(mmtk_t *mmtk, size_t pages) {
+  atomic_fetch_sub_explicit(&mmtk->trigger.used_pages, pages, memory_order_relaxed);
+}

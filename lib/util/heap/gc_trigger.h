@@ -1,0 +1,29 @@
+/* The GC trigger (MMTk's util::heap::gc_trigger, design.heap.trigger): the heap limit and
+ * the page budget every space draws from.  Pages are charged before they are taken from a
+ * page resource, so the limit is never exceeded except by an over-committing request. */
+#ifndef MMTK_UTIL_HEAP_GC_TRIGGER_H
+#define MMTK_UTIL_HEAP_GC_TRIGGER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct mmtk;
+
+struct gc_trigger {
+  _Atomic size_t used_pages;     /* pages held by all spaces */
+  _Atomic size_t acquired_pages; /* pages ever acquired (statistics) */
+  size_t limit_bytes;            /* the current heap size */
+  size_t max_bytes;              /* the most it may grow to */
+};
+
+void gc_trigger_init(struct mmtk *mmtk);
+/* Charge `pages`; false (nothing charged) when that would pass the heap limit, unless
+ * `overcommit`. */
+bool gc_trigger_charge(struct mmtk *mmtk, size_t pages, bool overcommit);
+void gc_trigger_uncharge(struct mmtk *mmtk, size_t pages);
+/* Bytes in use as the heap counts them: pages held, counted malloc bytes (with
+ * --enable-malloc-counted-size) and the VM's off-heap live bytes. */
+size_t gc_trigger_used_bytes(const struct mmtk *mmtk);
+
+#endif /* MMTK_UTIL_HEAP_GC_TRIGGER_H */

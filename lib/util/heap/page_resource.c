@@ -1,0 +1,69 @@
+/* Page resources (design.heap.pr). */
+#include "mmtk_internal.h"
+
+void pr_init(struct page_resource *pr, enum pr_kind kind, mmtk_t *mmtk, unsigned space_index,
+             uintptr_t start, uintptr_t limit) {
+  memset(pr, 0, sizeof *pr);
+  pr->kind = kind;
+  pr->mmtk = mmtk;
+  pr->space_index = space_index;
+  pr->start = start;
+  pr->limit = limit;
+  pr->cursor = start;
+  pthread_mutex_init(&pr->lock, NULL);
+  freelist_init(&pr->free);
+}
+
+void pr_destroy(struct page_resource *pr) {
+  freelist_destroy(&pr->free);
+  pthread_mutex_destroy(&pr->lock);
+}
+
+uintptr_t pr_acquire(struct page_resource *pr, size_t pages, enum pr_status *status) {
+  size_t bytes = pages << LOG_BYTES_IN_PAGE;
+  uintptr_t start = 0;
+  bool fresh = false;
+  pthread_mutex_lock(&pr->lock);
+  if (pr->kind == PR_FREELIST) start = freelist_take(&pr->free, pages);
+  if (!start && bytes <= pr->limit - pr->cursor) {
+    start = pr->cursor;
+    pr->cursor += bytes;
+    fresh = true;
+  }
+  pthread_mutex_unlock(&pr->lock);
+  if (!start) {
+    *status = PR_EXHAUSTED;
+    return 0;
+  }
+  /* Runs from the free list were discarded on release: mapped, and zero when read. */
+  int err = fresh ? mmapper_ensure_mapped(pr->mmtk, start, bytes, pr->space_index) : 0;
+  if (err) {
+    pthread_mutex_lock(&pr->lock);
+    if (fresh && pr->cursor == start + bytes) pr->cursor = start;
+    else if (pr->kind == PR_FREELIST) freelist_give(&pr->free, start, pages);
+    pthread_mutex_unlock(&pr->lock);
+    *status = PR_MMAP_FAILED;
+    return 0;
+  }
+  atomic_fetch_add_explicit(&pr->pages, pages, memory_order_relaxed);
+  *status = PR_OK;
+  return start;
+}
+
+void pr_release(struct page_resource *pr, uintptr_t start, size_t pages) {
+  MMTK_ASSERT(pr->kind == PR_FREELIST);
+  os_discard(start, pages << LOG_BYTES_IN_PAGE);
+  pthread_mutex_lock(&pr->lock);
+  freelist_give(&pr->free, start, pages);
+  pthread_mutex_unlock(&pr->lock);
+  atomic_fetch_sub_explicit(&pr->pages, pages, memory_order_relaxed);
+}
+
+void pr_reset(struct page_resource *pr) {
+  MMTK_ASSERT(pr->kind == PR_MONOTONE);
+  pthread_mutex_lock(&pr->lock);
+  if (pr->cursor > pr->start) os_discard(pr->start, pr->cursor - pr->start);
+  pr->cursor = pr->start;
+  pthread_mutex_unlock(&pr->lock);
+  atomic_store_explicit(&pr->pages, 0, memory_order_relaxed);
+}

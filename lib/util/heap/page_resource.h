@@ -1,0 +1,44 @@
+/* Page resources (MMTk's util::heap::*PageResource, design.heap.pr): where a space gets
+ * its pages.  A monotone resource bumps a cursor through the space's extent and gives
+ * pages back only all at once; a free-list resource hands out and takes back runs of
+ * pages.  Both map chunks on first use and keep the space's page count. */
+#ifndef MMTK_UTIL_HEAP_PAGE_RESOURCE_H
+#define MMTK_UTIL_HEAP_PAGE_RESOURCE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "util/heap/freelist.h"
+
+struct mmtk;
+
+enum pr_kind { PR_MONOTONE, PR_FREELIST };
+
+struct page_resource {
+  enum pr_kind kind;
+  struct mmtk *mmtk;
+  unsigned space_index;
+  uintptr_t start, limit; /* the space's extent */
+  pthread_mutex_t lock;
+  uintptr_t cursor;       /* the high-water mark: [start, cursor) has been handed out */
+  struct freelist free;   /* PR_FREELIST: runs below the cursor given back */
+  _Atomic size_t pages;   /* pages currently held by the space */
+};
+
+void pr_init(struct page_resource *pr, enum pr_kind kind, struct mmtk *mmtk, unsigned space_index,
+             uintptr_t start, uintptr_t limit);
+void pr_destroy(struct page_resource *pr);
+
+enum pr_status { PR_OK, PR_EXHAUSTED, PR_MMAP_FAILED };
+/* `pages` contiguous, mapped, zero-filled pages; their start, or 0 with *status set. */
+uintptr_t pr_acquire(struct page_resource *pr, size_t pages, enum pr_status *status);
+/* Free-list resources only: give back a run (discarded: it reads as zero on reuse). */
+void pr_release(struct page_resource *pr, uintptr_t start, size_t pages);
+/* Monotone resources only: give back everything. */
+void pr_reset(struct page_resource *pr);
+
+static inline size_t pr_pages(const struct page_resource *pr) {
+  return atomic_load_explicit(&pr->pages, memory_order_relaxed);
+}
+
+#endif /* MMTK_UTIL_HEAP_PAGE_RESOURCE_H */

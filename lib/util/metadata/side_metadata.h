@@ -1,0 +1,75 @@
+/* Side metadata (MMTk's util::metadata::side_metadata, design.metadata.side).
+ *
+ * A spec keeps 2^log_bits bits for every 2^log_region bytes of heap.  Its table covers the
+ * whole heap range at a fixed place inside one reservation made at mmtk_init(), so the
+ * metadata address of a heap address is a shift and an add:
+ *     byte = base + (addr >> shift)            (log_bits <= 3)
+ *     unit = base + ((addr >> log_region) << (log_bits - 3))   (log_bits > 3)
+ * where `base` already has the heap start folded in.  A table is committed chunk by chunk
+ * as the heap's chunks are mapped. */
+#ifndef MMTK_UTIL_METADATA_SIDE_METADATA_H
+#define MMTK_UTIL_METADATA_SIDE_METADATA_H
+
+#include <stdatomic.h>
+
+#include "util/constants.h"
+
+#define SIDE_METADATA_MAX_SPECS 24
+
+struct side_metadata_spec {
+  const char *name;
+  uint8_t log_bits;   /* 0: 1 bit, 1: 2 bits, ..., 3: a byte, 6: a word */
+  uint8_t log_region; /* bytes of heap per unit, log2 */
+  uint8_t shift;      /* log_region + 3 - log_bits, when log_bits <= 3 */
+  uintptr_t table;    /* start of this spec's table */
+  size_t table_bytes;
+  uintptr_t base;     /* table - (heap start scaled), see above */
+};
+
+struct side_metadata {
+  uintptr_t heap_start, heap_end;
+  uintptr_t reservation;
+  size_t reservation_bytes;
+  unsigned nspecs;
+  struct side_metadata_spec *specs[SIDE_METADATA_MAX_SPECS];
+};
+
+/* Describe a spec; call side_metadata_add() for each, then side_metadata_reserve(). */
+void side_metadata_spec_init(struct side_metadata_spec *s, const char *name, unsigned log_bits,
+                             unsigned log_region);
+void side_metadata_init(struct side_metadata *m, uintptr_t heap_start, uintptr_t heap_end);
+void side_metadata_add(struct side_metadata *m, struct side_metadata_spec *s);
+/* Reserve one range for every table; false with errno on failure. */
+bool side_metadata_reserve(struct side_metadata *m);
+void side_metadata_destroy(struct side_metadata *m);
+/* Commit the part of every table that covers the chunk at `chunk`; 0 or an errno. */
+int side_metadata_map_chunk(struct side_metadata *m, uintptr_t chunk);
+
+/* ---- Access (the data address must lie in a mapped chunk) ---------------------------- */
+
+static inline uintptr_t side_metadata_unit_address(const struct side_metadata_spec *s,
+                                                   uintptr_t addr) {
+  if (s->log_bits <= 3) return s->base + (addr >> s->shift);
+  return s->base + ((addr >> s->log_region) << (s->log_bits - 3));
+}
+/* Bit position of the value inside its byte (sub-byte specs only). */
+static inline unsigned side_metadata_bit_shift(const struct side_metadata_spec *s, uintptr_t addr) {
+  unsigned per_byte_log = 3u - s->log_bits;
+  return (unsigned)((addr >> s->log_region) & ((1u << per_byte_log) - 1)) << s->log_bits;
+}
+
+uint64_t side_metadata_load(const struct side_metadata_spec *s, uintptr_t addr);
+void side_metadata_store(const struct side_metadata_spec *s, uintptr_t addr, uint64_t value);
+bool side_metadata_compare_exchange(const struct side_metadata_spec *s, uintptr_t addr,
+                                    uint64_t expected, uint64_t desired);
+uint64_t side_metadata_fetch_or(const struct side_metadata_spec *s, uintptr_t addr, uint64_t v);
+uint64_t side_metadata_fetch_and(const struct side_metadata_spec *s, uintptr_t addr, uint64_t v);
+/* Clear the metadata of [start, start+bytes) (both aligned to the spec's region). */
+void side_metadata_bzero(const struct side_metadata_spec *s, uintptr_t start, size_t bytes);
+
+/* 1-bit specs: the highest address A in [low, addr] (aligned to the region) whose bit is
+ * set, or 0.  Every chunk in between must be mapped. */
+uintptr_t side_metadata_find_prev_set(const struct side_metadata_spec *s, uintptr_t addr,
+                                      uintptr_t low);
+
+#endif /* MMTK_UTIL_METADATA_SIDE_METADATA_H */

@@ -1,0 +1,28 @@
+/* Statistics for the benchmark harness (MMTk's util::statistics, design.stats):
+ * mmtk_harness_begin() starts the counters, mmtk_harness_end() prints them. */
+#ifndef MMTK_UTIL_STATISTICS_H
+#define MMTK_UTIL_STATISTICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mmtk;
+
+struct statistics {
+  /* Totals since mmtk_init(), kept by the collector. */
+  uint64_t gc_count;
+  uint64_t gc_ns;
+  /* The harness window. */
+  bool active;
+  uint64_t begin_ns;
+  uint64_t begin_gc_count, begin_gc_ns;
+  size_t begin_acquired_pages;
+};
+
+uint64_t stats_now_ns(void);
+void stats_harness_begin(struct mmtk *mmtk);
+/* Prints the table on standard output; false if the harness was not begun. */
+bool stats_harness_end(struct mmtk *mmtk);
+
+#endif /* MMTK_UTIL_STATISTICS_H */
