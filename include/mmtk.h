@@ -17,6 +17,7 @@
 #include <mmtk/types.h>
 #include <mmtk/vm.h>
 #include <mmtk/inline.h>
+#include <mmtk/scanning.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -40,6 +41,7 @@ MMTK_EXTERN mmtk_t *mmtk_init(const mmtk_builder_t *builder, const mmtk_vm_bindi
 MMTK_EXTERN bool mmtk_initialize_collection(mmtk_t *mmtk, void *tls);
 MMTK_EXTERN void mmtk_shutdown(mmtk_t *mmtk);
 MMTK_EXTERN size_t mmtk_num_of_workers(const mmtk_t *mmtk);
+MMTK_EXTERN void mmtk_start_worker(mmtk_t *mmtk, void *tls, mmtk_gc_worker_t *worker);
 
 /* ---- Mutators and allocation ----------------------------------------------------------- */
 
@@ -99,6 +101,28 @@ MMTK_EXTERN void *mmtk_last_heap_address(const mmtk_t *mmtk);
 MMTK_EXTERN size_t mmtk_total_bytes(const mmtk_t *mmtk);
 MMTK_EXTERN size_t mmtk_used_bytes(const mmtk_t *mmtk);
 MMTK_EXTERN size_t mmtk_free_bytes(const mmtk_t *mmtk);
+
+/* ---- Statistics -------------------------------------------------------------------------- */
+
+MMTK_EXTERN size_t mmtk_live_bytes_in_last_gc(const mmtk_t *mmtk);
+MMTK_EXTERN bool mmtk_get_stats(const mmtk_t *mmtk, mmtk_stats_t *stats);
+
+/* ---- Work packets ------------------------------------------------------------------------ */
+
+MMTK_EXTERN bool mmtk_add_work_packet(mmtk_t *mmtk, int stage, mmtk_work_fn fn, void *data);
+MMTK_EXTERN bool mmtk_add_work_packets(mmtk_t *mmtk, int stage, mmtk_work_fn fn,
+                                       void *const *data, size_t count);
+
+/* ---- References and finalization --------------------------------------------------------- */
+
+MMTK_EXTERN void mmtk_add_weak_candidate(mmtk_t *mmtk, mmtk_object_t reference);
+MMTK_EXTERN void mmtk_add_soft_candidate(mmtk_t *mmtk, mmtk_object_t reference);
+MMTK_EXTERN void mmtk_add_phantom_candidate(mmtk_t *mmtk, mmtk_object_t reference);
+MMTK_EXTERN void mmtk_add_finalizer(mmtk_t *mmtk, mmtk_object_t object);
+MMTK_EXTERN mmtk_object_t mmtk_get_finalized_object(mmtk_t *mmtk);
+MMTK_EXTERN size_t mmtk_get_all_finalizers(mmtk_t *mmtk, mmtk_object_t *out, size_t capacity);
+MMTK_EXTERN size_t mmtk_get_finalizers_for(mmtk_t *mmtk, mmtk_object_t object, mmtk_object_t *out,
+                                           size_t capacity);
 
 /* ---- Malloc family ----------------------------------------------------------------------- */
 

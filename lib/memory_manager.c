@@ -91,23 +91,6 @@ void mmtk_memory_region_copy(mmtk_mutator_t *mutator, const void *src, void *dst
 
 /* ---- Collection control ----------------------------------------------------------------- */
 
-bool mmtk_handle_user_collection_request(mmtk_mutator_t *mutator) {
-  if (!mutator_check(mutator, "mmtk_handle_user_collection_request")) return false;
-  mmtk_t *mmtk = mutator->head.mmtk;
-  if (!mmtk->plan->collects_garbage || mmtk->options.ignore_system_gc) {
-    if (mmtk->options.verbose)
-      mmtk_log(mmtk, MMTK_LOG_INFO, "user collection request ignored (%s)",
-               mmtk->plan->collects_garbage ? "ignore_system_gc" : "NoGC does not collect");
-    return false;
-  }
-  return false;
-}
-
-void mmtk_gc_poll(mmtk_mutator_t *mutator) {
-  if (!mutator_check(mutator, "mmtk_gc_poll")) return;
-  /* No plan of this version collects: there is never a GC to wait for. */
-}
-
 void mmtk_harness_begin(mmtk_mutator_t *mutator) {
   if (!mutator_check(mutator, "mmtk_harness_begin")) return;
   mmtk_handle_user_collection_request(mutator);

@@ -57,7 +57,9 @@ static void give_range(void) {
 
 /* Undo a partly built instance (every step tolerates not having happened). */
 static void teardown(mmtk_t *mmtk) {
+  if (mmtk->sched.workers) scheduler_destroy(mmtk);
   if (mmtk->plan && mmtk->plan_data) mmtk->plan->destroy(mmtk);
+  if (mmtk->plan && mmtk->plan->collects_garbage) references_destroy(&mmtk->refs);
   side_metadata_destroy(&mmtk->meta);
   layout_destroy(&mmtk->layout);
   pthread_mutex_destroy(&mmtk->map_lock);
@@ -113,6 +115,7 @@ mmtk_t *mmtk_init(const mmtk_builder_t *builder, const mmtk_vm_binding_t *bindin
   mmtk->vm = vm;
   mmtk->vm_ctx = vm_context;
   mmtk->plan = plan;
+  if (plan->collects_garbage) references_init(&mmtk->refs);
   pthread_mutex_init(&mmtk->map_lock, NULL);
   pthread_mutex_init(&mmtk->mutators_lock, NULL);
 
@@ -130,6 +133,14 @@ mmtk_t *mmtk_init(const mmtk_builder_t *builder, const mmtk_vm_binding_t *bindin
   side_metadata_spec_init(&mmtk->vo_bit, "vo_bit", VO_BIT_LOG_BITS, VO_BIT_LOG_REGION);
   side_metadata_add(&mmtk->meta, &mmtk->vo_bit);
 #endif
+  if (plan->collects_garbage) {
+    if (!object_metadata_init(mmtk) ||
+        !scheduler_init(mmtk, (unsigned)mmtk->options.threads)) {
+      teardown(mmtk);
+      return NULL;
+    }
+    mmtk->stress_precise = mmtk->options.stress_factor != SIZE_MAX && mmtk->options.precise_stress;
+  }
   if (plan->add_metadata) plan->add_metadata(mmtk);
   if (!side_metadata_reserve(&mmtk->meta)) {
     mmtk_error(mmtk, "mmtk_init: cannot reserve the side metadata tables: %s", strerror(errno));
@@ -155,6 +166,7 @@ bool mmtk_initialize_collection(mmtk_t *mmtk, void *tls) {
     return false;
   }
   /* NoGC starts no GC threads; collecting plans start their workers here. */
+  if (mmtk->plan->collects_garbage && !scheduler_start(mmtk)) return false;
   mmtk->collection_initialized = true;
   return true;
 }

@@ -10,6 +10,7 @@
 
 #include <mmtk.h>
 
+#include "plan/gc.h"
 #include "plan/mutator.h"
 #include "plan/plan.h"
 #include "policy/space.h"
@@ -21,7 +22,12 @@
 #include "util/heap/page_resource.h"
 #include "util/log.h"
 #include "util/metadata/side_metadata.h"
+#include "util/metadata/object_metadata.h"
 #include "util/metadata/vo_bit.h"
+#include "util/object_forwarding.h"
+#include "util/references.h"
+#include "plan/tracing.h"
+#include "scheduler/scheduler.h"
 #include "util/options.h"
 #include "util/statistics.h"
 #include "vm/binding.h"
@@ -50,6 +56,13 @@ struct mmtk {
   size_t nmutators;
   bool collection_initialized;
   struct statistics stats;
+
+  /* Collecting plans. */
+  struct object_metadata om;
+  struct scheduler sched;
+  struct gc_state gc;
+  struct references refs;
+  bool stress_precise; /* stress_factor with precise_stress: no inline allocation */
 };
 
 /* Check a public instance handle; false with a message naming `who`. */

@@ -107,6 +107,41 @@ typedef struct mmtk_allocator_selector {
 #define MMTK_COPY_PROMOTE_TO_MATURE 2
 #define MMTK_COPY_MATURE 3
 
+/* GC stages (MMTk's WorkBucketStage, in MMTk's order): a binding's work packet runs in
+ * the stage it names, after every packet of the earlier stages has finished. */
+#define MMTK_STAGE_UNCONSTRAINED 0
+#define MMTK_STAGE_PREPARE 1
+#define MMTK_STAGE_CLOSURE 2
+#define MMTK_STAGE_SOFT_REF_CLOSURE 3
+#define MMTK_STAGE_WEAK_REF_CLOSURE 4
+#define MMTK_STAGE_FINAL_REF_CLOSURE 5
+#define MMTK_STAGE_PHANTOM_REF_CLOSURE 6
+#define MMTK_STAGE_VM_REF_CLOSURE 7
+#define MMTK_STAGE_CALCULATE_FORWARDING 8
+#define MMTK_STAGE_SECOND_ROOTS 9
+#define MMTK_STAGE_REF_FORWARDING 10
+#define MMTK_STAGE_FINALIZABLE_FORWARDING 11
+#define MMTK_STAGE_COMPACT 12
+#define MMTK_STAGE_RELEASE 13
+#define MMTK_STAGE_FINAL 14
+#define MMTK_STAGE_COUNT 15
+
+/* A binding's work packet: runs once on a GC worker (worker_tls as given to
+ * mmtk_start_worker(), or the worker itself when libmmtk spawned the thread). */
+typedef void (*mmtk_work_fn)(mmtk_t *mmtk, void *worker_tls, void *data);
+
+/* Counters kept for every instance (mmtk_get_stats()).  Set `size` before the call;
+ * fields are only ever appended. */
+typedef struct mmtk_stats {
+  size_t size;             /* sizeof(mmtk_stats_t) as the caller was compiled */
+  uint64_t gc_count;       /* collections finished */
+  uint64_t gc_time_ns;     /* total time mutators were stopped for GC */
+  uint64_t max_pause_ns;   /* the longest of those pauses */
+  uint64_t bytes_allocated; /* bytes handed to mutators since mmtk_init (page granularity) */
+  uint64_t live_bytes;     /* bytes in use after the last GC */
+  uint64_t heap_bytes;     /* the current heap limit */
+} mmtk_stats_t;
+
 /* Log levels passed to the binding's log callback. */
 #define MMTK_LOG_ERROR 0
 #define MMTK_LOG_WARN 1

@@ -78,20 +78,35 @@ void *mutator_alloc(struct mmtk_mutator *m, size_t size, size_t align, size_t of
   mmtk_allocator_selector_t sel = m->mapping[semantics];
   if (semantics == MMTK_ALLOC_DEFAULT && bytes > mmtk->plan->max_non_los_default_alloc_bytes)
     sel = m->mapping[MMTK_ALLOC_LOS];
-  enum alloc_status st = ALLOC_HEAP_FULL;
-  uintptr_t r = 0;
-  switch (sel.kind) {
-  case MMTK_ALLOCATOR_BUMP_POINTER:
-    r = bump_alloc(&m->bump[sel.index], bytes, a, offset, opts, &st);
-    break;
-  case MMTK_ALLOCATOR_LARGE_OBJECT:
-    r = large_object_alloc(&m->los[sel.index], bytes, a, offset, opts, &st);
-    break;
-  default:
-    mmtk_panic(__FILE__, __LINE__, "plan %s maps semantics %d to allocator kind %u",
-               mmtk_plan_name(mmtk->plan->kind), semantics, sel.kind);
+  if (MMTK_UNLIKELY(mmtk->stress_precise) && gc_can_collect(mmtk, opts)) {
+    /* precise_stress: every allocation comes here (the inline path is disabled). */
+    size_t n = atomic_fetch_add(&mmtk->gc.stress_bytes, bytes) + bytes;
+    if (n >= mmtk->options.stress_factor) gc_collect(m, GC_REASON_STRESS);
   }
-  if (MMTK_LIKELY(r)) return (void *)r;
+  enum alloc_status st = ALLOC_HEAP_FULL;
+  /* A failed attempt is followed by a GC, then by an emergency GC, then it is final. */
+  for (int attempt = 0;; attempt++) {
+    uintptr_t r = 0;
+    switch (sel.kind) {
+    case MMTK_ALLOCATOR_BUMP_POINTER:
+      r = bump_alloc(&m->bump[sel.index], bytes, a, offset, opts, &st);
+      break;
+    case MMTK_ALLOCATOR_LARGE_OBJECT:
+      r = large_object_alloc(&m->los[sel.index], bytes, a, offset, opts, &st);
+      break;
+    default:
+      mmtk_panic(__FILE__, __LINE__, "plan %s maps semantics %d to allocator kind %u",
+                 mmtk_plan_name(mmtk->plan->kind), semantics, sel.kind);
+    }
+    if (MMTK_LIKELY(r)) return (void *)r;
+    if (st == ALLOC_MMAP_FAILED || attempt == 2 || !gc_can_collect(mmtk, opts)) break;
+    if (st == ALLOC_GC_STRESS) {
+      gc_collect(m, GC_REASON_STRESS);
+      attempt--; /* a stress GC is not a sign of a full heap */
+      continue;
+    }
+    gc_collect(m, attempt == 0 ? GC_REASON_HEAP_FULL : GC_REASON_EMERGENCY);
+  }
   report_failure(m, st, bytes, opts, who);
   return NULL;
 }
@@ -111,6 +126,8 @@ mmtk_mutator_t *mmtk_bind_mutator(mmtk_t *mmtk, void *tls) {
   for (unsigned i = 0; i < MUTATOR_BUMP_ALLOCATORS; i++) m->bump[i].bp = &m->bump[i].own;
   for (int s = 0; s < MMTK_ALLOC_SEMANTICS_COUNT; s++) mutator_map(m, s, MMTK_ALLOCATOR_NONE, 0);
   mmtk->plan->mutator_init(mmtk, m);
+  if (mmtk->stress_precise)
+    for (unsigned i = 0; i < MUTATOR_BUMP_ALLOCATORS; i++) m->bump[i].hide_limit = true;
   m->sig = MUTATOR_SIG;
 
   pthread_mutex_lock(&mmtk->mutators_lock);

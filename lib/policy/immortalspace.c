@@ -13,3 +13,44 @@ const struct space_ops immortal_space_ops = {
     .post_alloc = space_no_metadata,
     .alloc = NULL,
 };
+
+/* ---- In a collecting plan: objects never die, but are traced through once per GC.  The
+ * mark bit holds the space's mark state when the object has been reached in this GC;
+ * new objects get the current state (as if they survived the last GC), so flipping the
+ * state at the next GC makes every object unmarked without touching it. */
+
+static uintptr_t immortal_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object) {
+  const mmtk_t *mmtk = s->mmtk;
+  uint8_t marked = s->mark_state;
+  if (om_load(mmtk, &mmtk->om.mark, object) != marked &&
+      om_cas(mmtk, &mmtk->om.mark, object, marked ^ 1, marked))
+    trace_push(w, object);
+  return object;
+}
+
+static bool immortal_reachable(const struct space *s, uintptr_t object) {
+  return om_load(s->mmtk, &s->mmtk->om.mark, object) == s->mark_state;
+}
+
+static uintptr_t immortal_forwarded(const struct space *s, uintptr_t object) {
+  return immortal_reachable(s, object) ? object : 0;
+}
+
+static void immortal_post_alloc(struct space *s, uintptr_t object, size_t bytes) {
+  (void)bytes;
+  if (s->mark_state) om_store(s->mmtk, &s->mmtk->om.mark, object, s->mark_state);
+}
+
+const struct space_ops immortal_space_gc_ops = {
+    .policy = "immortal",
+    .is_live = space_always,
+    .is_movable = space_never,
+    .pin = space_no_change,
+    .unpin = space_no_change,
+    .is_pinned = space_always,
+    .post_alloc = immortal_post_alloc,
+    .trace_object = immortal_trace,
+    .is_reachable = immortal_reachable,
+    .get_forwarded = immortal_forwarded,
+    .alloc = NULL,
+};

@@ -13,3 +13,128 @@ const struct space_ops large_object_space_ops = {
     .post_alloc = space_no_metadata,
     .alloc = NULL,
 };
+
+/* ---- In a collecting plan: every object is recorded with its pages; a GC marks the
+ * reached ones (the large-object bits: 1 = marked) and the sweep gives the pages of the
+ * others back (MMTk's treadmill, as a list). */
+
+struct los_node {
+  struct los_node *next, *prev;
+  uintptr_t start, object;
+  size_t pages;
+};
+
+struct los_state {
+  pthread_mutex_t lock;
+  struct los_node *head;
+  size_t count;
+};
+
+static struct los_state *los_state(struct space *s) {
+  if (!s->policy_data) {
+    struct los_state *st = calloc(1, sizeof *st);
+    if (!st) mmtk_panic(__FILE__, __LINE__, "out of memory for the large object space");
+    pthread_mutex_init(&st->lock, NULL);
+    s->policy_data = st;
+  }
+  return s->policy_data;
+}
+
+bool los_record(struct space *s, uintptr_t start, size_t pages, uintptr_t object) {
+  struct los_state *st = los_state(s);
+  struct los_node *n = malloc(sizeof *n);
+  if (!n) return false;
+  n->start = start;
+  n->pages = pages;
+  n->object = object;
+  n->prev = NULL;
+  pthread_mutex_lock(&st->lock);
+  n->next = st->head;
+  if (st->head) st->head->prev = n;
+  st->head = n;
+  st->count++;
+  pthread_mutex_unlock(&st->lock);
+  return true;
+}
+
+void los_prepare(struct space *s) {
+  struct los_state *st = los_state(s);
+  for (struct los_node *n = st->head; n; n = n->next)
+    om_store(s->mmtk, &s->mmtk->om.los, n->object, 0);
+}
+
+void los_sweep(struct space *s) {
+  struct los_state *st = los_state(s);
+  mmtk_t *mmtk = s->mmtk;
+  struct los_node *n = st->head;
+  while (n) {
+    struct los_node *next = n->next;
+    if (om_load(mmtk, &mmtk->om.los, n->object) != 1) {
+      if (n->prev) n->prev->next = next;
+      else st->head = next;
+      if (next) next->prev = n->prev;
+      st->count--;
+#if MMTK_HAVE_VO_BIT
+      vo_bit_clear(&mmtk->vo_bit, n->object);
+#endif
+      space_release(s, n->start, n->pages);
+      free(n);
+    }
+    n = next;
+  }
+}
+
+void los_destroy(struct space *s) {
+  struct los_state *st = s->policy_data;
+  if (!st) return;
+  for (struct los_node *n = st->head, *next; n; n = next) {
+    next = n->next;
+    free(n);
+  }
+  pthread_mutex_destroy(&st->lock);
+  free(st);
+  s->policy_data = NULL;
+}
+
+static uintptr_t los_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object) {
+  const mmtk_t *mmtk = s->mmtk;
+  if (om_load(mmtk, &mmtk->om.los, object) != 1 && om_cas(mmtk, &mmtk->om.los, object, 0, 1))
+    trace_push(w, object);
+  return object;
+}
+
+static bool los_reachable(const struct space *s, uintptr_t object) {
+  return om_load(s->mmtk, &s->mmtk->om.los, object) == 1;
+}
+
+static uintptr_t los_forwarded(const struct space *s, uintptr_t object) {
+  return los_reachable(s, object) ? object : 0;
+}
+
+/* The reference may differ from the address allocation returned (a header before it):
+ * find the object's record, most likely the newest, and note the reference. */
+static void los_post_alloc(struct space *s, uintptr_t object, size_t bytes) {
+  (void)bytes;
+  struct los_state *st = los_state(s);
+  pthread_mutex_lock(&st->lock);
+  for (struct los_node *n = st->head; n; n = n->next)
+    if (object >= n->start && object < n->start + (n->pages << LOG_BYTES_IN_PAGE)) {
+      n->object = object;
+      break;
+    }
+  pthread_mutex_unlock(&st->lock);
+}
+
+const struct space_ops large_object_space_gc_ops = {
+    .policy = "largeobject",
+    .is_live = space_always,
+    .is_movable = space_never,
+    .pin = space_no_change,
+    .unpin = space_no_change,
+    .is_pinned = space_always,
+    .post_alloc = los_post_alloc,
+    .trace_object = los_trace,
+    .is_reachable = los_reachable,
+    .get_forwarded = los_forwarded,
+    .alloc = NULL,
+};

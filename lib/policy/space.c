@@ -23,7 +23,21 @@ void space_destroy(struct space *s) {
 
 uintptr_t space_acquire(struct space *s, size_t pages, uint32_t opts, enum alloc_status *status) {
   mmtk_t *mmtk = s->mmtk;
-  if (!gc_trigger_charge(mmtk, pages, opts & MMTK_ALLOC_OPT_ALLOW_OVERCOMMIT)) {
+  bool overcommit = opts & MMTK_ALLOC_OPT_ALLOW_OVERCOMMIT;
+  if (mmtk->plan->collects_garbage && !overcommit && mmtk->collection_initialized) {
+    if (mmtk->options.stress_factor != SIZE_MAX && !mmtk->stress_precise &&
+        atomic_fetch_add(&mmtk->gc.stress_bytes, pages << LOG_BYTES_IN_PAGE) >=
+            mmtk->options.stress_factor && gc_can_collect(mmtk, opts)) {
+      *status = ALLOC_GC_STRESS;
+      return 0;
+    }
+    if (mmtk->options.gc_trigger.kind == MMTK_TRIGGER_DELEGATED && gc_can_collect(mmtk, opts) &&
+        gc_required(mmtk, pages)) {
+      *status = ALLOC_HEAP_FULL;
+      return 0;
+    }
+  }
+  if (!gc_trigger_charge(mmtk, pages, overcommit)) {
     *status = ALLOC_HEAP_FULL;
     return 0;
   }
@@ -47,3 +61,17 @@ bool space_always(const struct space *s, uintptr_t object) { return true; }
 bool space_never(const struct space *s, uintptr_t object) { return false; }
 bool space_no_change(struct space *s, uintptr_t object) { return false; }
 void space_no_metadata(struct space *s, uintptr_t object, size_t bytes) {}
+
+void space_reset(struct space *s) {
+  mmtk_t *mmtk = s->mmtk;
+  uintptr_t end = s->pr.cursor;
+  size_t pages = pr_pages(&s->pr);
+  if (end > s->start) {
+    for (unsigned i = 0; i < mmtk->meta.nspecs; i++)
+      side_metadata_bzero(mmtk->meta.specs[i], s->start, end - s->start);
+  }
+  pr_reset(&s->pr);
+  gc_trigger_uncharge(mmtk, pages);
+}
+
+void space_flip_mark_state(struct space *s) { s->mark_state ^= 1; }

@@ -9,12 +9,14 @@
 
 struct mmtk;
 struct space;
+struct mmtk_gc_worker;
 
 /* Why an allocation request could not be met. */
 enum alloc_status {
   ALLOC_OK,
   ALLOC_HEAP_FULL,     /* the heap limit or the space's extent is reached */
   ALLOC_MMAP_FAILED,   /* the OS refused memory */
+  ALLOC_GC_STRESS,     /* stress_factor bytes since the last GC: collect first */
 };
 
 struct space_ops {
@@ -27,6 +29,12 @@ struct space_ops {
   bool (*is_pinned)(const struct space *s, uintptr_t object);
   /* Per-object metadata after allocation (the VO bit is set by the caller). */
   void (*post_alloc)(struct space *s, uintptr_t object, size_t bytes);
+  /* Collecting plans: trace a reference into this space (returns its new value; pushes
+   * the object when this call reached it first), and after the closure, whether an
+   * object survived and where it is now (0 if it died). */
+  uintptr_t (*trace_object)(struct space *s, struct mmtk_gc_worker *w, uintptr_t object);
+  bool (*is_reachable)(const struct space *s, uintptr_t object);
+  uintptr_t (*get_forwarded)(const struct space *s, uintptr_t object);
   /* Spaces that allocate without thread-local buffers (NULL for the others). */
   uintptr_t (*alloc)(struct space *s, size_t bytes, size_t align, size_t offset, uint32_t opts,
                      enum alloc_status *status);
@@ -40,6 +48,9 @@ struct space {
   uintptr_t start, extent;
   struct page_resource pr;
   _Atomic uintptr_t cursor; /* lock-free spaces only */
+  uint8_t mark_state;       /* marking spaces: the mark value of this (or the last) GC */
+  bool from_space;          /* copy spaces: being evacuated by the current GC */
+  void *policy_data;        /* the policy's own state */
 };
 
 void space_init(struct space *s, struct mmtk *mmtk, const char *name, unsigned index,
@@ -49,6 +60,9 @@ void space_destroy(struct space *s);
 uintptr_t space_acquire(struct space *s, size_t pages, uint32_t opts, enum alloc_status *status);
 /* Give back pages of a free-list space. */
 void space_release(struct space *s, uintptr_t start, size_t pages);
+
+/* Give back every page of a monotone space, and clear its side metadata. */
+void space_reset(struct space *s);
 
 /* Ready-made answers for policies whose objects never move and never die. */
 bool space_always(const struct space *s, uintptr_t object);
@@ -60,5 +74,17 @@ void space_no_metadata(struct space *s, uintptr_t object, size_t bytes);
 extern const struct space_ops immortal_space_ops;
 extern const struct space_ops large_object_space_ops;
 extern const struct space_ops lockfree_immortal_space_ops;
+/* The same spaces in a collecting plan: traced and (the LOS) swept. */
+extern const struct space_ops immortal_space_gc_ops;
+extern const struct space_ops large_object_space_gc_ops;
+extern const struct space_ops copy_space_ops;
+
+/* Marking (immortal, mark-sweep) spaces: start a new mark epoch. */
+void space_flip_mark_state(struct space *s);
+/* The large object space: record an object's pages; forget unmarked objects. */
+bool los_record(struct space *s, uintptr_t start, size_t pages, uintptr_t object);
+void los_prepare(struct space *s);
+void los_sweep(struct space *s);
+void los_destroy(struct space *s);
 
 #endif /* MMTK_POLICY_SPACE_H */

@@ -38,3 +38,27 @@ bool stats_harness_end(mmtk_t *mmtk) {
   fflush(stdout);
   return true;
 }
+
+size_t mmtk_live_bytes_in_last_gc(const mmtk_t *mmtk) {
+  if (!instance_check(mmtk, "mmtk_live_bytes_in_last_gc")) return 0;
+  return mmtk->gc.live_bytes;
+}
+
+bool mmtk_get_stats(const mmtk_t *mmtk, mmtk_stats_t *stats) {
+  if (!instance_check(mmtk, "mmtk_get_stats")) return false;
+  if (!stats || stats->size < offsetof(mmtk_stats_t, heap_bytes) + sizeof stats->heap_bytes) {
+    mmtk_error(mmtk, "mmtk_get_stats: %s", stats ? "stats->size is too small (set it to "
+               "sizeof(mmtk_stats_t))" : "stats is NULL");
+    return false;
+  }
+  mmtk_stats_t s = {.size = sizeof s};
+  s.gc_count = mmtk->stats.gc_count;
+  s.gc_time_ns = mmtk->stats.gc_ns;
+  s.max_pause_ns = mmtk->stats.max_pause_ns;
+  s.bytes_allocated = (uint64_t)atomic_load(&mmtk->trigger.acquired_pages) << LOG_BYTES_IN_PAGE;
+  s.live_bytes = mmtk->gc.live_bytes;
+  s.heap_bytes = mmtk->trigger.limit_bytes;
+  memcpy(stats, &s, sizeof s < stats->size ? sizeof s : stats->size);
+  stats->size = sizeof s < stats->size ? sizeof s : stats->size;
+  return true;
+}

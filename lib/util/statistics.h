@@ -13,6 +13,8 @@ struct statistics {
   /* Totals since mmtk_init(), kept by the collector. */
   uint64_t gc_count;
   uint64_t gc_ns;
+  uint64_t max_pause_ns;
+  uint64_t stage_ns[15]; /* MMTK_STAGE_COUNT */
   /* The harness window. */
   bool active;
   uint64_t begin_ns;

@@ -12,6 +12,8 @@ struct bump_allocator {
   mmtk_bump_pointer_t *bp; /* &own, or the mutator head's default_bump */
   mmtk_bump_pointer_t own;
   struct space *space;
+  bool hide_limit;      /* precise_stress: the inline path must always fail */
+  uintptr_t real_limit; /* the buffer's limit while hidden */
 };
 
 struct large_object_allocator {

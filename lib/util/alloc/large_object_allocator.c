@@ -9,5 +9,12 @@ uintptr_t large_object_alloc(struct large_object_allocator *a, size_t bytes, siz
   size_t pad = offset ? align - offset : 0;
   size_t pages = bytes_to_pages_up(bytes + pad);
   uintptr_t start = space_acquire(a->space, pages, opts, status);
-  return start ? start + pad : 0;
+  if (!start) return 0;
+  if (a->space->ops == &large_object_space_gc_ops &&
+      !los_record(a->space, start, pages, start + pad)) {
+    space_release(a->space, start, pages);
+    *status = ALLOC_MMAP_FAILED;
+    return 0;
+  }
+  return start + pad;
 }

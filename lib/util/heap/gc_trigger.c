@@ -43,6 +43,7 @@ bool gc_trigger_charge(mmtk_t *mmtk, size_t pages, bool overcommit) {
   if (!overcommit) {
     size_t limit_pages = t->limit_bytes >> LOG_BYTES_IN_PAGE;
     size_t extra_pages = bytes_to_pages_up(extra_bytes(mmtk));
+    if (mmtk->plan->reserved_pages) extra_pages += mmtk->plan->reserved_pages(mmtk);
     if (now > limit_pages || limit_pages - now < extra_pages) {
       atomic_fetch_sub_explicit(&t->used_pages, pages, memory_order_relaxed);
       return false;
@@ -54,4 +55,15 @@ bool gc_trigger_charge(mmtk_t *mmtk, size_t pages, bool overcommit) {
 
 void gc_trigger_uncharge(mmtk_t *mmtk, size_t pages) {
   atomic_fetch_sub_explicit(&mmtk->trigger.used_pages, pages, memory_order_relaxed);
+}
+
+void gc_trigger_after_gc(mmtk_t *mmtk, size_t live_bytes) {
+  struct gc_trigger *t = &mmtk->trigger;
+  if (mmtk->options.gc_trigger.kind != MMTK_TRIGGER_DYNAMIC) return;
+  /* Grow or shrink to a few times the live size (copying plans need room for a copy of
+   * everything that survives), within [MIN, MAX]. */
+  size_t target = live_bytes * (mmtk->plan->moves_objects ? 4 : 2);
+  if (target < mmtk->options.gc_trigger.min) target = mmtk->options.gc_trigger.min;
+  if (target > t->max_bytes) target = t->max_bytes;
+  t->limit_bytes = align_up(target, BYTES_IN_PAGE);
 }

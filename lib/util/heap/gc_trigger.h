@@ -25,5 +25,7 @@ void gc_trigger_uncharge(struct mmtk *mmtk, size_t pages);
 /* Bytes in use as the heap counts them: pages held, counted malloc bytes (with
  * --enable-malloc-counted-size) and the VM's off-heap live bytes. */
 size_t gc_trigger_used_bytes(const struct mmtk *mmtk);
+/* DynamicHeapSize: resize the heap limit from the live size after a GC. */
+void gc_trigger_after_gc(struct mmtk *mmtk, size_t live_bytes);
 
 #endif /* MMTK_UTIL_HEAP_GC_TRIGGER_H */

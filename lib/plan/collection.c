@@ -1,0 +1,53 @@
+/* How mutators ask for collections (MMTk's GCRequester and gc_trigger poll, design.gc). */
+#include "mmtk_internal.h"
+
+bool gc_can_collect(mmtk_t *mmtk, uint32_t opts) {
+  if (!mmtk->plan->collects_garbage || !mmtk->collection_initialized) return false;
+  if (opts & MMTK_ALLOC_OPT_NOT_AT_SAFEPOINT) return false;
+  if (mmtk->vm.is_collection_enabled && !mmtk->vm.is_collection_enabled(mmtk->vm_ctx)) return false;
+  return true;
+}
+
+void gc_collect(struct mmtk_mutator *m, enum gc_reason reason) {
+  mmtk_t *mmtk = m->head.mmtk;
+  /* Both are read by the GC that the request starts (or by the one under way). */
+  if (reason == GC_REASON_EMERGENCY) mmtk->gc.emergency = true;
+  mmtk->gc.reason = reason;
+  scheduler_request_gc(mmtk);
+  mmtk->vm.block_for_gc(mmtk->vm_ctx, m->head.tls);
+}
+
+bool gc_required(mmtk_t *mmtk, size_t pages) {
+  struct gc_trigger *t = &mmtk->trigger;
+  if (mmtk->options.gc_trigger.kind == MMTK_TRIGGER_DELEGATED)
+    return mmtk->vm.is_gc_required(mmtk->vm_ctx, gc_trigger_used_bytes(mmtk),
+                                   pages << LOG_BYTES_IN_PAGE);
+  size_t used = atomic_load_explicit(&t->used_pages, memory_order_relaxed);
+  size_t reserve = mmtk->plan->reserved_pages ? mmtk->plan->reserved_pages(mmtk) : 0;
+  size_t extra = bytes_to_pages_up(gc_trigger_used_bytes(mmtk) - (used << LOG_BYTES_IN_PAGE));
+  return used + reserve + extra + pages > (t->limit_bytes >> LOG_BYTES_IN_PAGE);
+}
+
+/* ---- Public ------------------------------------------------------------------------- */
+
+bool mmtk_handle_user_collection_request(mmtk_mutator_t *mutator) {
+  if (!mutator_check(mutator, "mmtk_handle_user_collection_request")) return false;
+  mmtk_t *mmtk = mutator->head.mmtk;
+  if (!mmtk->plan->collects_garbage || mmtk->options.ignore_system_gc ||
+      !mmtk->collection_initialized) {
+    if (mmtk->options.verbose)
+      mmtk_log(mmtk, MMTK_LOG_INFO, "user collection request ignored (%s)",
+               !mmtk->plan->collects_garbage ? "NoGC does not collect"
+               : mmtk->options.ignore_system_gc ? "ignore_system_gc"
+                                                : "mmtk_initialize_collection not called yet");
+    return false;
+  }
+  gc_collect(mutator, GC_REASON_USER);
+  return true;
+}
+
+void mmtk_gc_poll(mmtk_mutator_t *mutator) {
+  if (!mutator_check(mutator, "mmtk_gc_poll")) return;
+  mmtk_t *mmtk = mutator->head.mmtk;
+  if (gc_can_collect(mmtk, 0) && gc_required(mmtk, 0)) gc_collect(mutator, GC_REASON_POLL);
+}

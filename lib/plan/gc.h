@@ -1,0 +1,49 @@
+/* A collection's state and how mutators ask for one (design.gc). */
+#ifndef MMTK_PLAN_GC_H
+#define MMTK_PLAN_GC_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <mmtk.h>
+
+struct mmtk;
+struct mmtk_mutator;
+struct mmtk_gc_worker;
+struct work_packet;
+
+enum gc_reason {
+  GC_REASON_HEAP_FULL,
+  GC_REASON_USER,
+  GC_REASON_STRESS,
+  GC_REASON_EMERGENCY,
+  GC_REASON_POLL,
+};
+
+struct gc_state {
+  enum gc_reason reason;
+  bool emergency; /* soft references are not kept alive */
+  uint64_t start_ns, stopped_ns;
+  size_t used_before, live_bytes;
+  uint64_t bytes_copied;
+  _Atomic size_t pending_root_scans, stopped_mutators;
+  _Atomic size_t stress_bytes; /* allocated since the last GC, for stress_factor */
+};
+
+/* gc_work.c */
+struct work_packet *gc_schedule_collection_packet(struct mmtk *mmtk);
+void gc_finish(struct mmtk *mmtk, struct mmtk_gc_worker *w);
+/* Queue fn(worker, arg) as a packet of `stage`. */
+void gc_add_simple(struct mmtk *mmtk, int stage, void (*fn)(struct mmtk_gc_worker *, void *),
+                   void *arg);
+
+/* collection.c */
+/* Ask for a GC and wait (in the binding's block_for_gc) until it is over. */
+void gc_collect(struct mmtk_mutator *m, enum gc_reason reason);
+/* Does the heap need a GC before `pages` more pages can be used? */
+bool gc_required(struct mmtk *mmtk, size_t pages);
+/* Can this mutator's allocation wait for a GC now? */
+bool gc_can_collect(struct mmtk *mmtk, uint32_t alloc_opts);
+
+#endif /* MMTK_PLAN_GC_H */

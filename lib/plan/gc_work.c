@@ -1,0 +1,175 @@
+/* One collection, stage by stage (MMTk's scheduler::gc_work, design.gc).
+ *
+ *   Unconstrained  ScheduleCollection: stop the mutators (the binding visits each one as it
+ *                  stops: its buffers are taken back and its roots are scheduled), then
+ *                  queue the packets of every later stage.
+ *   Prepare        the plan's prepare (flip spaces, clear marks); root scanning, whose
+ *                  slots become closure packets.
+ *   Closure        the transitive closure.
+ *   *RefClosure    soft, weak, finalizable and phantom references; the binding's own weak
+ *                  structures (VMRefClosure).
+ *   Release        the plan's release (free from-space, sweep), cleared references
+ *                  handed back.
+ *   then the coordinating worker finishes: statistics, heap size, resume the mutators.
+ */
+#include "mmtk_internal.h"
+
+#include <stdio.h>
+
+struct simple_packet {
+  struct work_packet base;
+  void (*fn)(mmtk_gc_worker_t *w, void *arg);
+  void *arg;
+};
+
+static void simple_run(struct work_packet *self, mmtk_gc_worker_t *w) {
+  struct simple_packet *p = container_of(self, struct simple_packet, base);
+  void (*fn)(mmtk_gc_worker_t *, void *) = p->fn;
+  void *arg = p->arg;
+  free(p);
+  fn(w, arg);
+}
+
+static struct work_packet *simple_new(void (*fn)(mmtk_gc_worker_t *, void *), void *arg) {
+  struct simple_packet *p = malloc(sizeof *p);
+  if (!p) mmtk_panic(__FILE__, __LINE__, "out of memory for a work packet");
+  p->base.run = simple_run;
+  p->fn = fn;
+  p->arg = arg;
+  return &p->base;
+}
+
+void gc_add_simple(mmtk_t *mmtk, int stage, void (*fn)(mmtk_gc_worker_t *, void *), void *arg) {
+  scheduler_add(mmtk, stage, simple_new(fn, arg));
+}
+#define add gc_add_simple
+
+/* ---- Roots -------------------------------------------------------------------------- */
+
+static void roots_scanned(mmtk_gc_worker_t *w) {
+  mmtk_t *mmtk = w->mmtk;
+  if (atomic_fetch_sub(&mmtk->gc.pending_root_scans, 1) == 1 &&
+      mmtk->vm.notify_initial_thread_scan_complete)
+    mmtk->vm.notify_initial_thread_scan_complete(mmtk->vm_ctx, false, w->tls);
+}
+
+static void scan_mutator_roots(mmtk_gc_worker_t *w, void *arg) {
+  mmtk_t *mmtk = w->mmtk;
+  mmtk_roots_factory_t f = {.mmtk = mmtk, .worker = w};
+  if (mmtk->vm.scan_roots_in_mutator_thread)
+    mmtk->vm.scan_roots_in_mutator_thread(mmtk->vm_ctx, w->tls, arg, &f);
+  roots_scanned(w);
+}
+
+static void scan_vm_roots(mmtk_gc_worker_t *w, void *arg) {
+  (void)arg;
+  mmtk_t *mmtk = w->mmtk;
+  mmtk_roots_factory_t f = {.mmtk = mmtk, .worker = w};
+  if (mmtk->vm.scan_vm_specific_roots) mmtk->vm.scan_vm_specific_roots(mmtk->vm_ctx, w->tls, &f);
+  finalizers_scan_ready(mmtk, &f); /* objects waiting for finalization are roots */
+  roots_scanned(w);
+}
+
+/* ---- Stopping the world ------------------------------------------------------------- */
+
+static void visit_stopped(mmtk_mutator_t *m, void *arg) {
+  mmtk_gc_worker_t *w = arg;
+  if (!mutator_check(m, "stop_all_mutators visitor"))
+    mmtk_panic(__FILE__, __LINE__, "the binding's stop_all_mutators visited a bad mutator %p",
+               (void *)m);
+  mutator_reset_buffers(m);
+  atomic_fetch_add(&w->mmtk->gc.stopped_mutators, 1);
+  add(w->mmtk, MMTK_STAGE_PREPARE, scan_mutator_roots, m);
+}
+
+static void prepare(mmtk_gc_worker_t *w, void *arg) {
+  (void)arg;
+  w->mmtk->plan->prepare(w->mmtk);
+}
+
+static void release(mmtk_gc_worker_t *w, void *arg) {
+  (void)arg;
+  mmtk_t *mmtk = w->mmtk;
+  mmtk->plan->release(mmtk);
+  references_enqueue(mmtk, w);
+}
+
+static void schedule_collection(mmtk_gc_worker_t *w, void *arg) {
+  (void)arg;
+  mmtk_t *mmtk = w->mmtk;
+  struct gc_state *g = &mmtk->gc;
+  g->start_ns = stats_now_ns();
+  g->used_before = gc_trigger_used_bytes(mmtk);
+  atomic_store(&g->stopped_mutators, 0);
+  /* +1: the VM roots packet also counts down. */
+  atomic_store(&g->pending_root_scans, 1);
+
+  /* Every mutator is visited before the roots can be counted: count them as they come. */
+  pthread_mutex_lock(&mmtk->mutators_lock);
+  atomic_fetch_add(&g->pending_root_scans, mmtk->nmutators);
+  pthread_mutex_unlock(&mmtk->mutators_lock);
+  mmtk->vm.stop_all_mutators(mmtk->vm_ctx, w->tls, visit_stopped, w);
+  g->stopped_ns = stats_now_ns();
+
+  add(mmtk, MMTK_STAGE_PREPARE, prepare, NULL);
+  add(mmtk, MMTK_STAGE_PREPARE, scan_vm_roots, NULL);
+  references_schedule(mmtk);
+  add(mmtk, MMTK_STAGE_RELEASE, release, NULL);
+}
+
+struct work_packet *gc_schedule_collection_packet(mmtk_t *mmtk) {
+  (void)mmtk;
+  return simple_new(schedule_collection, NULL);
+}
+
+/* ---- The end ------------------------------------------------------------------------ */
+
+static const char *const reason_names[] = {
+    [GC_REASON_HEAP_FULL] = "HeapFull",   [GC_REASON_USER] = "UserRequest",
+    [GC_REASON_STRESS] = "Stress",        [GC_REASON_EMERGENCY] = "Emergency",
+    [GC_REASON_POLL] = "Poll",
+};
+
+static void human(char *buf, size_t n, size_t bytes) {
+  if (bytes >= ((size_t)10 << 20)) snprintf(buf, n, "%zuM", bytes >> 20);
+  else snprintf(buf, n, "%zuK", bytes >> 10);
+}
+
+void gc_finish(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
+  struct gc_state *g = &mmtk->gc;
+  struct scheduler *s = &mmtk->sched;
+  for (unsigned i = 0; i < s->nworkers; i++) {
+    g->bytes_copied += s->workers[i].copy.bytes_copied;
+    s->workers[i].copy.bytes_copied = 0;
+    copy_allocators_reset(&s->workers[i].copy);
+    s->workers[i].trace.scanned = 0;
+  }
+  if (mmtk->plan->end_of_gc) mmtk->plan->end_of_gc(mmtk);
+#if MMTK_HAVE_SANITY
+  if (mmtk->options.sanity) sanity_check(mmtk, w);
+#endif
+  size_t live = gc_trigger_used_bytes(mmtk);
+  g->live_bytes = live;
+  gc_trigger_after_gc(mmtk, live);
+
+  uint64_t end = stats_now_ns(), pause = end - g->start_ns;
+  mmtk->stats.gc_count++;
+  mmtk->stats.gc_ns += pause;
+  if (pause > mmtk->stats.max_pause_ns) mmtk->stats.max_pause_ns = pause;
+  for (int i = 0; i < MMTK_STAGE_COUNT; i++) mmtk->stats.stage_ns[i] += s->stage_ns[i];
+  if (mmtk->options.verbose) {
+    char before[32], after[32], limit[32];
+    human(before, sizeof before, g->used_before);
+    human(after, sizeof after, live);
+    human(limit, sizeof limit, mmtk->trigger.limit_bytes);
+    mmtk_log(mmtk, MMTK_LOG_INFO, "GC(%llu) %s Pause (%s) %s->%s(%s) %.3fms",
+             (unsigned long long)mmtk->stats.gc_count, mmtk_plan_name(mmtk->plan->kind),
+             reason_names[g->reason], before, after, limit, (double)pause / 1e6);
+  }
+  g->emergency = false;
+  g->stress_bytes = 0;
+  bool finalize = finalizers_ready(mmtk);
+  mmtk->vm.resume_mutators(mmtk->vm_ctx, w->tls);
+  if (finalize && mmtk->vm.schedule_finalization)
+    mmtk->vm.schedule_finalization(mmtk->vm_ctx, w->tls);
+}

@@ -1,0 +1,215 @@
+/* The transitive closure (design.trace). */
+#include "mmtk_internal.h"
+
+#define STACK_INITIAL 1024
+#define SHARE_CHUNK 512 /* objects handed to idle workers at a time */
+
+static void visitor_flush(struct mmtk_slot_visitor *v);
+
+void tracer_init(struct tracer *t, mmtk_gc_worker_t *w) {
+  memset(t, 0, sizeof *t);
+  t->visitor.cursor = t->slots;
+  t->visitor.limit = t->slots + TRACE_SLOT_BUFFER;
+  t->visitor.flush = visitor_flush;
+  t->object_tracer.worker = w;
+}
+
+void tracer_destroy(struct tracer *t) {
+  free(t->stack);
+  t->stack = NULL;
+}
+
+static inline mmtk_gc_worker_t *tracer_worker(struct tracer *t) { return t->object_tracer.worker; }
+
+uintptr_t trace_object(mmtk_gc_worker_t *w, uintptr_t object) {
+  struct space *s = space_of(w->mmtk, object);
+  if (MMTK_UNLIKELY(!s)) {
+    /* Not in a heap chunk: an object the binding manages itself. */
+    MMTK_XASSERT(!layout_in_heap(&w->mmtk->layout, object));
+    return object;
+  }
+  return s->ops->trace_object(s, w, object);
+}
+
+void trace_push(mmtk_gc_worker_t *w, uintptr_t object) {
+  struct tracer *t = &w->trace;
+  if (MMTK_UNLIKELY(t->depth == t->capacity)) {
+    size_t cap = t->capacity ? t->capacity * 2 : STACK_INITIAL;
+    uintptr_t *stack = realloc(t->stack, cap * sizeof *stack);
+    if (!stack)
+      mmtk_panic(__FILE__, __LINE__, "out of memory for the mark stack (%zu entries)", cap);
+    t->stack = stack;
+    t->capacity = cap;
+  }
+  t->stack[t->depth++] = object;
+}
+
+static inline void process_slot(mmtk_gc_worker_t *w, mmtk_slot_t slot) {
+  uintptr_t *field = slot;
+  uintptr_t o = *field;
+  if (!o) return;
+  uintptr_t n = trace_object(w, o);
+  if (n != o) *field = n;
+}
+
+static void visitor_flush(struct mmtk_slot_visitor *v) {
+  struct tracer *t = container_of(v, struct tracer, visitor);
+  mmtk_gc_worker_t *w = tracer_worker(t);
+  size_t n = (size_t)(v->cursor - t->slots);
+  v->cursor = t->slots;
+  for (size_t i = 0; i < n; i++) process_slot(w, t->slots[i]);
+}
+
+static void scan_one(mmtk_gc_worker_t *w, uintptr_t o) {
+  mmtk_t *mmtk = w->mmtk;
+  const mmtk_vm_binding_t *vm = &mmtk->vm;
+  struct tracer *t = &w->trace;
+  if (vm->support_slot_enqueuing && !vm->support_slot_enqueuing(mmtk->vm_ctx, w->tls, (void *)o)) {
+    vm->scan_object_and_trace_edges(mmtk->vm_ctx, w->tls, (void *)o, &t->object_tracer);
+    return;
+  }
+  vm->scan_object(mmtk->vm_ctx, w->tls, (void *)o, &t->visitor);
+  if (t->visitor.cursor != t->slots) visitor_flush(&t->visitor);
+}
+
+/* Hand the oldest part of a deep stack to idle workers. */
+static void maybe_share(mmtk_gc_worker_t *w) {
+#if !MMTK_HAVE_SINGLE_WORKER
+  struct tracer *t = &w->trace;
+  if (t->depth < 2 * SHARE_CHUNK || scheduler_idle_workers(&w->mmtk->sched) == 0) return;
+  struct work_packet *p = nodes_packet_new(t->stack, SHARE_CHUNK, false);
+  if (!p) return;
+  t->depth -= SHARE_CHUNK;
+  memmove(t->stack, t->stack + SHARE_CHUNK, t->depth * sizeof *t->stack);
+  worker_add(w, p);
+#else
+  (void)w;
+#endif
+}
+
+void trace_drain(mmtk_gc_worker_t *w) {
+  struct tracer *t = &w->trace;
+  while (t->depth) {
+    uintptr_t o = t->stack[--t->depth];
+    scan_one(w, o);
+    if ((++t->scanned & 127) == 0) maybe_share(w);
+  }
+}
+
+/* ---- Closure packets ---------------------------------------------------------------- */
+
+struct closure_packet {
+  struct work_packet base;
+  enum { SLOTS, NODES, PINNING_ROOTS } kind;
+  size_t count;
+  void *items[];
+};
+
+static void closure_run(struct work_packet *self, mmtk_gc_worker_t *w) {
+  struct closure_packet *p = container_of(self, struct closure_packet, base);
+  switch (p->kind) {
+  case SLOTS:
+    for (size_t i = 0; i < p->count; i++) process_slot(w, p->items[i]);
+    break;
+  case NODES:
+    for (size_t i = 0; i < p->count; i++) trace_push(w, (uintptr_t)p->items[i]);
+    break;
+  case PINNING_ROOTS:
+    for (size_t i = 0; i < p->count; i++) {
+      uintptr_t o = (uintptr_t)p->items[i];
+      if (!o) continue;
+      struct space *s = space_of(w->mmtk, o);
+      if (s && s->ops->is_movable(s, o))
+        mmtk_panic(__FILE__, __LINE__,
+                   "pinning root %p is in the %s space, where plan %s moves objects; report "
+                   "it as a slot, or use a plan that can pin", (void *)o, s->name,
+                   mmtk_plan_name(w->mmtk->plan->kind));
+      trace_object(w, o);
+    }
+    break;
+  }
+  free(p);
+  trace_drain(w);
+}
+
+static struct closure_packet *closure_new(int kind, const void *items, size_t count) {
+  struct closure_packet *p = malloc(sizeof *p + count * sizeof(void *));
+  if (!p) return NULL;
+  p->base.run = closure_run;
+  p->kind = kind;
+  p->count = count;
+  memcpy(p->items, items, count * sizeof(void *));
+  return p;
+}
+
+struct work_packet *slots_packet_new(const mmtk_slot_t *slots, size_t count) {
+  struct closure_packet *p = closure_new(SLOTS, slots, count);
+  return p ? &p->base : NULL;
+}
+
+struct work_packet *nodes_packet_new(const uintptr_t *objects, size_t count, bool pinning_roots) {
+  struct closure_packet *p = closure_new(pinning_roots ? PINNING_ROOTS : NODES, objects, count);
+  return p ? &p->base : NULL;
+}
+
+/* ---- Public: what the binding's callbacks use --------------------------------------- */
+
+mmtk_object_t mmtk_trace_object(mmtk_object_tracer_t *tracer, mmtk_object_t object) {
+  if (!object) return NULL;
+  return (mmtk_object_t)trace_object(tracer->worker, (uintptr_t)object);
+}
+
+static void add_roots(mmtk_roots_factory_t *f, const void *items, size_t count, bool slots,
+                      const char *who) {
+  if (!f || (!items && count)) {
+    mmtk_error(NULL, "%s: NULL %s", who, f ? "array" : "factory");
+    return;
+  }
+#if MMTK_HAVE_SANITY
+  if (sanity_collect_roots(f, items, count, slots)) return;
+#endif
+  const void *const *p = items;
+  while (count) {
+    size_t n = count < TRACE_PACKET_CAPACITY ? count : TRACE_PACKET_CAPACITY;
+    struct work_packet *wp = slots ? slots_packet_new((const mmtk_slot_t *)p, n)
+                                   : nodes_packet_new((const uintptr_t *)p, n, true);
+    if (!wp) mmtk_panic(__FILE__, __LINE__, "%s: out of memory for a root packet", who);
+    scheduler_add(f->mmtk, MMTK_STAGE_CLOSURE, wp);
+    p += n;
+    count -= n;
+  }
+}
+
+void mmtk_roots_add_slots(mmtk_roots_factory_t *factory, const mmtk_slot_t *slots, size_t count) {
+  add_roots(factory, slots, count, true, "mmtk_roots_add_slots");
+}
+
+void mmtk_roots_add_pinning(mmtk_roots_factory_t *factory, const mmtk_object_t *objects,
+                            size_t count) {
+  add_roots(factory, objects, count, false, "mmtk_roots_add_pinning");
+}
+
+bool mmtk_tracer_is_reachable(mmtk_tracer_context_t *tc, mmtk_object_t object) {
+  return object && object_is_reachable(tc->worker->mmtk, (uintptr_t)object);
+}
+
+mmtk_object_t mmtk_tracer_get_forwarded(mmtk_tracer_context_t *tc, mmtk_object_t object) {
+  return object ? (mmtk_object_t)object_get_forwarded(tc->worker->mmtk, (uintptr_t)object) : NULL;
+}
+
+mmtk_object_t mmtk_tracer_retain(mmtk_tracer_context_t *tc, mmtk_object_t object) {
+  if (!object) return NULL;
+  tc->retained = true;
+  return (mmtk_object_t)trace_object(tc->worker, (uintptr_t)object);
+}
+
+bool object_is_reachable(mmtk_t *mmtk, uintptr_t object) {
+  struct space *s = space_of(mmtk, object);
+  return !s || !s->ops->is_reachable || s->ops->is_reachable(s, object);
+}
+
+uintptr_t object_get_forwarded(mmtk_t *mmtk, uintptr_t object) {
+  struct space *s = space_of(mmtk, object);
+  if (!s || !s->ops->get_forwarded) return object;
+  return s->ops->get_forwarded(s, object);
+}

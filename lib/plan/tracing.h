@@ -1,0 +1,92 @@
+/* The transitive closure (MMTk's ProcessEdgesWork + ScanObjects, design.trace).
+ *
+ * Each worker keeps a stack of grey objects on the heap (never the C stack, so a list of
+ * any length is traced in constant C stack).  A closure packet seeds the stack from its
+ * slots or objects and drains it: pop an object, let the binding report its slots into
+ * the slot visitor, trace every slot — copying or marking the target, updating the slot,
+ * and pushing the target if this worker reached it first.  When the stack grows while
+ * other workers are idle, its oldest part is split off into a packet they can steal. */
+#ifndef MMTK_PLAN_TRACING_H
+#define MMTK_PLAN_TRACING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mmtk.h>
+
+#include "scheduler/work.h"
+#include "util/alloc/allocator.h"
+
+struct mmtk;
+struct mmtk_gc_worker;
+
+#define TRACE_SLOT_BUFFER 256
+#define TRACE_PACKET_CAPACITY 4096 /* slots or objects per closure packet */
+
+struct mmtk_object_tracer {
+  struct mmtk_gc_worker *worker;
+};
+
+struct mmtk_roots_factory {
+  struct mmtk *mmtk;
+  struct mmtk_gc_worker *worker;
+  bool sanity; /* roots go to the sanity verifier, not to closure packets */
+};
+
+/* util/sanity.c (--enable-sanity) */
+bool sanity_collect_roots(struct mmtk_roots_factory *f, const void *items, size_t count,
+                          bool slots);
+void sanity_check(struct mmtk *mmtk, struct mmtk_gc_worker *w);
+
+struct mmtk_tracer_context {
+  struct mmtk_gc_worker *worker;
+  bool retained; /* mmtk_tracer_retain() was called */
+};
+
+struct mmtk_copy_context {
+  struct mmtk_gc_worker *worker;
+};
+
+struct tracer {
+  struct mmtk_slot_visitor visitor; /* the public part (<mmtk/scanning.h>) */
+  mmtk_slot_t slots[TRACE_SLOT_BUFFER];
+  struct mmtk_object_tracer object_tracer;
+  uintptr_t *stack;
+  size_t depth, capacity;
+  uint64_t scanned; /* objects scanned in this GC */
+};
+
+/* Per-worker to-space allocation: one buffer per copy destination. */
+#define MAX_COPY_TARGETS 2
+struct copy_allocators {
+  struct bump_allocator bump[MAX_COPY_TARGETS];
+  uint64_t bytes_copied;
+};
+
+void tracer_init(struct tracer *t, struct mmtk_gc_worker *w);
+void tracer_destroy(struct tracer *t);
+
+/* Trace one reference: its new value (moved or not).  Newly reached objects are pushed
+ * for scanning. */
+uintptr_t trace_object(struct mmtk_gc_worker *w, uintptr_t object);
+/* Push an object reached for the first time (policies call this). */
+void trace_push(struct mmtk_gc_worker *w, uintptr_t object);
+/* Scan everything pushed, transitively. */
+void trace_drain(struct mmtk_gc_worker *w);
+
+/* After the closure: is `object` alive, and where is it now (0: dead)?  Objects outside
+ * the heap count as alive and unmoved. */
+bool object_is_reachable(struct mmtk *mmtk, uintptr_t object);
+uintptr_t object_get_forwarded(struct mmtk *mmtk, uintptr_t object);
+
+/* Closure packets. */
+struct work_packet *slots_packet_new(const mmtk_slot_t *slots, size_t count);
+struct work_packet *nodes_packet_new(const uintptr_t *objects, size_t count, bool pinning_roots);
+
+/* Copy `object` into the plan's to-space for `semantics` (default or binding copy). */
+uintptr_t copy_object(struct mmtk_gc_worker *w, uintptr_t object, int copy_semantics);
+/* Forget every to-space buffer (end of GC). */
+void copy_allocators_reset(struct copy_allocators *c);
+
+#endif /* MMTK_PLAN_TRACING_H */

@@ -1,0 +1,39 @@
+/* The copy space (MMTk's CopySpace, design.policy.copy): bump-allocated; a GC evacuates
+ * every reached object of the from-space into the to-space and then frees the from-space
+ * whole. */
+#include "mmtk_internal.h"
+
+static uintptr_t copy_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object) {
+  if (!s->from_space) return object; /* a copy made by this GC */
+  const mmtk_t *mmtk = s->mmtk;
+  unsigned state = fwd_claim(mmtk, object);
+  if (state == FWD_FORWARDED) return fwd_pointer(mmtk, object);
+  if (state == FWD_BEING_FORWARDED) return fwd_wait(mmtk, object);
+  uintptr_t copy = copy_object(w, object, MMTK_COPY_DEFAULT);
+  fwd_publish(mmtk, object, copy);
+  trace_push(w, copy);
+  return copy;
+}
+
+static bool copy_reachable(const struct space *s, uintptr_t object) {
+  return !s->from_space || fwd_state(s->mmtk, object) == FWD_FORWARDED;
+}
+
+static uintptr_t copy_forwarded(const struct space *s, uintptr_t object) {
+  if (!s->from_space) return object;
+  return fwd_state(s->mmtk, object) == FWD_FORWARDED ? fwd_pointer(s->mmtk, object) : 0;
+}
+
+const struct space_ops copy_space_ops = {
+    .policy = "copy",
+    .is_live = space_always,
+    .is_movable = space_always,
+    .pin = space_no_change,
+    .unpin = space_no_change,
+    .is_pinned = space_never,
+    .post_alloc = space_no_metadata,
+    .trace_object = copy_trace,
+    .is_reachable = copy_reachable,
+    .get_forwarded = copy_forwarded,
+    .alloc = NULL,
+};

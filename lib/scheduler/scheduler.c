@@ -1,0 +1,281 @@
+/* The work-packet scheduler (design.scheduler): buckets, parking and the coordinator
+ * role.  Workers and stealing are in worker.c. */
+#include "mmtk_internal.h"
+
+#include <errno.h>
+
+bool scheduler_init(mmtk_t *mmtk, unsigned nworkers) {
+  struct scheduler *s = &mmtk->sched;
+  memset(s, 0, sizeof *s);
+  s->mmtk = mmtk;
+  s->nworkers = MMTK_HAVE_SINGLE_WORKER ? 1 : nworkers;
+  s->workers = calloc(s->nworkers, sizeof *s->workers);
+  if (!s->workers) {
+    mmtk_error(mmtk, "mmtk_init: out of memory for %u GC workers", s->nworkers);
+    return false;
+  }
+  pthread_mutex_init(&s->lock, NULL);
+  pthread_cond_init(&s->work_cond, NULL);
+  pthread_cond_init(&s->state_cond, NULL);
+  for (unsigned i = 0; i < s->nworkers; i++) worker_init(&s->workers[i], mmtk, i);
+  return true;
+}
+
+static void *worker_thread_main(void *arg) {
+  mmtk_gc_worker_t *w = arg;
+  mmtk_start_worker(w->mmtk, w, w);
+  return NULL;
+}
+
+bool scheduler_start(mmtk_t *mmtk) {
+  struct scheduler *s = &mmtk->sched;
+  for (unsigned i = 0; i < s->nworkers; i++) {
+    mmtk_gc_worker_t *w = &s->workers[i];
+    if (mmtk->vm.spawn_gc_thread) {
+      if (!mmtk->vm.spawn_gc_thread(mmtk->vm_ctx, NULL, w)) {
+        mmtk_error(mmtk, "mmtk_initialize_collection: the binding's spawn_gc_thread failed for "
+                   "worker %u", i);
+        return false;
+      }
+    } else {
+      int err = pthread_create(&w->thread, NULL, worker_thread_main, w);
+      if (err) {
+        mmtk_error(mmtk, "mmtk_initialize_collection: cannot start GC worker %u: %s", i,
+                   strerror(err));
+        return false;
+      }
+      w->own_thread = true;
+    }
+    s->started++;
+  }
+  return true;
+}
+
+void scheduler_destroy(mmtk_t *mmtk) {
+  struct scheduler *s = &mmtk->sched;
+  if (!s->workers) return;
+  pthread_mutex_lock(&s->lock);
+  s->shutdown = true;
+  pthread_cond_broadcast(&s->work_cond);
+  /* Every worker handed to a thread leaves mmtk_start_worker() on its own. */
+  while (s->started > 0) pthread_cond_wait(&s->state_cond, &s->lock);
+  pthread_mutex_unlock(&s->lock);
+  for (unsigned i = 0; i < s->nworkers; i++) {
+    if (s->workers[i].own_thread) pthread_join(s->workers[i].thread, NULL);
+    worker_destroy(&s->workers[i]);
+  }
+  for (int b = 0; b < MMTK_STAGE_COUNT; b++) {
+    struct work_packet *p = s->buckets[b].head;
+    while (p) {
+      struct work_packet *next = p->next;
+      free(p); /* never run: only binding packets can be left over */
+      p = next;
+    }
+  }
+  free(s->workers);
+  s->workers = NULL;
+  pthread_cond_destroy(&s->work_cond);
+  pthread_cond_destroy(&s->state_cond);
+  pthread_mutex_destroy(&s->lock);
+}
+
+/* ---- Buckets (the lock is held) ------------------------------------------------------ */
+
+static void wake_all(struct scheduler *s) { pthread_cond_broadcast(&s->work_cond); }
+
+static void bucket_push_locked(struct scheduler *s, int stage, struct work_packet *p) {
+  struct bucket *b = &s->buckets[stage];
+  p->next = NULL;
+  if (b->tail) b->tail->next = p;
+  else b->head = p;
+  b->tail = p;
+  b->count++;
+  if (stage <= s->open_upto) atomic_fetch_add(&s->open_packets, 1);
+}
+
+void scheduler_add(mmtk_t *mmtk, int stage, struct work_packet *p) {
+  struct scheduler *s = &mmtk->sched;
+  pthread_mutex_lock(&s->lock);
+  bucket_push_locked(s, stage, p);
+  if (stage <= s->open_upto) wake_all(s);
+  pthread_mutex_unlock(&s->lock);
+}
+
+struct work_packet *scheduler_pop_open(struct scheduler *s) {
+  if (atomic_load(&s->open_packets) == 0) return NULL;
+  struct work_packet *p = NULL;
+  pthread_mutex_lock(&s->lock);
+  for (int i = 0; i <= s->open_upto; i++) {
+    struct bucket *b = &s->buckets[i];
+    if (!b->head) continue;
+    p = b->head;
+    b->head = p->next;
+    if (!b->head) b->tail = NULL;
+    b->count--;
+    atomic_fetch_sub(&s->open_packets, 1);
+    break;
+  }
+  pthread_mutex_unlock(&s->lock);
+  return p;
+}
+
+/* Open the next non-empty stage; false when every stage has drained. */
+static bool open_next_stage(struct scheduler *s) {
+  uint64_t now = stats_now_ns();
+  while (s->open_upto < MMTK_STAGE_COUNT - 1) {
+    s->stage_ns[s->open_upto] += now - s->stage_start_ns;
+    s->stage_start_ns = now;
+    s->open_upto++;
+    size_t n = s->buckets[s->open_upto].count;
+    if (n) {
+      atomic_fetch_add(&s->open_packets, n);
+      return true;
+    }
+  }
+  s->stage_ns[s->open_upto] += now - s->stage_start_ns;
+  return false;
+}
+
+static void start_gc_locked(struct scheduler *s) {
+  s->gc_requested = false;
+  s->in_gc = true;
+  s->open_upto = MMTK_STAGE_UNCONSTRAINED;
+  s->stage_start_ns = stats_now_ns();
+  memset(s->stage_ns, 0, sizeof s->stage_ns);
+  /* Packets queued for later stages before this GC (binding packets) now count. */
+  bucket_push_locked(s, MMTK_STAGE_UNCONSTRAINED, gc_schedule_collection_packet(s->mmtk));
+}
+
+void scheduler_request_gc(mmtk_t *mmtk) {
+  struct scheduler *s = &mmtk->sched;
+  pthread_mutex_lock(&s->lock);
+  /* During a GC the requester is (or is about to be) stopped and will see this GC end;
+   * once the GC is finishing, mutators run again and a request means a new GC. */
+  if ((!s->in_gc || s->finishing) && !s->gc_requested) {
+    s->gc_requested = true;
+    wake_all(s);
+  }
+  pthread_mutex_unlock(&s->lock);
+}
+
+/* The worker is out of work: park it, or — if it is the last one awake — coordinate.
+ * Returns false when the worker must exit (shutdown). */
+bool scheduler_park(mmtk_gc_worker_t *w) {
+  struct scheduler *s = &w->mmtk->sched;
+  pthread_mutex_lock(&s->lock);
+  for (;;) {
+    if (s->shutdown) {
+      pthread_mutex_unlock(&s->lock);
+      return false;
+    }
+    unsigned parked = atomic_fetch_add(&s->parked, 1) + 1;
+    if (atomic_load(&s->open_packets) > 0 || scheduler_any_deque_work(s)) {
+      atomic_fetch_sub(&s->parked, 1);
+      pthread_mutex_unlock(&s->lock);
+      return true;
+    }
+    if (parked == s->nworkers && !s->finishing) {
+      /* Everyone is idle: this worker coordinates. */
+      if (s->in_gc) {
+        if (open_next_stage(s)) {
+          atomic_fetch_sub(&s->parked, 1);
+          wake_all(s);
+          pthread_mutex_unlock(&s->lock);
+          return true;
+        }
+        s->finishing = true;
+        atomic_fetch_sub(&s->parked, 1);
+        pthread_mutex_unlock(&s->lock);
+        gc_finish(w->mmtk, w); /* resumes the mutators; may not take the lock before */
+        pthread_mutex_lock(&s->lock);
+        s->finishing = false;
+        s->in_gc = false;
+        s->open_upto = MMTK_STAGE_UNCONSTRAINED;
+        continue;
+      }
+      if (s->gc_requested) {
+        start_gc_locked(s);
+        atomic_fetch_sub(&s->parked, 1);
+        wake_all(s);
+        pthread_mutex_unlock(&s->lock);
+        return true;
+      }
+    }
+    pthread_cond_wait(&s->work_cond, &s->lock);
+    atomic_fetch_sub(&s->parked, 1);
+  }
+}
+
+void scheduler_worker_enter(mmtk_gc_worker_t *w) {
+  struct scheduler *s = &w->mmtk->sched;
+  pthread_mutex_lock(&s->lock);
+  s->running++;
+  pthread_cond_broadcast(&s->state_cond);
+  pthread_mutex_unlock(&s->lock);
+}
+
+void scheduler_worker_exit(mmtk_gc_worker_t *w) {
+  struct scheduler *s = &w->mmtk->sched;
+  pthread_mutex_lock(&s->lock);
+  s->running--;
+  s->started--;
+  pthread_cond_broadcast(&s->state_cond);
+  pthread_mutex_unlock(&s->lock);
+}
+
+/* ---- Public: the binding's own packets ------------------------------------------------ */
+
+struct binding_packet {
+  struct work_packet base;
+  mmtk_work_fn fn;
+  void *data;
+};
+
+static void binding_run(struct work_packet *self, mmtk_gc_worker_t *w) {
+  struct binding_packet *p = container_of(self, struct binding_packet, base);
+  mmtk_work_fn fn = p->fn;
+  void *data = p->data;
+  free(p);
+  fn(w->mmtk, w->tls, data);
+}
+
+bool mmtk_add_work_packets(mmtk_t *mmtk, int stage, mmtk_work_fn fn, void *const *data,
+                           size_t count) {
+  const char *who = count == 1 && data ? "mmtk_add_work_packet" : "mmtk_add_work_packets";
+  if (!instance_check(mmtk, who)) return false;
+  if (!mmtk->plan->collects_garbage) {
+    mmtk_error(mmtk, "%s: plan %s has no GC workers to run packets", who,
+               mmtk_plan_name(mmtk->plan->kind));
+    return false;
+  }
+  if (stage < 0 || stage >= MMTK_STAGE_COUNT) {
+    mmtk_error(mmtk, "%s: stage %d is not one of MMTK_STAGE_UNCONSTRAINED (0) .. "
+               "MMTK_STAGE_FINAL (%d)", who, stage, MMTK_STAGE_COUNT - 1);
+    return false;
+  }
+  if (!fn || (!data && count)) {
+    mmtk_error(mmtk, "%s: the %s is NULL", who, fn ? "data array" : "function");
+    return false;
+  }
+  struct scheduler *s = &mmtk->sched;
+  pthread_mutex_lock(&s->lock);
+  for (size_t i = 0; i < count; i++) {
+    struct binding_packet *p = malloc(sizeof *p);
+    if (!p) {
+      pthread_mutex_unlock(&s->lock);
+      mmtk_error(mmtk, "%s: out of memory (%zu of %zu packets added)", who, i, count);
+      return false;
+    }
+    p->base.run = binding_run;
+    p->fn = fn;
+    p->data = data[i];
+    bucket_push_locked(s, stage, &p->base);
+  }
+  if (stage <= s->open_upto) wake_all(s);
+  pthread_mutex_unlock(&s->lock);
+  return true;
+}
+
+bool mmtk_add_work_packet(mmtk_t *mmtk, int stage, mmtk_work_fn fn, void *data) {
+  return mmtk_add_work_packets(mmtk, stage, fn, &data, 1);
+}

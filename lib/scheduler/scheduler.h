@@ -1,0 +1,93 @@
+/* The work-packet scheduler (MMTk's scheduler, design.scheduler).
+ *
+ * GC workers run packets from stage buckets (MMTK_STAGE_*, MMTk's WorkBucketStage).
+ * Buckets open in order: a stage opens when every earlier one has drained and no worker
+ * holds work.  Packets a worker creates while tracing go to its own deque, from which
+ * idle workers steal.  There is no separate coordinator thread: the worker that parks
+ * last acts as coordinator — it opens the next stage, starts a requested GC, or finishes
+ * the current one (MMTk does the same since it dropped its controller thread). */
+#ifndef MMTK_SCHEDULER_SCHEDULER_H
+#define MMTK_SCHEDULER_SCHEDULER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <mmtk.h>
+
+#include "plan/tracing.h"
+#include "scheduler/work.h"
+
+struct mmtk;
+
+/* A worker's own packets: it pushes and pops at the top; thieves take from the bottom. */
+struct work_deque {
+  pthread_mutex_t lock;
+  struct work_packet **items;
+  size_t bottom, top, capacity; /* items[bottom, top) */
+  _Atomic size_t size;
+};
+
+struct mmtk_gc_worker {
+  struct mmtk *mmtk;
+  unsigned id;
+  void *tls; /* what mmtk_start_worker() was given */
+  pthread_t thread;
+  bool own_thread; /* started by libmmtk (joined at shutdown) */
+  struct work_deque deque;
+  struct tracer trace;        /* the closure machinery (plan/tracing.h) */
+  struct copy_allocators copy; /* to-space buffers */
+  uint64_t packets_run;
+};
+
+struct bucket {
+  struct work_packet *head, *tail;
+  size_t count;
+};
+
+struct scheduler {
+  struct mmtk *mmtk;
+  unsigned nworkers;
+  struct mmtk_gc_worker *workers;
+  pthread_mutex_t lock; /* everything below */
+  pthread_cond_t work_cond;  /* workers wait here for work */
+  pthread_cond_t state_cond; /* worker start/exit */
+  struct bucket buckets[MMTK_STAGE_COUNT];
+  int open_upto;              /* buckets[0..open_upto] are open */
+  _Atomic size_t open_packets; /* packets in open buckets */
+  _Atomic unsigned parked;
+  unsigned running; /* workers inside mmtk_start_worker() */
+  unsigned started; /* workers handed to threads */
+  bool gc_requested, in_gc, finishing, shutdown;
+  uint64_t stage_start_ns, stage_ns[MMTK_STAGE_COUNT];
+};
+
+/* Set up (no threads yet) and tear down. */
+bool scheduler_init(struct mmtk *mmtk, unsigned nworkers);
+/* Start the worker threads (through the binding's spawn_gc_thread, or pthreads). */
+bool scheduler_start(struct mmtk *mmtk);
+/* Stop and join the workers, free everything. */
+void scheduler_destroy(struct mmtk *mmtk);
+
+/* Add a packet to a stage bucket (any thread). */
+void scheduler_add(struct mmtk *mmtk, int stage, struct work_packet *p);
+/* Add a packet to the calling worker's deque (workers only, during a GC). */
+void worker_add(struct mmtk_gc_worker *w, struct work_packet *p);
+/* Ask the workers for a collection; ignored while one is under way. */
+void scheduler_request_gc(struct mmtk *mmtk);
+/* Workers that are idle, for the tracer's decision to share work. */
+static inline unsigned scheduler_idle_workers(struct scheduler *s) {
+  return atomic_load_explicit(&s->parked, memory_order_relaxed);
+}
+
+/* Internal to the scheduler (scheduler.c, worker.c). */
+void worker_init(struct mmtk_gc_worker *w, struct mmtk *mmtk, unsigned id);
+void worker_destroy(struct mmtk_gc_worker *w);
+struct work_packet *scheduler_pop_open(struct scheduler *s);
+bool scheduler_park(struct mmtk_gc_worker *w);
+bool scheduler_any_deque_work(struct scheduler *s);
+void scheduler_worker_enter(struct mmtk_gc_worker *w);
+void scheduler_worker_exit(struct mmtk_gc_worker *w);
+
+#endif /* MMTK_SCHEDULER_SCHEDULER_H */

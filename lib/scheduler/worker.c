@@ -1,0 +1,128 @@
+/* GC workers (MMTk's scheduler::worker, design.scheduler.worker): the packet loop, each
+ * worker's deque, and stealing. */
+#include "mmtk_internal.h"
+
+#define DEQUE_INITIAL 64
+
+void worker_init(mmtk_gc_worker_t *w, mmtk_t *mmtk, unsigned id) {
+  memset(w, 0, sizeof *w);
+  w->mmtk = mmtk;
+  w->id = id;
+  pthread_mutex_init(&w->deque.lock, NULL);
+  tracer_init(&w->trace, w);
+  for (unsigned i = 0; i < MAX_COPY_TARGETS; i++) w->copy.bump[i].bp = &w->copy.bump[i].own;
+}
+
+void worker_destroy(mmtk_gc_worker_t *w) {
+  tracer_destroy(&w->trace);
+  free(w->deque.items);
+  pthread_mutex_destroy(&w->deque.lock);
+}
+
+/* ---- The deque: a growable array; the owner uses the top, thieves the bottom ---------- */
+
+static bool deque_push(struct work_deque *d, struct work_packet *p) {
+  pthread_mutex_lock(&d->lock);
+  if (d->top == d->capacity) {
+    size_t live = d->top - d->bottom;
+    if (d->bottom > 0 && live < d->capacity / 2) {
+      memmove(d->items, d->items + d->bottom, live * sizeof *d->items);
+    } else {
+      size_t cap = d->capacity ? d->capacity * 2 : DEQUE_INITIAL;
+      struct work_packet **items = realloc(d->items, cap * sizeof *items);
+      if (!items) {
+        pthread_mutex_unlock(&d->lock);
+        return false;
+      }
+      d->items = items;
+      d->capacity = cap;
+      if (d->bottom) memmove(d->items, d->items + d->bottom, live * sizeof *d->items);
+    }
+    d->bottom = 0;
+    d->top = live;
+  }
+  d->items[d->top++] = p;
+  atomic_store(&d->size, d->top - d->bottom);
+  pthread_mutex_unlock(&d->lock);
+  return true;
+}
+
+static struct work_packet *deque_take(struct work_deque *d, bool steal) {
+  if (atomic_load(&d->size) == 0) return NULL;
+  struct work_packet *p = NULL;
+  pthread_mutex_lock(&d->lock);
+  if (d->top > d->bottom) {
+    p = steal ? d->items[d->bottom++] : d->items[--d->top];
+    if (d->top == d->bottom) d->top = d->bottom = 0;
+    atomic_store(&d->size, d->top - d->bottom);
+  }
+  pthread_mutex_unlock(&d->lock);
+  return p;
+}
+
+bool scheduler_any_deque_work(struct scheduler *s) {
+  for (unsigned i = 0; i < s->nworkers; i++)
+    if (atomic_load(&s->workers[i].deque.size)) return true;
+  return false;
+}
+
+void worker_add(mmtk_gc_worker_t *w, struct work_packet *p) {
+  struct scheduler *s = &w->mmtk->sched;
+  if (!deque_push(&w->deque, p)) {
+    /* Out of memory for the deque: the open bucket takes it. */
+    scheduler_add(w->mmtk, s->open_upto, p);
+    return;
+  }
+#if !MMTK_HAVE_SINGLE_WORKER
+  /* Pairs with the parking worker's increment of `parked` and re-check of the deques. */
+  atomic_thread_fence(memory_order_seq_cst);
+  if (atomic_load(&s->parked) > 0) {
+    pthread_mutex_lock(&s->lock);
+    pthread_cond_broadcast(&s->work_cond);
+    pthread_mutex_unlock(&s->lock);
+  }
+#endif
+}
+
+static struct work_packet *steal(mmtk_gc_worker_t *w) {
+#if MMTK_HAVE_SINGLE_WORKER
+  (void)w;
+  return NULL;
+#else
+  struct scheduler *s = &w->mmtk->sched;
+  for (unsigned k = 1; k < s->nworkers; k++) {
+    struct work_packet *p = deque_take(&s->workers[(w->id + k) % s->nworkers].deque, true);
+    if (p) return p;
+  }
+  return NULL;
+#endif
+}
+
+static struct work_packet *next_packet(mmtk_gc_worker_t *w) {
+  struct work_packet *p = deque_take(&w->deque, false);
+  if (p) return p;
+  p = scheduler_pop_open(&w->mmtk->sched);
+  if (p) return p;
+  return steal(w);
+}
+
+void mmtk_start_worker(mmtk_t *mmtk, void *tls, mmtk_gc_worker_t *worker) {
+  if (!instance_check(mmtk, "mmtk_start_worker")) return;
+  if (!worker || worker->mmtk != mmtk) {
+    mmtk_error(mmtk, "mmtk_start_worker: %p is not a worker of this instance (pass the worker "
+               "that spawn_gc_thread received)", (void *)worker);
+    return;
+  }
+  worker->tls = tls;
+  scheduler_worker_enter(worker);
+  for (;;) {
+    struct work_packet *p = next_packet(worker);
+    if (p) {
+      worker->packets_run++;
+      p->run(p, worker);
+      continue;
+    }
+    if (!scheduler_park(worker)) break;
+  }
+  scheduler_worker_exit(worker);
+}

@@ -1,0 +1,260 @@
+/* Reference and finalization processing (design.refs).
+ *
+ * Candidates are kept in lists.  After the strong closure, in MMTk's stages: soft
+ * referents are kept alive unless the GC is an emergency one (SoftRefClosure); weak and
+ * soft references whose referent died are cleared and queued for the binding, the others
+ * are updated to the referent's new address (WeakRefClosure); finalizable objects that
+ * died are revived, traced, and moved to the ready list (FinalRefClosure); phantom
+ * references are treated like weak ones after that (PhantomRefClosure); and the binding's
+ * own weak structures are processed until it has nothing more to keep (VMRefClosure).
+ * A reference object that itself died is dropped from its list. */
+#include "mmtk_internal.h"
+
+static bool list_push(struct object_list *l, mmtk_object_t o) {
+  if (l->count == l->capacity) {
+    size_t cap = l->capacity ? l->capacity * 2 : 64;
+    mmtk_object_t *items = realloc(l->items, cap * sizeof *items);
+    if (!items) return false;
+    l->items = items;
+    l->capacity = cap;
+  }
+  l->items[l->count++] = o;
+  return true;
+}
+
+static void list_free(struct object_list *l) {
+  free(l->items);
+  memset(l, 0, sizeof *l);
+}
+
+void references_init(struct references *r) {
+  memset(r, 0, sizeof *r);
+  pthread_mutex_init(&r->lock, NULL);
+}
+
+void references_destroy(struct references *r) {
+  list_free(&r->soft);
+  list_free(&r->weak);
+  list_free(&r->phantom);
+  list_free(&r->cleared);
+  list_free(&r->finalizable);
+  list_free(&r->ready);
+  pthread_mutex_destroy(&r->lock);
+}
+
+/* ---- The stages ------------------------------------------------------------------- */
+
+static void retain_soft(mmtk_gc_worker_t *w, void *arg) {
+  (void)arg;
+  mmtk_t *mmtk = w->mmtk;
+  struct object_list *l = &mmtk->refs.soft;
+  if (mmtk->gc.emergency) return;
+  for (size_t i = 0; i < l->count; i++) {
+    uintptr_t r = (uintptr_t)l->items[i];
+    if (!object_is_reachable(mmtk, r)) continue;
+    mmtk_object_t referent = mmtk->vm.get_referent(mmtk->vm_ctx, (void *)object_get_forwarded(mmtk, r));
+    if (referent) trace_object(w, (uintptr_t)referent);
+  }
+  trace_drain(w);
+}
+
+/* Clear or forward every reference of `l`; keep the live ones. */
+static void scan_list(mmtk_t *mmtk, struct object_list *l) {
+  const mmtk_vm_binding_t *vm = &mmtk->vm;
+  size_t kept = 0;
+  for (size_t i = 0; i < l->count; i++) {
+    uintptr_t r = (uintptr_t)l->items[i];
+    if (!object_is_reachable(mmtk, r)) continue; /* the reference object itself died */
+    void *nr = (void *)object_get_forwarded(mmtk, r);
+    mmtk_object_t referent = vm->get_referent(mmtk->vm_ctx, nr);
+    if (!referent) continue;
+    if (object_is_reachable(mmtk, (uintptr_t)referent)) {
+      vm->set_referent(mmtk->vm_ctx, nr, (void *)object_get_forwarded(mmtk, (uintptr_t)referent));
+      l->items[kept++] = nr;
+    } else {
+      vm->clear_referent(mmtk->vm_ctx, nr);
+      if (!list_push(&mmtk->refs.cleared, nr))
+        mmtk_log(mmtk, MMTK_LOG_WARN, "out of memory: a cleared reference is not enqueued");
+    }
+  }
+  l->count = kept;
+}
+
+static void process_weak(mmtk_gc_worker_t *w, void *arg) {
+  (void)arg;
+  scan_list(w->mmtk, &w->mmtk->refs.soft);
+  scan_list(w->mmtk, &w->mmtk->refs.weak);
+}
+
+static void process_phantom(mmtk_gc_worker_t *w, void *arg) {
+  (void)arg;
+  scan_list(w->mmtk, &w->mmtk->refs.phantom);
+}
+
+static void process_finalizable(mmtk_gc_worker_t *w, void *arg) {
+  (void)arg;
+  mmtk_t *mmtk = w->mmtk;
+  struct object_list *l = &mmtk->refs.finalizable;
+  size_t kept = 0;
+  for (size_t i = 0; i < l->count; i++) {
+    uintptr_t o = (uintptr_t)l->items[i];
+    if (object_is_reachable(mmtk, o)) {
+      l->items[kept++] = (void *)object_get_forwarded(mmtk, o);
+      continue;
+    }
+    /* Dead: revive it (and what it reaches) for its finalizer. */
+    uintptr_t n = trace_object(w, o);
+    if (!list_push(&mmtk->refs.ready, (void *)n)) {
+      mmtk_log(mmtk, MMTK_LOG_WARN, "out of memory: object %p keeps waiting for finalization",
+               (void *)n);
+      l->items[kept++] = (void *)n;
+    }
+  }
+  l->count = kept;
+  trace_drain(w);
+}
+
+static void process_vm_weak(mmtk_gc_worker_t *w, void *arg) {
+  (void)arg;
+  mmtk_t *mmtk = w->mmtk;
+  mmtk_tracer_context_t tc = {.worker = w};
+  for (;;) {
+    tc.retained = false;
+    bool again = mmtk->vm.process_weak_refs(mmtk->vm_ctx, w->tls, &tc);
+    trace_drain(w);
+    if (!again) break;
+  }
+}
+
+struct stage_fn {
+  int stage;
+  void (*fn)(mmtk_gc_worker_t *, void *);
+};
+
+void references_schedule(mmtk_t *mmtk) {
+  struct simple_add {
+    int stage;
+    void (*fn)(mmtk_gc_worker_t *, void *);
+    bool wanted;
+  } list[] = {
+      {MMTK_STAGE_SOFT_REF_CLOSURE, retain_soft, mmtk->refs.soft.count > 0},
+      {MMTK_STAGE_WEAK_REF_CLOSURE, process_weak, mmtk->refs.soft.count + mmtk->refs.weak.count > 0},
+      {MMTK_STAGE_FINAL_REF_CLOSURE, process_finalizable, mmtk->refs.finalizable.count > 0},
+      {MMTK_STAGE_PHANTOM_REF_CLOSURE, process_phantom, mmtk->refs.phantom.count > 0},
+      {MMTK_STAGE_VM_REF_CLOSURE, process_vm_weak, mmtk->vm.process_weak_refs != NULL},
+  };
+  for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
+    if (list[i].wanted) gc_add_simple(mmtk, list[i].stage, list[i].fn, NULL);
+}
+
+void references_enqueue(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
+  struct object_list *c = &mmtk->refs.cleared;
+  if (c->count && mmtk->vm.enqueue_references)
+    mmtk->vm.enqueue_references(mmtk->vm_ctx, c->items, c->count, w->tls);
+  c->count = 0;
+}
+
+void finalizers_scan_ready(mmtk_t *mmtk, mmtk_roots_factory_t *factory) {
+  struct object_list *l = &mmtk->refs.ready;
+  if (!l->count) return;
+  /* The slots are the list's own entries: it does not change before the closure ends. */
+  mmtk_slot_t slots[TRACE_PACKET_CAPACITY];
+  for (size_t i = 0; i < l->count;) {
+    size_t n = 0;
+    for (; n < TRACE_PACKET_CAPACITY && i < l->count; n++, i++) slots[n] = &l->items[i];
+    mmtk_roots_add_slots(factory, slots, n);
+  }
+}
+
+bool finalizers_ready(mmtk_t *mmtk) { return mmtk->refs.ready.count > 0; }
+
+/* ---- Public --------------------------------------------------------------------------- */
+
+static bool add_candidate(mmtk_t *mmtk, struct object_list *l, mmtk_object_t o, const char *who) {
+  if (!instance_check(mmtk, who)) return false;
+  if (!o) {
+    mmtk_error(mmtk, "%s: the object is NULL", who);
+    return false;
+  }
+  pthread_mutex_lock(&mmtk->refs.lock);
+  bool ok = list_push(l, o);
+  pthread_mutex_unlock(&mmtk->refs.lock);
+  if (!ok) mmtk_error(mmtk, "%s: out of memory", who);
+  return ok;
+}
+
+static void add_reference(mmtk_t *mmtk, struct object_list *l, mmtk_object_t r, const char *who) {
+  if (!instance_check(mmtk, who)) return;
+  if (mmtk->options.no_reference_types) return; /* the binding traces referents strongly */
+  if (!mmtk->vm.get_referent || !mmtk->vm.set_referent || !mmtk->vm.clear_referent) {
+    mmtk_error(mmtk, "%s: the binding has no get_referent/set_referent/clear_referent callbacks",
+               who);
+    return;
+  }
+  add_candidate(mmtk, l, r, who);
+}
+
+void mmtk_add_weak_candidate(mmtk_t *mmtk, mmtk_object_t reference) {
+  add_reference(mmtk, mmtk ? &mmtk->refs.weak : NULL, reference, "mmtk_add_weak_candidate");
+}
+
+void mmtk_add_soft_candidate(mmtk_t *mmtk, mmtk_object_t reference) {
+  add_reference(mmtk, mmtk ? &mmtk->refs.soft : NULL, reference, "mmtk_add_soft_candidate");
+}
+
+void mmtk_add_phantom_candidate(mmtk_t *mmtk, mmtk_object_t reference) {
+  add_reference(mmtk, mmtk ? &mmtk->refs.phantom : NULL, reference, "mmtk_add_phantom_candidate");
+}
+
+void mmtk_add_finalizer(mmtk_t *mmtk, mmtk_object_t object) {
+  if (!instance_check(mmtk, "mmtk_add_finalizer")) return;
+  if (mmtk->options.no_finalizer) return;
+  add_candidate(mmtk, &mmtk->refs.finalizable, object, "mmtk_add_finalizer");
+}
+
+mmtk_object_t mmtk_get_finalized_object(mmtk_t *mmtk) {
+  if (!instance_check(mmtk, "mmtk_get_finalized_object")) return NULL;
+  mmtk_object_t o = NULL;
+  pthread_mutex_lock(&mmtk->refs.lock);
+  if (mmtk->refs.ready.count) o = mmtk->refs.ready.items[--mmtk->refs.ready.count];
+  pthread_mutex_unlock(&mmtk->refs.lock);
+  return o;
+}
+
+/* Move up to `capacity` entries of `l` accepted by `match` into out[]. */
+static size_t take(struct object_list *l, mmtk_object_t *out, size_t capacity, size_t n,
+                   mmtk_object_t only) {
+  size_t kept = 0;
+  for (size_t i = 0; i < l->count; i++) {
+    mmtk_object_t o = l->items[i];
+    if (n < capacity && (!only || o == only)) out[n++] = o;
+    else l->items[kept++] = o;
+  }
+  l->count = kept;
+  return n;
+}
+
+size_t mmtk_get_all_finalizers(mmtk_t *mmtk, mmtk_object_t *out, size_t capacity) {
+  if (!instance_check(mmtk, "mmtk_get_all_finalizers")) return 0;
+  if (!out && capacity) {
+    mmtk_error(mmtk, "mmtk_get_all_finalizers: out is NULL");
+    return 0;
+  }
+  pthread_mutex_lock(&mmtk->refs.lock);
+  size_t n = take(&mmtk->refs.finalizable, out, capacity, 0, NULL);
+  pthread_mutex_unlock(&mmtk->refs.lock);
+  return n;
+}
+
+size_t mmtk_get_finalizers_for(mmtk_t *mmtk, mmtk_object_t object, mmtk_object_t *out,
+                               size_t capacity) {
+  if (!instance_check(mmtk, "mmtk_get_finalizers_for")) return 0;
+  if (!object || (!out && capacity)) {
+    mmtk_error(mmtk, "mmtk_get_finalizers_for: %s is NULL", object ? "out" : "the object");
+    return 0;
+  }
+  pthread_mutex_lock(&mmtk->refs.lock);
+  size_t n = take(&mmtk->refs.finalizable, out, capacity, 0, object);
+  pthread_mutex_unlock(&mmtk->refs.lock);
+  return n;
+}

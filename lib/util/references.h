@@ -1,0 +1,37 @@
+/* Reference and finalization processing (MMTk's util::reference_processor and
+ * util::finalizable_processor, design.refs). */
+#ifndef MMTK_UTIL_REFERENCES_H
+#define MMTK_UTIL_REFERENCES_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <mmtk.h>
+
+struct mmtk;
+struct mmtk_gc_worker;
+
+struct object_list {
+  mmtk_object_t *items;
+  size_t count, capacity;
+};
+
+struct references {
+  pthread_mutex_t lock; /* every list below, outside GCs */
+  struct object_list soft, weak, phantom;
+  struct object_list cleared; /* references cleared by this GC, handed to the binding */
+  struct object_list finalizable, ready;
+};
+
+void references_init(struct references *r);
+void references_destroy(struct references *r);
+/* Queue this GC's reference and finalization packets (in their stages). */
+void references_schedule(struct mmtk *mmtk);
+/* Release stage: give the cleared references to the binding. */
+void references_enqueue(struct mmtk *mmtk, struct mmtk_gc_worker *w);
+/* Objects ready for finalization stay alive: report them as root slots. */
+void finalizers_scan_ready(struct mmtk *mmtk, mmtk_roots_factory_t *factory);
+bool finalizers_ready(struct mmtk *mmtk);
+
+#endif /* MMTK_UTIL_REFERENCES_H */

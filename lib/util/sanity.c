@@ -1,0 +1,147 @@
+/* The heap verifier (MMTk's util::sanity, design.sanity), built with --enable-sanity and
+ * run after every GC when the `sanity` option is on.
+ *
+ * With the world still stopped it scans the roots again and traces the whole reachable
+ * graph on its own (a visited set and an explicit stack, nothing shared with the
+ * collector), checking every slot: the object it holds is in a live part of a space (not
+ * in a freed from-space or freed large-object pages), marked where its space marks,
+ * carries the VO bit when that is maintained, and passes the binding's is_object_sane.
+ * The first violation aborts, naming the object, the slot and the space. */
+#include "mmtk_internal.h"
+
+#if MMTK_HAVE_SANITY
+
+#include <stdio.h>
+
+struct sanity {
+  mmtk_t *mmtk;
+  uintptr_t *set; /* open addressing, 0 = empty */
+  size_t set_cap, set_count;
+  struct { uintptr_t object, slot; } *stack;
+  size_t depth, cap;
+  uint64_t objects, slots;
+  struct mmtk_slot_visitor visitor;
+  mmtk_slot_t buf[TRACE_SLOT_BUFFER];
+  uintptr_t current; /* the object being scanned, for messages */
+};
+
+static struct sanity *active; /* only while the world is stopped, by one thread */
+
+static _Noreturn void fail(struct sanity *s, uintptr_t slot, uintptr_t o, const char *what) {
+  struct space *sp = space_of(s->mmtk, o);
+  mmtk_panic(__FILE__, __LINE__, "sanity: object %p %s (space %s; held in slot %p of %s%p)",
+             (void *)o, what, sp ? sp->name : "none", (void *)slot,
+             s->current ? "object " : "the roots ", (void *)s->current);
+}
+
+static bool set_insert(struct sanity *s, uintptr_t o) {
+  if (2 * (s->set_count + 1) > s->set_cap) {
+    size_t cap = s->set_cap ? s->set_cap * 2 : 1 << 16;
+    uintptr_t *set = calloc(cap, sizeof *set);
+    if (!set) mmtk_panic(__FILE__, __LINE__, "sanity: out of memory");
+    for (size_t i = 0; i < s->set_cap; i++) {
+      uintptr_t v = s->set[i];
+      if (!v) continue;
+      size_t h = (v >> 3) * 0x9e3779b97f4a7c15ull & (cap - 1);
+      while (set[h]) h = (h + 1) & (cap - 1);
+      set[h] = v;
+    }
+    free(s->set);
+    s->set = set;
+    s->set_cap = cap;
+  }
+  size_t h = (o >> 3) * 0x9e3779b97f4a7c15ull & (s->set_cap - 1);
+  while (s->set[h]) {
+    if (s->set[h] == o) return false;
+    h = (h + 1) & (s->set_cap - 1);
+  }
+  s->set[h] = o;
+  s->set_count++;
+  return true;
+}
+
+static void check_object(struct sanity *s, uintptr_t slot, uintptr_t o) {
+  mmtk_t *mmtk = s->mmtk;
+  if (o % BYTES_IN_WORD) fail(s, slot, o, "is not word aligned");
+  struct space *sp = space_of(mmtk, o);
+  if (!sp) {
+    if (layout_in_heap(&mmtk->layout, o)) fail(s, slot, o, "is in an unmapped part of the heap");
+    return; /* the binding's own object */
+  }
+  if (sp->from_space) fail(s, slot, o, "is in a from-space after the GC");
+  if (sp->pr.kind == PR_MONOTONE && !sp->ops->alloc && o >= sp->pr.cursor)
+    fail(s, slot, o, "lies beyond the space's allocated pages (freed memory)");
+  if (sp->ops->trace_object && !sp->ops->is_reachable(sp, o))
+    fail(s, slot, o, "is reachable but not marked or forwarded by the GC");
+  if (sp->ops->get_forwarded && sp->ops->get_forwarded(sp, o) != o)
+    fail(s, slot, o, "is reachable through a stale reference (it was forwarded)");
+#if MMTK_HAVE_VO_BIT
+  if (!vo_bit_is_set(&mmtk->vo_bit, o)) fail(s, slot, o, "has no valid-object bit");
+#endif
+  if (mmtk->vm.is_object_sane && !mmtk->vm.is_object_sane(mmtk->vm_ctx, (void *)o))
+    fail(s, slot, o, "is rejected by the binding's is_object_sane");
+}
+
+static void reach(struct sanity *s, uintptr_t slot, uintptr_t o) {
+  s->slots++;
+  if (!o) return;
+  check_object(s, slot, o);
+  if (!set_insert(s, o)) return;
+  if (s->depth == s->cap) {
+    s->cap = s->cap ? s->cap * 2 : 4096;
+    s->stack = realloc(s->stack, s->cap * sizeof *s->stack);
+    if (!s->stack) mmtk_panic(__FILE__, __LINE__, "sanity: out of memory");
+  }
+  s->stack[s->depth].object = o;
+  s->stack[s->depth].slot = slot;
+  s->depth++;
+}
+
+static void flush(struct mmtk_slot_visitor *v) {
+  struct sanity *s = container_of(v, struct sanity, visitor);
+  size_t n = (size_t)(v->cursor - s->buf);
+  v->cursor = s->buf;
+  for (size_t i = 0; i < n; i++) reach(s, (uintptr_t)s->buf[i], *(uintptr_t *)s->buf[i]);
+}
+
+bool sanity_collect_roots(mmtk_roots_factory_t *f, const void *items, size_t count, bool slots) {
+  struct sanity *s = active;
+  if (!f->sanity || !s) return false;
+  for (size_t i = 0; i < count; i++) {
+    uintptr_t v = ((const uintptr_t *)items)[i];
+    if (slots) reach(s, v, *(uintptr_t *)v);
+    else reach(s, 0, v);
+  }
+  return true;
+}
+
+void sanity_check(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
+  struct sanity s = {.mmtk = mmtk};
+  s.visitor.cursor = s.buf;
+  s.visitor.limit = s.buf + TRACE_SLOT_BUFFER;
+  s.visitor.flush = flush;
+  active = &s;
+  mmtk_roots_factory_t f = {.mmtk = mmtk, .worker = w, .sanity = true};
+  const mmtk_vm_binding_t *vm = &mmtk->vm;
+  if (vm->prepare_for_roots_re_scanning) vm->prepare_for_roots_re_scanning(mmtk->vm_ctx);
+  if (vm->scan_roots_in_mutator_thread)
+    for (struct mmtk_mutator *m = mmtk->mutators; m; m = m->next)
+      vm->scan_roots_in_mutator_thread(mmtk->vm_ctx, w->tls, m, &f);
+  if (vm->scan_vm_specific_roots) vm->scan_vm_specific_roots(mmtk->vm_ctx, w->tls, &f);
+  finalizers_scan_ready(mmtk, &f);
+  while (s.depth) {
+    s.depth--;
+    s.current = s.stack[s.depth].object;
+    s.objects++;
+    vm->scan_object(mmtk->vm_ctx, w->tls, (void *)s.current, &s.visitor);
+    flush(&s.visitor);
+  }
+  active = NULL;
+  if (mmtk->options.verbose >= 2)
+    mmtk_log(mmtk, MMTK_LOG_INFO, "sanity: %llu objects and %llu slots verified",
+             (unsigned long long)s.objects, (unsigned long long)s.slots);
+  free(s.set);
+  free(s.stack);
+}
+
+#endif /* MMTK_HAVE_SANITY */
