@@ -13,6 +13,7 @@
 #include "plan/gc.h"
 #include "plan/mutator.h"
 #include "plan/plan.h"
+#include "policy/marksweepspace.h"
 #include "policy/space.h"
 #include "util/alloc/allocator.h"
 #include "util/constants.h"
@@ -63,6 +64,7 @@ struct mmtk {
   struct gc_state gc;
   struct references refs;
   bool stress_precise; /* stress_factor with precise_stress: no inline allocation */
+  struct side_metadata_spec plan_meta[2]; /* side tables a plan registers (add_metadata) */
 };
 
 /* Check a public instance handle; false with a message naming `who`. */

@@ -29,6 +29,7 @@ void mutator_map(struct mmtk_mutator *m, mmtk_alloc_semantics_t semantics, uint8
 void mutator_reset_buffers(struct mmtk_mutator *m) {
   for (unsigned i = 0; i < MUTATOR_BUMP_ALLOCATORS; i++)
     if (m->bump[i].bp) bump_reset(&m->bump[i]);
+  free_list_reset(&m->freelist[0]);
 }
 
 static void report_failure(struct mmtk_mutator *m, enum alloc_status st, size_t bytes,
@@ -93,6 +94,9 @@ void *mutator_alloc(struct mmtk_mutator *m, size_t size, size_t align, size_t of
       break;
     case MMTK_ALLOCATOR_LARGE_OBJECT:
       r = large_object_alloc(&m->los[sel.index], bytes, a, offset, opts, &st);
+      break;
+    case MMTK_ALLOCATOR_FREE_LIST:
+      r = free_list_alloc(&m->freelist[sel.index], bytes, a, offset, opts, &st);
       break;
     default:
       mmtk_panic(__FILE__, __LINE__, "plan %s maps semantics %d to allocator kind %u",

@@ -15,6 +15,7 @@ struct mmtk_mutator {
   struct mmtk_mutator *prev, *next; /* the instance's list of bound mutators */
   struct bump_allocator bump[MUTATOR_BUMP_ALLOCATORS];
   struct large_object_allocator los[MUTATOR_LOS_ALLOCATORS];
+  struct free_list_allocator freelist[1];
   mmtk_allocator_selector_t mapping[MMTK_ALLOC_SEMANTICS_COUNT];
 };
 

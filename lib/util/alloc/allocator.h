@@ -20,6 +20,18 @@ struct large_object_allocator {
   struct space *space;
 };
 
+struct ms_block;
+struct free_list_class {
+  uintptr_t free;        /* the next free cell */
+  struct ms_block *block; /* the block those cells belong to */
+};
+
+struct free_list_allocator {
+  struct space *space; /* a mark-sweep space */
+  struct large_object_allocator *large; /* for requests bigger than a cell */
+  struct free_list_class cls[40];       /* MS_CLASSES */
+};
+
 /* Every request below is already validated: bytes a multiple of 8 and > 0, align a power
  * of two in [8, MMTK_MAX_ALIGNMENT], offset < align. */
 uintptr_t bump_alloc(struct bump_allocator *a, size_t bytes, size_t align, size_t offset,
@@ -29,5 +41,10 @@ void bump_reset(struct bump_allocator *a);
 
 uintptr_t large_object_alloc(struct large_object_allocator *a, size_t bytes, size_t align,
                              size_t offset, uint32_t opts, enum alloc_status *status);
+
+uintptr_t free_list_alloc(struct free_list_allocator *a, size_t bytes, size_t align, size_t offset,
+                          uint32_t opts, enum alloc_status *status);
+/* Give every owned block back to the space (keeping its free cells). */
+void free_list_reset(struct free_list_allocator *a);
 
 #endif /* MMTK_UTIL_ALLOC_ALLOCATOR_H */

@@ -35,7 +35,7 @@ uintptr_t pr_acquire(struct page_resource *pr, size_t pages, enum pr_status *sta
     *status = PR_EXHAUSTED;
     return 0;
   }
-  /* Runs from the free list were discarded on release: mapped, and zero when read. */
+  /* Runs from the free list were zeroed or discarded on release: they read as zero. */
   int err = fresh ? mmapper_ensure_mapped(pr->mmtk, start, bytes, pr->space_index) : 0;
   if (err) {
     pthread_mutex_lock(&pr->lock);
@@ -45,14 +45,23 @@ uintptr_t pr_acquire(struct page_resource *pr, size_t pages, enum pr_status *sta
     *status = PR_MMAP_FAILED;
     return 0;
   }
+  if (fresh && start < pr->dirty) {
+    uintptr_t end = start + bytes < pr->dirty ? start + bytes : pr->dirty;
+    memset((void *)start, 0, end - start);
+  }
   atomic_fetch_add_explicit(&pr->pages, pages, memory_order_relaxed);
   *status = PR_OK;
   return start;
 }
 
+/* Runs this small are zeroed in place; bigger ones go back to the OS. */
+#define PR_DISCARD_BYTES ((size_t)1 << 20)
+
 void pr_release(struct page_resource *pr, uintptr_t start, size_t pages) {
   MMTK_ASSERT(pr->kind == PR_FREELIST);
-  os_discard(start, pages << LOG_BYTES_IN_PAGE);
+  size_t bytes = pages << LOG_BYTES_IN_PAGE;
+  if (bytes >= PR_DISCARD_BYTES) os_discard(start, bytes);
+  else memset((void *)start, 0, bytes);
   pthread_mutex_lock(&pr->lock);
   freelist_give(&pr->free, start, pages);
   pthread_mutex_unlock(&pr->lock);
@@ -62,7 +71,8 @@ void pr_release(struct page_resource *pr, uintptr_t start, size_t pages) {
 void pr_reset(struct page_resource *pr) {
   MMTK_ASSERT(pr->kind == PR_MONOTONE);
   pthread_mutex_lock(&pr->lock);
-  if (pr->cursor > pr->start) os_discard(pr->start, pr->cursor - pr->start);
+  /* The pages stay mapped; whatever is handed out again is zeroed then. */
+  if (pr->cursor > pr->dirty) pr->dirty = pr->cursor;
   pr->cursor = pr->start;
   pthread_mutex_unlock(&pr->lock);
   atomic_store_explicit(&pr->pages, 0, memory_order_relaxed);

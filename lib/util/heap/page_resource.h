@@ -21,6 +21,8 @@ struct page_resource {
   uintptr_t start, limit; /* the space's extent */
   pthread_mutex_t lock;
   uintptr_t cursor;       /* the high-water mark: [start, cursor) has been handed out */
+  uintptr_t dirty;        /* monotone: [start, dirty) was used before a reset; zeroed when
+                             handed out again (cheaper than faulting fresh pages in) */
   struct freelist free;   /* PR_FREELIST: runs below the cursor given back */
   _Atomic size_t pages;   /* pages currently held by the space */
 };

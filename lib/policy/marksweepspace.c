@@ -1,0 +1,252 @@
+/* The mark-sweep space (design.policy.marksweep). */
+#include "mmtk_internal.h"
+
+enum { MS_AVAILABLE, MS_UNSWEPT, MS_OWNED, MS_FULL };
+
+/* 8-byte steps to 64, then four classes per power of two (mimalloc's bins, as MMTk). */
+const uint32_t ms_class_size[MS_CLASSES] = {
+    8,    16,   24,   32,   40,   48,   56,   64,   80,    96,    112,   128,   160,   192,
+    224,  256,  320,  384,  448,  512,  640,  768,  896,   1024,  1280,  1536,  1792,  2048,
+    2560, 3072, 3584, 4096, 5120, 6144, 7168, 8192, 10240, 12288, 14336, 16384,
+};
+
+unsigned ms_size_class(size_t bytes) {
+  if (bytes <= 64) return bytes ? (unsigned)((bytes - 1) >> 3) : 0;
+  unsigned lo = 8, hi = MS_CLASSES - 1;
+  while (lo < hi) {
+    unsigned mid = (lo + hi) / 2;
+    if (ms_class_size[mid] >= bytes) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+struct ms_state {
+  pthread_mutex_t lock;
+  struct side_metadata_spec *mark;
+  struct ms_block *available[MS_CLASSES], *unswept[MS_CLASSES];
+  struct ms_block **all;
+  size_t nall, cap;
+};
+
+static struct ms_state *state(const struct space *s) { return s->policy_data; }
+
+bool ms_space_init(struct space *s, struct side_metadata_spec *mark) {
+  struct ms_state *st = calloc(1, sizeof *st);
+  if (!st) return false;
+  pthread_mutex_init(&st->lock, NULL);
+  st->mark = mark;
+  s->policy_data = st;
+  return true;
+}
+
+void ms_space_destroy(struct space *s) {
+  struct ms_state *st = state(s);
+  if (!st) return;
+  free(st->all);
+  pthread_mutex_destroy(&st->lock);
+  free(st);
+  s->policy_data = NULL;
+}
+
+static inline uintptr_t cells_start(const struct ms_block *b) {
+  return (uintptr_t)b + MS_HEADER_BYTES;
+}
+
+static inline struct ms_block *block_of(uintptr_t a) {
+  return (struct ms_block *)align_down(a, MS_BLOCK_BYTES);
+}
+
+/* The start of the cell holding `a` (an object may start after its cell's start). */
+static inline uintptr_t cell_of(uintptr_t a) {
+  struct ms_block *b = block_of(a);
+  uintptr_t first = cells_start(b);
+  return first + (a - first) / b->cell_size * b->cell_size;
+}
+
+/* ---- Blocks (the lock is held) ------------------------------------------------------ */
+
+static void push(struct ms_block **list, struct ms_block *b, int where) {
+  b->next = *list;
+  *list = b;
+  b->where = (uint8_t)where;
+}
+
+static void forget_block(struct space *s, struct ms_block *b) {
+  struct ms_state *st = state(s);
+  size_t i = b->index;
+  st->all[i] = st->all[--st->nall];
+  st->all[i]->index = i;
+  space_release(s, (uintptr_t)b, MS_BLOCK_BYTES >> LOG_BYTES_IN_PAGE);
+}
+
+/* Rebuild the block's free list from the marks; true if the block was freed. */
+static bool sweep(struct space *s, struct ms_block *b) {
+  struct ms_state *st = state(s);
+  mmtk_t *mmtk = s->mmtk;
+  uintptr_t c = cells_start(b), free = 0;
+  uintptr_t *link = &free;
+  unsigned nfree = 0;
+  for (unsigned i = 0; i < b->ncells; i++, c += b->cell_size) {
+    if (side_metadata_load(st->mark, c)) continue;
+    *link = c;
+    link = (uintptr_t *)c;
+    nfree++;
+#if MMTK_HAVE_VO_BIT
+    side_metadata_bzero(&mmtk->vo_bit, c, b->cell_size);
+#endif
+  }
+  *link = 0;
+  (void)mmtk;
+  side_metadata_bzero(st->mark, cells_start(b), (size_t)b->ncells * b->cell_size);
+  b->free = free;
+  b->nfree = (uint16_t)nfree;
+  if (nfree == b->ncells) {
+    forget_block(s, b);
+    return true;
+  }
+  return false;
+}
+
+static struct ms_block *new_block(struct space *s, unsigned cls, uint32_t opts, int *status) {
+  struct ms_state *st = state(s);
+  if (st->nall == st->cap) {
+    size_t cap = st->cap ? st->cap * 2 : 256;
+    struct ms_block **all = realloc(st->all, cap * sizeof *all);
+    if (!all) {
+      *status = ALLOC_MMAP_FAILED;
+      return NULL;
+    }
+    st->all = all;
+    st->cap = cap;
+  }
+  enum alloc_status as;
+  uintptr_t start = space_acquire(s, MS_BLOCK_BYTES >> LOG_BYTES_IN_PAGE, opts, &as);
+  if (!start) {
+    *status = as;
+    return NULL;
+  }
+  MMTK_ASSERT(start % MS_BLOCK_BYTES == 0);
+  struct ms_block *b = (struct ms_block *)start;
+  b->cell_size = ms_class_size[cls];
+  b->cls = (uint8_t)cls;
+  b->ncells = (uint16_t)((MS_BLOCK_BYTES - MS_HEADER_BYTES) / b->cell_size);
+  b->nfree = b->ncells;
+  uintptr_t c = cells_start(b);
+  for (unsigned i = 0; i + 1 < b->ncells; i++, c += b->cell_size) *(uintptr_t *)c = c + b->cell_size;
+  *(uintptr_t *)c = 0;
+  b->free = cells_start(b);
+  b->index = st->nall;
+  st->all[st->nall++] = b;
+  return b;
+}
+
+/* Lazily sweep every unswept block (freeing the empty ones). */
+static void sweep_all_unswept(struct space *s) {
+  struct ms_state *st = state(s);
+  for (unsigned c = 0; c < MS_CLASSES; c++) {
+    struct ms_block *b = st->unswept[c];
+    st->unswept[c] = NULL;
+    while (b) {
+      struct ms_block *next = b->next;
+      if (!sweep(s, b)) {
+        if (b->nfree) push(&st->available[c], b, MS_AVAILABLE);
+        else b->where = MS_FULL;
+      }
+      b = next;
+    }
+  }
+}
+
+struct ms_block *ms_take_block(struct space *s, unsigned cls, uint32_t opts, int *status) {
+  struct ms_state *st = state(s);
+  struct ms_block *b = NULL;
+  pthread_mutex_lock(&st->lock);
+  if ((b = st->available[cls])) {
+    st->available[cls] = b->next;
+  } else {
+    /* Lazy sweeping: the allocator sweeps the blocks it takes. */
+    while ((b = st->unswept[cls])) {
+      st->unswept[cls] = b->next;
+      if (sweep(s, b)) continue; /* empty: its pages went back; try the next */
+      if (b->nfree) break;
+      b->where = MS_FULL;
+    }
+    if (!b) {
+      b = new_block(s, cls, opts, status);
+      if (!b && *status == ALLOC_HEAP_FULL) {
+        /* Empty blocks may still wait to be swept: free them before asking for a GC. */
+        sweep_all_unswept(s);
+        if ((b = st->available[cls])) st->available[cls] = b->next;
+        else b = new_block(s, cls, opts, status);
+      }
+    }
+  }
+  if (b) b->where = MS_OWNED;
+  pthread_mutex_unlock(&st->lock);
+  return b;
+}
+
+void ms_return_block(struct space *s, struct ms_block *b, uintptr_t free) {
+  struct ms_state *st = state(s);
+  unsigned n = 0;
+  for (uintptr_t c = free; c; c = *(uintptr_t *)c) n++;
+  pthread_mutex_lock(&st->lock);
+  b->free = free;
+  b->nfree = (uint16_t)n;
+  if (n) push(&st->available[b->cls], b, MS_AVAILABLE);
+  else b->where = MS_FULL;
+  pthread_mutex_unlock(&st->lock);
+}
+
+void ms_prepare(struct space *s) {
+  struct ms_state *st = state(s);
+  /* The marks of the last GC are still needed by the blocks not swept yet. */
+  pthread_mutex_lock(&st->lock);
+  sweep_all_unswept(s);
+  pthread_mutex_unlock(&st->lock);
+}
+
+void ms_release(struct space *s, bool eager) {
+  struct ms_state *st = state(s);
+  pthread_mutex_lock(&st->lock);
+  for (unsigned c = 0; c < MS_CLASSES; c++) st->available[c] = NULL;
+  for (size_t i = 0; i < st->nall; i++) {
+    struct ms_block *b = st->all[i];
+    push(&st->unswept[b->cls], b, MS_UNSWEPT);
+  }
+  if (eager) sweep_all_unswept(s);
+  pthread_mutex_unlock(&st->lock);
+}
+
+/* ---- Tracing ------------------------------------------------------------------------ */
+
+static uintptr_t ms_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object) {
+  struct side_metadata_spec *mark = state(s)->mark;
+  uintptr_t c = cell_of(object);
+  if (!side_metadata_load(mark, c) && side_metadata_compare_exchange(mark, c, 0, 1))
+    trace_push(w, object);
+  return object;
+}
+
+static bool ms_reachable(const struct space *s, uintptr_t object) {
+  return side_metadata_load(state(s)->mark, cell_of(object)) != 0;
+}
+
+static uintptr_t ms_forwarded(const struct space *s, uintptr_t object) {
+  return ms_reachable(s, object) ? object : 0;
+}
+
+const struct space_ops mark_sweep_space_ops = {
+    .policy = "marksweep",
+    .is_live = space_always,
+    .is_movable = space_never,
+    .pin = space_no_change,
+    .unpin = space_no_change,
+    .is_pinned = space_always,
+    .post_alloc = space_no_metadata,
+    .trace_object = ms_trace,
+    .is_reachable = ms_reachable,
+    .get_forwarded = ms_forwarded,
+    .alloc = NULL,
+};

@@ -1,0 +1,57 @@
+/* The mark-sweep space (MMTk's MarkSweepSpace, native flavour; design.policy.marksweep).
+ *
+ * The space is made of 64 KiB blocks.  A block serves one size class: after a 64-byte
+ * block header come equal cells, free ones linked through their first word.  A mutator's
+ * free-list allocator owns one block per size class and pops cells from its list.  A GC
+ * marks cells (a side bit at each cell's start); afterwards blocks are swept lazily — by
+ * the allocator that next takes them — or all at once with eager_complete_sweep.  A block
+ * whose cells are all free goes back to the page resource. */
+#ifndef MMTK_POLICY_MARKSWEEPSPACE_H
+#define MMTK_POLICY_MARKSWEEPSPACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/metadata/side_metadata.h"
+
+struct space;
+struct mmtk;
+
+#define MS_LOG_BLOCK 16
+#define MS_BLOCK_BYTES ((size_t)1 << MS_LOG_BLOCK)
+#define MS_HEADER_BYTES 64
+#define MS_MAX_CELL ((size_t)16 << 10)
+#define MS_CLASSES 40
+
+struct ms_block {
+  uintptr_t free;        /* first free cell, 0 if none (while not owned by an allocator) */
+  struct ms_block *next; /* in an available or unswept list */
+  uint32_t cell_size;
+  uint16_t ncells, nfree;
+  uint8_t cls;
+  uint8_t where; /* MS_AVAILABLE, MS_UNSWEPT, MS_OWNED, MS_FULL */
+  uint8_t reserved[2];
+  size_t index; /* in the space's array of blocks */
+};
+_Static_assert(sizeof(struct ms_block) <= MS_HEADER_BYTES, "the block header fits");
+
+/* The cell size of each class, and the class of a request. */
+extern const uint32_t ms_class_size[MS_CLASSES];
+unsigned ms_size_class(size_t bytes);
+
+/* Create the policy state (the mark table must have been registered with the instance's
+ * side metadata). */
+bool ms_space_init(struct space *s, struct side_metadata_spec *mark);
+void ms_space_destroy(struct space *s);
+/* For a mutator: a block of class `cls` with free cells (its free list handed over), or
+ * NULL with *status.  */
+struct ms_block *ms_take_block(struct space *s, unsigned cls, uint32_t opts, int *status);
+/* A mutator gives a block back with what is left of its free list. */
+void ms_return_block(struct space *s, struct ms_block *b, uintptr_t free);
+/* GC phases. */
+void ms_prepare(struct space *s);
+void ms_release(struct space *s, bool eager);
+
+extern const struct space_ops mark_sweep_space_ops;
+
+#endif /* MMTK_POLICY_MARKSWEEPSPACE_H */
