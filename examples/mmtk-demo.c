@@ -29,6 +29,9 @@
 #include <unistd.h>
 
 #include <mmtk.h>
+#include <strings.h>
+
+#include "demo-gc.h"
 
 extern char **environ;
 
@@ -247,6 +250,9 @@ static double now(void) {
 }
 
 int main(int argc, char **argv) {
+  /* A collecting plan runs the GC workload (demo-gc.c). */
+  const char *env_plan = getenv("MMTK_PLAN");
+  if (env_plan && strcasecmp(env_plan, "NoGC") != 0) return gc_demo_run(env_plan);
   uint64_t threads = 1, object_size = DEFAULT_OBJECT_SIZE, total = DEFAULT_TOTAL_BYTES;
   int opt;
   while ((opt = getopt(argc, argv, "t:s:b:h")) != -1) {

@@ -138,7 +138,10 @@ static void human(char *buf, size_t n, size_t bytes) {
 void gc_finish(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
   struct gc_state *g = &mmtk->gc;
   struct scheduler *s = &mmtk->sched;
+  size_t live = 0;
   for (unsigned i = 0; i < s->nworkers; i++) {
+    live += s->workers[i].trace.live_bytes;
+    s->workers[i].trace.live_bytes = 0;
     g->bytes_copied += s->workers[i].copy.bytes_copied;
     s->workers[i].copy.bytes_copied = 0;
     copy_allocators_reset(&s->workers[i].copy);
@@ -148,7 +151,8 @@ void gc_finish(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
 #if MMTK_HAVE_SANITY
   if (mmtk->options.sanity) sanity_check(mmtk, w);
 #endif
-  size_t live = gc_trigger_used_bytes(mmtk);
+  /* Live: the bytes of every object this GC reached (cells for mark-sweep, whole pages
+   * for large objects). */
   g->live_bytes = live;
   gc_trigger_after_gc(mmtk, live);
 

@@ -54,7 +54,8 @@ struct tracer {
   struct mmtk_object_tracer object_tracer;
   uintptr_t *stack;
   size_t depth, capacity;
-  uint64_t scanned; /* objects scanned in this GC */
+  uint64_t scanned;    /* objects scanned in this GC */
+  uint64_t live_bytes; /* bytes of the objects this worker reached first */
 };
 
 /* Per-worker to-space allocation: one buffer per copy destination. */

@@ -9,7 +9,9 @@ static uintptr_t copy_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t obje
   unsigned state = fwd_claim(mmtk, object);
   if (state == FWD_FORWARDED) return fwd_pointer(mmtk, object);
   if (state == FWD_BEING_FORWARDED) return fwd_wait(mmtk, object);
+  uint64_t before = w->copy.bytes_copied;
   uintptr_t copy = copy_object(w, object, MMTK_COPY_DEFAULT);
+  w->trace.live_bytes += w->copy.bytes_copied - before;
   fwd_publish(mmtk, object, copy);
   trace_push(w, copy);
   return copy;

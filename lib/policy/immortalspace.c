@@ -23,8 +23,10 @@ static uintptr_t immortal_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t 
   const mmtk_t *mmtk = s->mmtk;
   uint8_t marked = s->mark_state;
   if (om_load(mmtk, &mmtk->om.mark, object) != marked &&
-      om_cas(mmtk, &mmtk->om.mark, object, marked ^ 1, marked))
+      om_cas(mmtk, &mmtk->om.mark, object, marked ^ 1, marked)) {
+    w->trace.live_bytes += binding_current_size(mmtk, (void *)object);
     trace_push(w, object);
+  }
   return object;
 }
 

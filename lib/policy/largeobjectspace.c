@@ -98,8 +98,10 @@ void los_destroy(struct space *s) {
 
 static uintptr_t los_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object) {
   const mmtk_t *mmtk = s->mmtk;
-  if (om_load(mmtk, &mmtk->om.los, object) != 1 && om_cas(mmtk, &mmtk->om.los, object, 0, 1))
+  if (om_load(mmtk, &mmtk->om.los, object) != 1 && om_cas(mmtk, &mmtk->om.los, object, 0, 1)) {
+    w->trace.live_bytes += align_up(binding_current_size(mmtk, (void *)object), BYTES_IN_PAGE);
     trace_push(w, object);
+  }
   return object;
 }
 

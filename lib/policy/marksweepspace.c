@@ -224,8 +224,10 @@ void ms_release(struct space *s, bool eager) {
 static uintptr_t ms_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object) {
   struct side_metadata_spec *mark = state(s)->mark;
   uintptr_t c = cell_of(object);
-  if (!side_metadata_load(mark, c) && side_metadata_compare_exchange(mark, c, 0, 1))
+  if (!side_metadata_load(mark, c) && side_metadata_compare_exchange(mark, c, 0, 1)) {
+    w->trace.live_bytes += block_of(object)->cell_size;
     trace_push(w, object);
+  }
   return object;
 }
 
