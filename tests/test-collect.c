@@ -205,6 +205,7 @@ static void test_exhaustion(gconstpointer data) {
   g_snprintf(opts, sizeof opts, "plan=%s gc_trigger=FixedHeapSize:4M threads=1", plan_of(data));
   setup(opts);
   static obj *keep[1];
+  keep[0] = NULL; /* static: the previous plan's run left a pointer here */
   roots[nroots++] = &keep[0];
   /* A chain that cannot fit: every object stays reachable. */
   obj *fail = NULL;
