@@ -59,7 +59,7 @@ static void give_range(void) {
 static void teardown(mmtk_t *mmtk) {
   if (mmtk->sched.workers) scheduler_destroy(mmtk);
   if (mmtk->plan && mmtk->plan_data) mmtk->plan->destroy(mmtk);
-  if (mmtk->plan && mmtk->plan->collects_garbage) references_destroy(&mmtk->refs);
+  if (mmtk->plan) references_destroy(&mmtk->refs);
   side_metadata_destroy(&mmtk->meta);
   layout_destroy(&mmtk->layout);
   pthread_mutex_destroy(&mmtk->map_lock);
@@ -115,7 +115,7 @@ mmtk_t *mmtk_init(const mmtk_builder_t *builder, const mmtk_vm_binding_t *bindin
   mmtk->vm = vm;
   mmtk->vm_ctx = vm_context;
   mmtk->plan = plan;
-  if (plan->collects_garbage) references_init(&mmtk->refs);
+  references_init(&mmtk->refs);
   pthread_mutex_init(&mmtk->map_lock, NULL);
   pthread_mutex_init(&mmtk->mutators_lock, NULL);
 

@@ -36,7 +36,9 @@ typedef struct mmtk_mutator_head {
    * vo_bit_base + (A >> 6). */
   uintptr_t vo_bit_base;
   uint32_t flags; /* MMTK_MUTATOR_* */
-  uint32_t reserved0;
+  /* Largest request the inline path may bump into default_bump (bigger ones belong to
+   * the large object space); 0 disables the inline path. */
+  uint32_t max_inline_size;
   mmtk_t *mmtk;  /* the instance this mutator belongs to */
   void *tls;     /* the binding's thread pointer given to mmtk_bind_mutator() */
   uintptr_t reserved[2];
@@ -60,7 +62,8 @@ static inline MMTK_ALWAYS_INLINE void *mmtk_alloc_fast(mmtk_mutator_t *mutator, 
                                                        size_t align, size_t offset,
                                                        mmtk_alloc_semantics_t semantics) {
   size_t a = align < MMTK_MIN_ALIGNMENT ? MMTK_MIN_ALIGNMENT : align;
-  if (MMTK_LIKELY(semantics == MMTK_ALLOC_DEFAULT && size - 1 < MMTK_INLINE_ALLOC_MAX &&
+  if (MMTK_LIKELY(semantics == MMTK_ALLOC_DEFAULT &&
+                  size - 1 < (size_t)mmtk__head(mutator)->max_inline_size &&
                   (align & (align - 1)) == 0 && a <= MMTK_MAX_ALIGNMENT && offset < a)) {
     mmtk_bump_pointer_t *bp = &mmtk__head(mutator)->default_bump;
     size_t bytes = (size + (MMTK_MIN_ALIGNMENT - 1)) & ~(size_t)(MMTK_MIN_ALIGNMENT - 1);

@@ -79,6 +79,7 @@ static void visit_stopped(mmtk_mutator_t *m, void *arg) {
                (void *)m);
   mutator_reset_buffers(m);
   atomic_fetch_add(&w->mmtk->gc.stopped_mutators, 1);
+  atomic_fetch_add(&w->mmtk->gc.pending_root_scans, 1);
   add(w->mmtk, MMTK_STAGE_PREPARE, scan_mutator_roots, m);
 }
 
@@ -104,10 +105,8 @@ static void schedule_collection(mmtk_gc_worker_t *w, void *arg) {
   /* +1: the VM roots packet also counts down. */
   atomic_store(&g->pending_root_scans, 1);
 
-  /* Every mutator is visited before the roots can be counted: count them as they come. */
-  pthread_mutex_lock(&mmtk->mutators_lock);
-  atomic_fetch_add(&g->pending_root_scans, mmtk->nmutators);
-  pthread_mutex_unlock(&mmtk->mutators_lock);
+  /* Each visited mutator adds one (visit_stopped); no root scan runs before the
+   * Prepare stage opens, after stop_all_mutators has returned. */
   mmtk->vm.stop_all_mutators(mmtk->vm_ctx, w->tls, visit_stopped, w);
   g->stopped_ns = stats_now_ns();
 
@@ -147,10 +146,11 @@ void gc_finish(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
     copy_allocators_reset(&s->workers[i].copy);
     s->workers[i].trace.scanned = 0;
   }
-  if (mmtk->plan->end_of_gc) mmtk->plan->end_of_gc(mmtk);
 #if MMTK_HAVE_SANITY
+  /* Before end_of_gc: MarkSweep's eager sweep there clears the marks it checks. */
   if (mmtk->options.sanity) sanity_check(mmtk, w);
 #endif
+  if (mmtk->plan->end_of_gc) mmtk->plan->end_of_gc(mmtk);
   /* Live: the bytes of every object this GC reached (cells for mark-sweep, whole pages
    * for large objects). */
   g->live_bytes = live;

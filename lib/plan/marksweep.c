@@ -70,8 +70,14 @@ static void ms_plan_prepare(mmtk_t *mmtk) {
 
 static void ms_plan_release(mmtk_t *mmtk) {
   struct marksweep *p = msp(mmtk);
-  ms_release(&p->ms, mmtk->options.eager_complete_sweep);
+  ms_release(&p->ms, false);
   los_sweep(&p->los);
+}
+
+/* eager_complete_sweep: sweep every block now (after the sanity verifier has used the
+ * marks). */
+static void ms_end_of_gc(mmtk_t *mmtk) {
+  if (mmtk->options.eager_complete_sweep) ms_sweep_all(&msp(mmtk)->ms);
 }
 
 static struct space *ms_copy_target(mmtk_t *mmtk, int semantics, unsigned *index) {
@@ -92,6 +98,7 @@ const struct plan_ops marksweep_plan_ops = {
     .mutator_init = ms_mutator_init,
     .prepare = ms_plan_prepare,
     .release = ms_plan_release,
+    .end_of_gc = ms_end_of_gc,
     .reserved_pages = NULL,
     .copy_target = ms_copy_target,
 };

@@ -127,6 +127,9 @@ mmtk_mutator_t *mmtk_bind_mutator(mmtk_t *mmtk, void *tls) {
   m->head.mmtk = mmtk;
   m->head.tls = tls;
   m->head.vo_bit_base = mmtk->vo_bit_base;
+  m->head.max_inline_size = (uint32_t)(mmtk->plan->max_non_los_default_alloc_bytes < MMTK_INLINE_ALLOC_MAX
+                                           ? mmtk->plan->max_non_los_default_alloc_bytes
+                                           : MMTK_INLINE_ALLOC_MAX);
   for (unsigned i = 0; i < MUTATOR_BUMP_ALLOCATORS; i++) m->bump[i].bp = &m->bump[i].own;
   for (int s = 0; s < MMTK_ALLOC_SEMANTICS_COUNT; s++) mutator_map(m, s, MMTK_ALLOCATOR_NONE, 0);
   mmtk->plan->mutator_init(mmtk, m);

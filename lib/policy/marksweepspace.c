@@ -207,6 +207,13 @@ void ms_prepare(struct space *s) {
   pthread_mutex_unlock(&st->lock);
 }
 
+void ms_sweep_all(struct space *s) {
+  struct ms_state *st = state(s);
+  pthread_mutex_lock(&st->lock);
+  sweep_all_unswept(s);
+  pthread_mutex_unlock(&st->lock);
+}
+
 void ms_release(struct space *s, bool eager) {
   struct ms_state *st = state(s);
   pthread_mutex_lock(&st->lock);
@@ -214,6 +221,12 @@ void ms_release(struct space *s, bool eager) {
   for (size_t i = 0; i < st->nall; i++) {
     struct ms_block *b = st->all[i];
     push(&st->unswept[b->cls], b, MS_UNSWEPT);
+#if MMTK_HAVE_VO_BIT
+    /* The valid-object bit must not outlive the object, even before the sweep. */
+    uintptr_t c = cells_start(b);
+    for (unsigned k = 0; k < b->ncells; k++, c += b->cell_size)
+      if (!side_metadata_load(st->mark, c)) side_metadata_bzero(&s->mmtk->vo_bit, c, b->cell_size);
+#endif
   }
   if (eager) sweep_all_unswept(s);
   pthread_mutex_unlock(&st->lock);

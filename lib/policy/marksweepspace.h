@@ -51,6 +51,8 @@ void ms_return_block(struct space *s, struct ms_block *b, uintptr_t free);
 /* GC phases. */
 void ms_prepare(struct space *s);
 void ms_release(struct space *s, bool eager);
+/* Sweep every block not swept yet. */
+void ms_sweep_all(struct space *s);
 
 extern const struct space_ops mark_sweep_space_ops;
 

@@ -132,7 +132,6 @@ static bool open_next_stage(struct scheduler *s) {
       return true;
     }
   }
-  s->stage_ns[s->open_upto] += now - s->stage_start_ns;
   return false;
 }
 
@@ -184,6 +183,10 @@ bool scheduler_park(mmtk_gc_worker_t *w) {
           return true;
         }
         s->finishing = true;
+        /* Mutators run again from here: packets they add wait for the next GC
+         * (Unconstrained ones excepted). */
+        s->stage_ns[s->open_upto] += stats_now_ns() - s->stage_start_ns;
+        s->open_upto = MMTK_STAGE_UNCONSTRAINED;
         atomic_fetch_sub(&s->parked, 1);
         pthread_mutex_unlock(&s->lock);
         gc_finish(w->mmtk, w); /* resumes the mutators; may not take the lock before */
