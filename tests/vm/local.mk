@@ -1,1 +1,100 @@
-# The test VM and the GC suites on it (tests/vm/): being written.
+# The test VM (tests/vm/tvm.h: objects, threads with a stop-the-world handshake, precise
+# shadow-stack roots, weak references, finalizers, a graph checker) and the GC suites
+# that run on it.
+#
+#   tests/vm/test-tvm              the VM itself, on NoGC (object model, roots, checker,
+#                                  handshake, model)
+#   tests/vm/gc-PLAN[-header][-1worker]
+#                                  the GC suites for PLAN (semispace, marksweep): binding
+#                                  metadata on the side or in the header (-header), with
+#                                  4 GC workers or one (-1worker); sanity verifier on in
+#                                  --enable-sanity builds.  Paths: /SemiSpace/..., /MarkSweep/...
+#                                  The 10-million-element list runs in gc-PLAN only.
+#
+# Every program is a GLib test program run under the TAP driver.
+
+if HAVE_GLIB
+check_LTLIBRARIES = tests/vm/libtvm.la
+tests_vm_libtvm_la_SOURCES = \
+	tests/vm/tvm.h \
+	tests/vm/tvm.c \
+	tests/vm/tvm_check.c \
+	tests/vm/model.h \
+	tests/vm/model.c
+tests_vm_libtvm_la_CPPFLAGS = $(MMTK_CPPFLAGS) -I$(top_srcdir)/tests/vm
+tests_vm_libtvm_la_CFLAGS = $(PTHREAD_CFLAGS) $(GLIB_CFLAGS) $(MMTK_WARN_CFLAGS) $(SANITIZER_FLAGS)
+
+TVM_CPP = $(MMTK_CPPFLAGS) -I$(top_srcdir)/tests/vm
+TVM_CC = $(PTHREAD_CFLAGS) $(GLIB_CFLAGS) $(MMTK_WARN_CFLAGS) $(SANITIZER_FLAGS)
+# -no-install: real executables (no libtool wrapper) that find the uninstalled library.
+TVM_LINK = -no-install $(PTHREAD_LIBS) $(SANITIZER_FLAGS)
+TVM_DEPLIBS = tests/vm/libtvm.la lib/libmmtk.la $(GLIB_LIBS)
+
+TVM_GC_TESTS = \
+	tests/vm/gc-semispace \
+	tests/vm/gc-semispace-1worker \
+	tests/vm/gc-semispace-header \
+	tests/vm/gc-semispace-header-1worker \
+	tests/vm/gc-marksweep \
+	tests/vm/gc-marksweep-1worker \
+	tests/vm/gc-marksweep-header \
+	tests/vm/gc-marksweep-header-1worker
+
+check_PROGRAMS += tests/vm/test-tvm $(TVM_GC_TESTS)
+TESTS += tests/vm/test-tvm $(TVM_GC_TESTS)
+
+tests_vm_test_tvm_SOURCES = tests/vm/test-tvm.c
+tests_vm_test_tvm_CPPFLAGS = $(TVM_CPP)
+tests_vm_test_tvm_CFLAGS = $(TVM_CC)
+tests_vm_test_tvm_LDFLAGS = $(TVM_LINK)
+tests_vm_test_tvm_LDADD = $(TVM_DEPLIBS)
+
+# One source, one program per configuration: TVM_PLAN_ID 1 = SemiSpace, 2 = MarkSweep.
+tests_vm_gc_semispace_SOURCES = tests/vm/test-gc.c
+tests_vm_gc_semispace_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=1 -DTVM_HEADER=0 -DTVM_WORKERS=4 -DTVM_PRIMARY=1
+tests_vm_gc_semispace_CFLAGS = $(TVM_CC)
+tests_vm_gc_semispace_LDFLAGS = $(TVM_LINK)
+tests_vm_gc_semispace_LDADD = $(TVM_DEPLIBS)
+
+tests_vm_gc_semispace_1worker_SOURCES = tests/vm/test-gc.c
+tests_vm_gc_semispace_1worker_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=1 -DTVM_HEADER=0 -DTVM_WORKERS=1 -DTVM_PRIMARY=0
+tests_vm_gc_semispace_1worker_CFLAGS = $(TVM_CC)
+tests_vm_gc_semispace_1worker_LDFLAGS = $(TVM_LINK)
+tests_vm_gc_semispace_1worker_LDADD = $(TVM_DEPLIBS)
+
+tests_vm_gc_semispace_header_SOURCES = tests/vm/test-gc.c
+tests_vm_gc_semispace_header_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=1 -DTVM_HEADER=1 -DTVM_WORKERS=4 -DTVM_PRIMARY=0
+tests_vm_gc_semispace_header_CFLAGS = $(TVM_CC)
+tests_vm_gc_semispace_header_LDFLAGS = $(TVM_LINK)
+tests_vm_gc_semispace_header_LDADD = $(TVM_DEPLIBS)
+
+tests_vm_gc_semispace_header_1worker_SOURCES = tests/vm/test-gc.c
+tests_vm_gc_semispace_header_1worker_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=1 -DTVM_HEADER=1 -DTVM_WORKERS=1 -DTVM_PRIMARY=0
+tests_vm_gc_semispace_header_1worker_CFLAGS = $(TVM_CC)
+tests_vm_gc_semispace_header_1worker_LDFLAGS = $(TVM_LINK)
+tests_vm_gc_semispace_header_1worker_LDADD = $(TVM_DEPLIBS)
+
+tests_vm_gc_marksweep_SOURCES = tests/vm/test-gc.c
+tests_vm_gc_marksweep_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=2 -DTVM_HEADER=0 -DTVM_WORKERS=4 -DTVM_PRIMARY=1
+tests_vm_gc_marksweep_CFLAGS = $(TVM_CC)
+tests_vm_gc_marksweep_LDFLAGS = $(TVM_LINK)
+tests_vm_gc_marksweep_LDADD = $(TVM_DEPLIBS)
+
+tests_vm_gc_marksweep_1worker_SOURCES = tests/vm/test-gc.c
+tests_vm_gc_marksweep_1worker_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=2 -DTVM_HEADER=0 -DTVM_WORKERS=1 -DTVM_PRIMARY=0
+tests_vm_gc_marksweep_1worker_CFLAGS = $(TVM_CC)
+tests_vm_gc_marksweep_1worker_LDFLAGS = $(TVM_LINK)
+tests_vm_gc_marksweep_1worker_LDADD = $(TVM_DEPLIBS)
+
+tests_vm_gc_marksweep_header_SOURCES = tests/vm/test-gc.c
+tests_vm_gc_marksweep_header_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=2 -DTVM_HEADER=1 -DTVM_WORKERS=4 -DTVM_PRIMARY=0
+tests_vm_gc_marksweep_header_CFLAGS = $(TVM_CC)
+tests_vm_gc_marksweep_header_LDFLAGS = $(TVM_LINK)
+tests_vm_gc_marksweep_header_LDADD = $(TVM_DEPLIBS)
+
+tests_vm_gc_marksweep_header_1worker_SOURCES = tests/vm/test-gc.c
+tests_vm_gc_marksweep_header_1worker_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=2 -DTVM_HEADER=1 -DTVM_WORKERS=1 -DTVM_PRIMARY=0
+tests_vm_gc_marksweep_header_1worker_CFLAGS = $(TVM_CC)
+tests_vm_gc_marksweep_header_1worker_LDFLAGS = $(TVM_LINK)
+tests_vm_gc_marksweep_header_1worker_LDADD = $(TVM_DEPLIBS)
+endif

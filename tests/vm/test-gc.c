@@ -1,0 +1,1300 @@
+/* The GC suites on the test VM, for one configuration chosen at compile time:
+ *
+ *   TVM_PLAN_ID   1 = SemiSpace, 2 = MarkSweep
+ *   TVM_HEADER    1 = the binding asks for in-header metadata (TVM_HDR_*), 0 = on the side
+ *   TVM_WORKERS   GC worker threads (option threads)
+ *   TVM_PRIMARY   1 = also run the 10-million-element list
+ *
+ * Test paths start with the plan: /SemiSpace/..., /MarkSweep/...  With --enable-sanity
+ * every instance runs with sanity=true (the heap verifier after every GC).  Every test
+ * runs in a child process with its own instance, on an attached main thread, and ends by
+ * checking the VM's error counters (tvm_assert_clean()).  A watchdog fails a test that
+ * hangs.
+ *
+ *   basic/shapes             every object type in every space; moves as the plan says;
+ *                            libmmtk's header byte used exactly in the header layout
+ *   gc/forced                one GC per request, roots scanned once per GC, statistics,
+ *                            garbage reclaimed, honest live bytes
+ *   gc/vo-bits               VO bit set on live objects, clear on reclaimed ones (without
+ *                            --enable-vo-bit: the queries answer NULL, as documented)
+ *   graph/random-churn       random graph checked against a model (R3), weak refs inside
+ *   graph/cycles             rings, self loops, cross-linked rings; collected when dropped
+ *   graph/wide-arrays        100,000-reference array (LOS) and a 1,900-reference one
+ *   graph/large-objects      > 16 KiB objects in the LOS: never move, pages come back
+ *   stress/factor-64k        stress_factor=64K with the model checked all along
+ *   stress/gc-count          the stress trigger counts exactly (R12)
+ *   stress/every-alloc       stress_factor of one word: a GC per allocation
+ *   stress/deep-list         10 million elements (gc-PLAN only; list-1m elsewhere)
+ *   threads/four-mutators    four mutators with their own graphs, GCs from any of them
+ *   threads/churn            threads attach and detach while others collect
+ *   threads/detach-at-gc-start  a mutator destroyed as a GC starts stopping the world
+ *   oom/heap-exhaustion      out_of_memory exactly once per failing request (R19, R20)
+ *   weak/cleared             weak references cleared exactly when the referent died
+ *   finalizer/once           finalizers run once, with their referents kept; resurrection
+ *   packets/stages           binding packets in seven stages: once per GC, in order
+ *   packets/right-after-gc   a packet added as the world restarts waits for the next GC
+ */
+#define _GNU_SOURCE
+#include <glib.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "model.h"
+#include "tvm.h"
+
+#if TVM_PLAN_ID == 1
+#define PLAN "SemiSpace"
+#define MOVES 1
+#elif TVM_PLAN_ID == 2
+#define PLAN "MarkSweep"
+#define MOVES 0
+#else
+#error "TVM_PLAN_ID must be 1 (SemiSpace) or 2 (MarkSweep)"
+#endif
+
+/* MarkSweep sweeps lazily by default: tests that measure reclaimed memory right after a
+ * GC ask for the eager sweep. */
+#define EAGER (MOVES ? NULL : "eager_complete_sweep=true")
+
+#define KiB ((size_t)1 << 10)
+#define MiB ((size_t)1 << 20)
+
+/* ---- Fixture ---------------------------------------------------------------------- */
+
+static const char *current_test;
+
+static void watchdog(int sig) {
+  (void)sig;
+  static const char msg[] = "watchdog: the test did not finish in time (deadlock?): ";
+  if (write(2, msg, sizeof msg - 1) < 0 ||
+      (current_test && write(2, current_test, strlen(current_test)) < 0) || write(2, "\n", 1) < 0) {
+  }
+  abort();
+}
+
+/* A note for the log (the test bodies run in child processes: standard error). */
+static void note(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+static void note(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char *m = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  g_printerr("# %s: %s\n", g_test_get_path(), m);
+  g_free(m);
+}
+
+typedef struct fx {
+  tvm_t *vm;
+  tvm_thread_t *th;
+  mmtk_t *mmtk;
+} fx_t;
+
+static void start_with(fx_t *f, const char *heap, const char *stress, const char *extra,
+                       unsigned timeout) {
+  current_test = g_test_get_path();
+  signal(SIGALRM, watchdog);
+  alarm(timeout);
+  tvm_options_t o = {
+      .plan = PLAN,
+      .header_metadata = TVM_HEADER,
+      .workers = TVM_WORKERS,
+      .heap = heap,
+      .stress_factor = stress,
+      .sanity = true,
+      .extra = extra,
+  };
+  f->vm = tvm_new(&o);
+  f->mmtk = tvm_mmtk(f->vm);
+  f->th = tvm_attach(f->vm);
+  g_assert_true(tvm_collects(f->vm));
+  g_assert_cmpint(tvm_moves(f->vm), ==, MOVES);
+}
+
+static void start(fx_t *f, const char *heap) { start_with(f, heap, NULL, NULL, 120); }
+
+static void finish(fx_t *f) {
+  tvm_assert_clean(f->vm);
+  tvm_detach(f->th);
+  tvm_destroy(f->vm);
+  alarm(0);
+}
+
+static uint64_t gcs(fx_t *f) { return tvm_gc_count(f->vm); }
+
+/* A forced GC, with the whole graph checked before and after. */
+static void checked_gc(fx_t *f) {
+  tvm_snapshot_t before, after;
+  tvm_snapshot(f->vm, &before);
+  uint64_t n = gcs(f);
+  g_assert_true(tvm_gc(f->th));
+  g_assert_cmpuint(gcs(f), >, n);
+  tvm_snapshot(f->vm, &after);
+  tvm_assert_preserved(&before, &after);
+}
+
+/* The same, checking only this thread's roots (other threads are running). */
+static void checked_gc_thread(tvm_thread_t *th) {
+  tvm_snapshot_t before, after;
+  tvm_snapshot_thread(th, &before);
+  uint64_t n = tvm_gc_count(tvm_vm(th));
+  g_assert_true(tvm_gc(th));
+  g_assert_cmpuint(tvm_gc_count(tvm_vm(th)), >, n);
+  tvm_snapshot_thread(th, &after);
+  tvm_assert_preserved(&before, &after);
+}
+
+/* A singly linked list of `n` nodes in a new root slot; returns the slot. */
+static size_t make_list(fx_t *f, size_t n, size_t data_bytes, uint64_t first) {
+  size_t head = tvm_push(f->th, NULL);
+  for (size_t i = 0; i < n; i++) {
+    tvm_obj_t o = tvm_alloc(f->th, TVM_NODE, 1, data_bytes, first + i);
+    g_assert_nonnull(o);
+    tvm_set_ref(f->th, o, 0, tvm_root(f->th, head));
+    tvm_set_root(f->th, head, o);
+  }
+  return head;
+}
+
+/* ---- basic ------------------------------------------------------------------------ */
+
+/* Every type in every space, linked together; survives GCs; moves exactly as the plan
+ * says. */
+static void test_shapes(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:64M");
+  tvm_thread_t *th = f.th;
+  size_t node = tvm_push(th, tvm_alloc(th, TVM_NODE, 3, 40, 1));
+  size_t arr = tvm_push(th, tvm_alloc(th, TVM_ARRAY, 100, 0, 2));
+  size_t bytes = tvm_push(th, tvm_alloc(th, TVM_BYTES, 0, 1000, 3));
+  size_t weak = tvm_push(th, tvm_alloc(th, TVM_WEAKREF, 2, 8, 4));
+  tvm_set_ref(th, tvm_root(th, weak), 0, tvm_root(th, node));
+  tvm_set_ref(th, tvm_root(th, weak), 1, tvm_root(th, bytes));
+  size_t fin = tvm_push(th, tvm_alloc(th, TVM_FINALIZABLE, 1, 16, 5));
+  tvm_set_ref(th, tvm_root(th, fin), 0, tvm_root(th, node));
+  size_t imm = tvm_push(th, tvm_alloc_sem(th, TVM_NODE, 2, 24, 6, MMTK_ALLOC_IMMORTAL));
+  size_t nonmov = tvm_push(th, tvm_alloc_sem(th, TVM_NODE, 2, 24, 7, MMTK_ALLOC_NON_MOVING));
+  /* 40 KiB: the large object space (bigger than a thread's 32 KiB buffer, too: see
+   * graph/large-objects for the objects between 16 and 32 KiB). */
+  size_t large = tvm_push(th, tvm_alloc(th, TVM_NODE, 5000, 100, 8));
+  size_t tiny = tvm_push(th, tvm_alloc(th, TVM_NODE, 0, 0, 9));
+  for (size_t i = 0; i < 100; i++) {
+    tvm_obj_t o = tvm_alloc(th, TVM_NODE, 1, i, 100 + i);
+    tvm_set_ref(th, tvm_root(th, arr), i, o);
+    tvm_set_ref(th, o, 0, tvm_root(th, (i % 9) + node));
+    tvm_set_ref(th, tvm_root(th, large), i, o);
+  }
+  tvm_set_ref(th, tvm_root(th, imm), 0, tvm_root(th, arr));
+  tvm_set_ref(th, tvm_root(th, imm), 1, tvm_root(th, nonmov));
+  tvm_set_ref(th, tvm_root(th, nonmov), 0, tvm_root(th, imm));
+  tvm_set_ref(th, tvm_root(th, node), 2, tvm_root(th, large));
+  tvm_snapshot_t s0, s;
+  tvm_snapshot(f.vm, &s0);
+  g_assert_cmpuint(s0.objects, ==, 109);
+  tvm_obj_t was[10];
+  for (size_t i = node; i <= tiny; i++) was[i - node] = tvm_root(th, i);
+  unsigned prev_mark = 2;
+  for (int k = 0; k < 3; k++) {
+    g_assert_true(tvm_gc(th));
+    tvm_snapshot(f.vm, &s);
+    tvm_assert_same(&s0, &s);
+    /* libmmtk's header byte: used exactly when the header layout is in force. */
+    unsigned hi_imm = (unsigned)(tvm_words(tvm_root(th, imm))[0] >> 56);
+    unsigned hi_large = (unsigned)(tvm_words(tvm_root(th, large))[0] >> 56);
+    unsigned hi_node = (unsigned)(tvm_words(tvm_root(th, node))[0] >> 56);
+    g_assert_cmpuint(hi_node & 3, ==, 0); /* forwarding bits: not forwarded */
+    if (TVM_HEADER && !MMTK_HAVE_SIDE_METADATA) {
+      unsigned mark = (hi_imm >> (TVM_HDR_MARK_BIT - 56)) & 1;
+      if (prev_mark != 2) g_assert_cmpuint(mark, !=, prev_mark); /* the mark state flips */
+      prev_mark = mark;
+      g_assert_cmpuint((hi_large >> (TVM_HDR_LOS_BITS - 56)) & 3, ==, 1); /* marked */
+    } else {
+      g_assert_cmpuint(hi_imm, ==, 0);
+      g_assert_cmpuint(hi_large, ==, 0);
+      g_assert_cmpuint(hi_node, ==, 0);
+    }
+  }
+  /* Immortal, non-moving and large objects never move; the plan decides for the rest. */
+  g_assert_true(tvm_root(th, imm) == was[imm - node]);
+  g_assert_true(tvm_root(th, nonmov) == was[nonmov - node]);
+  g_assert_true(tvm_root(th, large) == was[large - node]);
+  for (size_t i = node; i <= tiny; i++) {
+    if (i == imm || i == nonmov || i == large) continue;
+    if (MOVES) g_assert_true(tvm_root(th, i) != was[i - node]);
+    else g_assert_true(tvm_root(th, i) == was[i - node]);
+  }
+  finish(&f);
+}
+
+/* Forced GCs: exactly one GC per request, every root scanned once per GC, statistics that
+ * agree, garbage reclaimed. */
+static void test_forced(void) {
+  fx_t f;
+  start_with(&f, "FixedHeapSize:64M", NULL, EAGER, 120);
+  make_list(&f, 1000, 16, 0);
+  tvm_counters_t c0, c;
+  tvm_counters(f.vm, &c0);
+  for (unsigned i = 1; i <= 10; i++) {
+    checked_gc(&f);
+    tvm_counters(f.vm, &c);
+    g_assert_cmpuint(c.gcs, ==, c0.gcs + i);
+    g_assert_cmpuint(c.stops, ==, c0.stops + i);
+    g_assert_cmpuint(c.mutator_root_scans, ==, c0.mutator_root_scans + i); /* one thread */
+    g_assert_cmpuint(c.vm_root_scans, ==, c0.vm_root_scans + i);
+    g_assert_cmpuint(c.thread_scan_complete, ==, c0.thread_scan_complete + i);
+#if MMTK_HAVE_SANITY
+    g_assert_cmpuint(c.root_rescans, ==, c0.root_rescans + i); /* sanity=true */
+#endif
+  }
+  mmtk_stats_t st = {.size = sizeof st};
+  g_assert_true(mmtk_get_stats(f.mmtk, &st));
+  g_assert_cmpuint(st.gc_count, ==, gcs(&f));
+  g_assert_cmpuint(st.max_pause_ns, >, 0);
+  g_assert_cmpuint(st.gc_time_ns, >=, st.max_pause_ns);
+
+  /* 24 MiB of garbage, then a GC: the heap is back to the list. */
+  for (size_t i = 0; i < 24 * 1024; i++) g_assert_nonnull(tvm_alloc(f.th, TVM_BYTES, 0, 1000, i));
+  size_t used_before = mmtk_used_bytes(f.mmtk);
+  checked_gc(&f);
+  size_t used_after = mmtk_used_bytes(f.mmtk);
+  tvm_snapshot_t s;
+  tvm_snapshot(f.vm, &s);
+  size_t live = mmtk_live_bytes_in_last_gc(f.mmtk);
+  note("used bytes: %zu before the GC, %zu after; live %zu (objects: %zu)", used_before,
+                 used_after, live, s.bytes);
+  g_assert_cmpuint(used_after, <, used_before);
+  g_assert_cmpuint(used_after, <, 4 * MiB);
+  /* Every reachable byte counted (rounded up to cells or pages), no more than is in use. */
+  g_assert_cmpuint(live, >=, s.bytes);
+  g_assert_cmpuint(live, <=, used_after);
+  tvm_counters(f.vm, &c);
+  g_assert_cmpuint(c.oom_calls, ==, 0);
+  finish(&f);
+}
+
+/* The valid-object bit (--enable-vo-bit): set for every live object (the checker asserts
+ * it), clear for the dead ones once a GC has reclaimed them. */
+#if MMTK_HAVE_VO_BIT
+static void test_vo_bits(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:64M");
+  tvm_thread_t *th = f.th;
+  size_t keep = tvm_push(th, NULL);
+  enum { N = 2000 };
+  uintptr_t *dead = g_new(uintptr_t, N);
+  for (size_t i = 0; i < N; i++) {
+    tvm_obj_t o = tvm_alloc(th, TVM_NODE, 1, i % 100, i);
+    g_assert_true(mmtk_is_mmtk_object(f.mmtk, o) == o);
+    if (i % 10 == 0) {
+      tvm_set_ref(th, o, 0, tvm_root(th, keep));
+      tvm_set_root(th, keep, o);
+    }
+    dead[i] = (uintptr_t)o; /* the 1,800 others die */
+  }
+  tvm_obj_t big = tvm_alloc(th, TVM_BYTES, 0, 100 * KiB, 1);
+  uintptr_t big_was = (uintptr_t)big;
+  checked_gc(&f);
+  size_t set = 0;
+  for (size_t i = 0; i < N; i++)
+    if (i % 10 != 0 && mmtk_is_mmtk_object(f.mmtk, (void *)dead[i])) set++;
+  note("%zu of %d dead objects still carry the VO bit after a GC", set, N - N / 10);
+  g_assert_cmpuint(set, ==, 0);
+  g_assert_null(mmtk_is_mmtk_object(f.mmtk, (void *)big_was));
+  /* The survivors do (wherever they are now). */
+  size_t n = 0;
+  for (tvm_obj_t o = tvm_root(th, keep); o; o = tvm_ref(o, 0), n++)
+    g_assert_true(mmtk_is_mmtk_object(f.mmtk, o) == o);
+  g_assert_cmpuint(n, ==, N / 10);
+  g_free(dead);
+  finish(&f);
+}
+#else
+/* Without the VO bit the queries answer NULL, for live objects too, before and after a
+ * GC (mmtk_is_mmtk_object(3)), and say why in the last error. */
+static void test_vo_bits(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:64M");
+  tvm_thread_t *th = f.th;
+  size_t keep = tvm_push(th, NULL);
+  tvm_obj_t o = tvm_alloc(th, TVM_NODE, 1, 16, 7);
+  tvm_set_root(th, keep, o);
+  for (int round = 0; round < 2; round++) {
+    o = tvm_root(th, keep);
+    g_assert_true(mmtk_is_in_mmtk_spaces(f.mmtk, o));
+    g_assert_null(mmtk_is_mmtk_object(f.mmtk, o));
+    g_assert_nonnull(strstr(mmtk_last_error(), "--enable-vo-bit"));
+    g_assert_null(mmtk_find_object_from_internal_pointer(f.mmtk, (char *)o + 8, 64));
+    if (round == 0) checked_gc(&f);
+  }
+  finish(&f);
+}
+#endif
+
+/* ---- graph ------------------------------------------------------------------------ */
+
+/* Random graphs with churn, checked against the model; forced and heap-full GCs. */
+static void test_random_churn(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:24M");
+  model_config_t cfg = {.roots = 64, .weak_percent = 10, .large_permille = 4};
+  model_t *m = model_new(f.th, &cfg, g_test_rand_int());
+  unsigned forced = 0;
+  for (int i = 1; i <= 6000; i++) {
+    g_assert_true(model_step(m));
+    if (i % 50 == 0) model_verify(m, false);
+    if (i % 500 == 0) {
+      checked_gc(&f);
+      model_verify(m, true);
+      forced++;
+    }
+  }
+  note("%llu GCs, %zu live objects, %zu weak referents cleared, %zu bytes allocated",
+                 (unsigned long long)gcs(&f), model_live(m), model_cleared(m),
+                 model_allocated_bytes(m));
+  g_assert_cmpuint(gcs(&f), >=, forced);
+  g_assert_cmpuint(model_cleared(m), >, 0);
+  model_free(m);
+  finish(&f);
+}
+
+/* Cycles: rings, self loops, cross-linked rings; collected once unreachable. */
+static void test_cycles(void) {
+  fx_t f;
+  start_with(&f, "FixedHeapSize:64M", NULL, EAGER, 120);
+  tvm_thread_t *th = f.th;
+  const size_t n = 10000;
+  /* A doubly linked ring. */
+  size_t ring = tvm_push(th, tvm_alloc(th, TVM_NODE, 2, 64, 0));
+  size_t last = tvm_push(th, tvm_root(th, ring));
+  for (size_t i = 1; i < n; i++) {
+    tvm_obj_t o = tvm_alloc(th, TVM_NODE, 2, 64, i);
+    tvm_set_ref(th, o, 1, tvm_root(th, last));
+    tvm_set_ref(th, tvm_root(th, last), 0, o);
+    tvm_set_root(th, last, o);
+  }
+  tvm_set_ref(th, tvm_root(th, last), 0, tvm_root(th, ring));
+  tvm_set_ref(th, tvm_root(th, ring), 1, tvm_root(th, last));
+  tvm_set_root(th, last, NULL);
+  /* A self loop and a second ring linked both ways to the first. */
+  tvm_obj_t self = tvm_alloc(th, TVM_NODE, 2, 0, 100000);
+  tvm_set_ref(th, self, 0, self);
+  tvm_set_ref(th, self, 1, self);
+  tvm_push(th, self);
+  size_t ring2 = tvm_push(th, NULL);
+  for (size_t i = 0; i < 100; i++) {
+    tvm_obj_t o = tvm_alloc(th, TVM_NODE, 2, 8, 200000 + i);
+    tvm_set_ref(th, o, 0, tvm_root(th, ring2));
+    tvm_set_ref(th, o, 1, tvm_root(th, ring)); /* into the first ring */
+    tvm_set_root(th, ring2, o);
+  }
+  tvm_obj_t end2 = tvm_root(th, ring2);
+  while (tvm_ref(end2, 0)) end2 = tvm_ref(end2, 0);
+  tvm_set_ref(th, end2, 0, tvm_root(th, ring2));
+  tvm_set_ref(th, tvm_ref(tvm_root(th, ring), 0), 0, tvm_root(th, ring2)); /* and back */
+  /* A weak reference into the first ring. */
+  tvm_obj_t w = tvm_alloc(th, TVM_WEAKREF, 1, 0, 300000);
+  tvm_set_ref(th, w, 0, tvm_ref(tvm_root(th, ring), 1));
+  size_t weak = tvm_push(th, w);
+  for (int k = 0; k < 3; k++) checked_gc(&f);
+  g_assert_nonnull(tvm_ref(tvm_root(th, weak), 0));
+
+  /* Everything but the self loop and the weak reference becomes unreachable. */
+  tvm_set_root(th, ring, NULL);
+  tvm_set_root(th, ring2, NULL);
+  tvm_snapshot_t before, after;
+  tvm_snapshot(f.vm, &before);
+  g_assert_cmpuint(before.objects, ==, 2);
+  g_assert_cmpuint(before.weak_dangling, ==, 1);
+  size_t used_before = mmtk_used_bytes(f.mmtk);
+  g_assert_true(tvm_gc(th));
+  tvm_snapshot(f.vm, &after);
+  tvm_assert_preserved(&before, &after);
+  g_assert_null(tvm_ref(tvm_root(th, weak), 0)); /* the ring died */
+  size_t used_after = mmtk_used_bytes(f.mmtk);
+  note("used bytes: %zu before, %zu after", used_before, used_after);
+  g_assert_cmpuint(used_after + n * tvm_object_size(2, 64) / 2, <, used_before);
+  finish(&f);
+}
+
+/* Wide arrays: one of 100,000 references (a large object), one just under 16 KiB. */
+static void test_wide_arrays(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:64M");
+  tvm_thread_t *th = f.th;
+  const size_t wide = 100000, narrow = 1900;
+  size_t a = tvm_push(th, tvm_alloc(th, TVM_ARRAY, wide, 0, 1));
+  size_t b = tvm_push(th, tvm_alloc(th, TVM_ARRAY, narrow, 0, 2));
+  g_assert_cmpuint(tvm_size(tvm_root(th, b)), <=, 16 * KiB);
+  for (size_t i = 0; i < wide; i++) {
+    tvm_obj_t o;
+    if (i % 7 == 6) o = tvm_ref(tvm_root(th, a), i / 2); /* shared */
+    else o = tvm_alloc(th, TVM_NODE, 1, 16, 1000 + i);
+    tvm_set_ref(th, tvm_root(th, a), i, o);
+  }
+  tvm_set_ref(th, tvm_root(th, a), 0, tvm_root(th, a)); /* contains itself */
+  for (size_t i = 0; i < narrow; i++)
+    tvm_set_ref(th, tvm_root(th, b), i, tvm_ref(tvm_root(th, a), (i * 53) % wide));
+  tvm_set_ref(th, tvm_root(th, b), 0, tvm_root(th, b));
+  tvm_set_ref(th, tvm_root(th, b), 1, tvm_root(th, a));
+  tvm_obj_t a_was = tvm_root(th, a);
+  checked_gc(&f);
+  GRand *r = g_rand_new_with_seed(g_test_rand_int());
+  for (int round = 0; round < 3; round++) {
+    for (int k = 0; k < 20000; k++) {
+      size_t i = (size_t)g_rand_int_range(r, 1, (gint32)wide);
+      tvm_obj_t o;
+      switch (g_rand_int_range(r, 0, 4)) {
+      case 0:
+        o = tvm_alloc(th, TVM_NODE, 1, 8, k);
+        tvm_set_ref(th, o, 0, tvm_ref(tvm_root(th, a), (size_t)g_rand_int_range(r, 0, (gint32)wide)));
+        tvm_set_ref(th, tvm_root(th, a), i, o);
+        break;
+      case 1:
+        tvm_set_ref(th, tvm_root(th, a), i, tvm_ref(tvm_root(th, a), (size_t)g_rand_int_range(r, 0, (gint32)wide)));
+        break;
+      case 2:
+        tvm_set_ref(th, tvm_root(th, a), i, NULL);
+        break;
+      default:
+        tvm_set_ref(th, tvm_root(th, b), (size_t)g_rand_int_range(r, 2, (gint32)narrow), tvm_ref(tvm_root(th, a), i));
+      }
+    }
+    checked_gc(&f);
+  }
+  g_rand_free(r);
+  g_assert_true(tvm_root(th, a) == a_was); /* a large object does not move */
+  finish(&f);
+}
+
+/* Large objects (> 16 KiB) live in the large object space: they never move, they may
+ * reference small objects, and their pages come back when they die. */
+static void test_large_objects(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:64M");
+  tvm_thread_t *th = f.th;
+  static const size_t sizes[] = {16 * KiB + 8, 20 * KiB, 31 * KiB, 100 * KiB, MiB, 4 * MiB};
+  const size_t nsizes = G_N_ELEMENTS(sizes);
+  size_t small = tvm_push(th, tvm_alloc(th, TVM_NODE, 1, 0, 1)); /* a bump buffer is in use */
+  size_t first = tvm_depth(th);
+  size_t total = 0;
+  for (size_t i = 0; i < nsizes; i++) {
+    g_assert_nonnull(tvm_alloc(th, TVM_NODE, 0, 0, 2)); /* ... every time */
+    tvm_push(th, tvm_alloc(th, TVM_BYTES, 0, sizes[i] - TVM_HEADER_BYTES, 10 + i));
+    total += sizes[i];
+  }
+  /* A large node whose fields hold small objects. */
+  size_t big = tvm_push(th, tvm_alloc(th, TVM_NODE, 3000, 1000, 99));
+  for (size_t i = 0; i < 3000; i++) {
+    tvm_obj_t o = tvm_alloc(th, TVM_NODE, 1, 8, 1000 + i);
+    tvm_set_ref(th, o, 0, tvm_root(th, small));
+    tvm_set_ref(th, tvm_root(th, big), i, o);
+  }
+  tvm_obj_t was[8];
+  for (size_t i = 0; i <= nsizes; i++) was[i] = tvm_root(th, first + i);
+  tvm_obj_t child_was = tvm_ref(tvm_root(th, big), 0);
+  checked_gc(&f);
+  checked_gc(&f);
+  for (size_t i = 0; i <= nsizes; i++) {
+    if (tvm_root(th, first + i) != was[i])
+      note("the %zu-byte object moved from %p to %p", tvm_size(tvm_root(th, first + i)),
+                     was[i], tvm_root(th, first + i));
+    g_assert_true(tvm_root(th, first + i) == was[i]);
+  }
+  if (MOVES) g_assert_true(tvm_ref(tvm_root(th, big), 0) != child_was);
+
+  /* Their pages come back. */
+  size_t used_before = mmtk_used_bytes(f.mmtk);
+  for (size_t i = 0; i < nsizes; i++) tvm_set_root(th, first + i, NULL);
+  checked_gc(&f);
+  size_t used_after = mmtk_used_bytes(f.mmtk);
+  note("used bytes: %zu before, %zu after dropping %zu bytes of large objects",
+                 used_before, used_after, total);
+  g_assert_cmpuint(used_after + total - total / 10, <=, used_before);
+  /* 300 MiB of 1 MiB garbage objects in a 64 MiB heap. */
+  for (int i = 0; i < 300; i++) g_assert_nonnull(tvm_alloc(th, TVM_BYTES, 0, MiB, i));
+  tvm_counters_t c;
+  tvm_counters(f.vm, &c);
+  g_assert_cmpuint(c.oom_calls, ==, 0);
+  checked_gc(&f);
+  finish(&f);
+}
+
+/* ---- stress ------------------------------------------------------------------------ */
+
+/* A list of `n` nodes; the collector's closure (and the verifier's) must not recurse. */
+static void deep_list(size_t n, const char *heap, unsigned timeout) {
+  fx_t f;
+  start_with(&f, heap, NULL, NULL, timeout);
+  gint64 t0 = g_get_monotonic_time();
+  size_t head = make_list(&f, n, 0, 0);
+  gint64 t1 = g_get_monotonic_time();
+  tvm_snapshot_t before, after;
+  tvm_snapshot(f.vm, &before);
+  g_assert_cmpuint(before.objects, ==, n);
+  tvm_obj_t was = tvm_root(f.th, head);
+  gint64 t2 = g_get_monotonic_time();
+  g_assert_true(tvm_gc(f.th));
+  gint64 t3 = g_get_monotonic_time();
+  tvm_snapshot(f.vm, &after);
+  note("%zu nodes: built in %.2f s, checked in %.2f s, one GC in %.2f s", n, (t1 - t0) / 1e6,
+       (t2 - t1) / 1e6, (t3 - t2) / 1e6);
+  tvm_assert_preserved(&before, &after);
+  if (MOVES) g_assert_true(tvm_root(f.th, head) != was);
+  /* In order: the data words count down from the head. */
+  size_t i = n;
+  for (tvm_obj_t o = tvm_root(f.th, head); o; o = tvm_ref(o, 0)) g_assert_cmpuint(tvm_data(o), ==, --i);
+  g_assert_cmpuint(i, ==, 0);
+  finish(&f);
+}
+
+static void test_deep_list(void) { deep_list(10000000, "FixedHeapSize:1G", 600); }
+static void test_list_1m(void) { deep_list(1000000, "FixedHeapSize:256M", 120); }
+
+/* stress_factor=64K: a GC every 64 KiB allocated, the model checked all along. */
+static void test_stress_64k(void) {
+  fx_t f;
+  start_with(&f, "FixedHeapSize:64M", "64K", NULL, 180);
+  model_config_t cfg = {.roots = 32, .max_data = 256, .weak_percent = 10, .large_permille = 2};
+  model_t *m = model_new(f.th, &cfg, g_test_rand_int());
+  GRand *r = g_rand_new_with_seed(g_test_rand_int());
+  uint64_t g0 = gcs(&f);
+  size_t garbage = 0;
+  for (int i = 1; i <= 8000; i++) {
+    g_assert_true(model_step(m));
+    size_t n = (size_t)g_rand_int_range(r, 0, 3000);
+    g_assert_nonnull(tvm_alloc(f.th, TVM_BYTES, 0, n, i));
+    garbage += (tvm_object_size(0, n) + 7) & ~(size_t)7;
+    if (i % 40 == 0) model_verify(m, false);
+  }
+  model_verify(m, false);
+  g_rand_free(r);
+  /* The model's sizes are not rounded: at most 7 bytes more per object. */
+  size_t bytes = model_allocated_bytes(m) + garbage, slack = 7 * model_allocations(m);
+  uint64_t n = gcs(&f) - g0;
+  note("%llu GCs for %zu bytes allocated", (unsigned long long)n, bytes);
+  /* A GC once 64 KiB are counted (the biggest object is under 96 KiB), and never sooner. */
+  g_assert_cmpuint(n, >=, bytes / (160 * KiB));
+  g_assert_cmpuint(n, <=, (bytes + slack) / (64 * KiB));
+  g_assert_cmpuint(n, >=, 50);
+  model_free(m);
+  finish(&f);
+}
+
+/* R12: the stress machinery counts exactly: 64-byte objects, a GC every 1,024. */
+static void test_stress_count(void) {
+  fx_t f;
+  start_with(&f, "FixedHeapSize:64M", "64K", NULL, 120);
+  g_assert_cmpuint(tvm_object_size(0, 40), ==, 64);
+  uint64_t g0 = gcs(&f);
+  for (size_t i = 0; i < 64 * 1024; i++) g_assert_nonnull(tvm_alloc(f.th, TVM_BYTES, 0, 40, i));
+  g_assert_cmpuint(gcs(&f) - g0, ==, 64);
+  finish(&f);
+}
+
+/* stress_factor of one word: a GC at every allocation. */
+static void test_stress_every_alloc(void) {
+  fx_t f;
+  start_with(&f, "FixedHeapSize:64M", "8", NULL, 120);
+  model_config_t cfg = {.roots = 16, .weak_percent = 15};
+  model_t *m = model_new(f.th, &cfg, g_test_rand_int());
+  uint64_t g0 = gcs(&f);
+  for (int i = 0; i < 300; i++) {
+    g_assert_true(model_step(m));
+    model_verify(m, false);
+  }
+  g_assert_cmpuint(gcs(&f) - g0, ==, model_allocations(m));
+  model_free(m);
+  finish(&f);
+}
+
+/* ---- threads ----------------------------------------------------------------------- */
+
+struct mutator_job {
+  tvm_t *vm;
+  guint32 seed;
+  int steps;
+  pthread_t thread;
+  unsigned forced;
+  uint64_t same, preserved;
+};
+
+static void *mutator_main(void *arg) {
+  struct mutator_job *j = arg;
+  tvm_thread_t *th = tvm_attach(j->vm);
+  model_config_t cfg = {.roots = 32, .weak_percent = 10, .large_permille = 2};
+  model_t *m = model_new(th, &cfg, j->seed);
+  GRand *r = g_rand_new_with_seed(j->seed + 1);
+  tvm_snapshot_t a, b;
+  for (int i = 1; i <= j->steps; i++) {
+    g_assert_true(model_step(m));
+    g_assert_nonnull(tvm_alloc(th, TVM_BYTES, 0, (size_t)g_rand_int_range(r, 0, 4000), i));
+    if (i % 100 == 0) {
+      model_verify(m, false);
+      /* The other threads collect at will: this graph must not notice. */
+      uint64_t g0 = tvm_gc_count(j->vm);
+      tvm_snapshot_thread(th, &a);
+      for (int k = 0; k < 200; k++) g_assert_nonnull(tvm_alloc(th, TVM_BYTES, 0, 200, k));
+      tvm_snapshot_thread(th, &b);
+      if (tvm_gc_count(j->vm) == g0) {
+        tvm_assert_same(&a, &b);
+        j->same++;
+      } else {
+        tvm_assert_preserved(&a, &b);
+        j->preserved++;
+      }
+    }
+    if (i % 1000 == 0) {
+      checked_gc_thread(th);
+      model_verify(m, true);
+      j->forced++;
+    }
+  }
+  model_free(m);
+  g_rand_free(r);
+  tvm_detach(th);
+  return NULL;
+}
+
+/* Four mutator threads allocate and mutate at once, each with its own graph. */
+static void test_four_mutators(void) {
+  fx_t f;
+  start_with(&f, "FixedHeapSize:32M", NULL, NULL, 300);
+  struct mutator_job jobs[4];
+  memset(jobs, 0, sizeof jobs);
+  tvm_enter_native(f.th); /* this thread waits: it must not hold up a GC */
+  for (int i = 0; i < 4; i++) {
+    jobs[i].vm = f.vm;
+    jobs[i].seed = g_test_rand_int();
+    jobs[i].steps = 20000;
+    g_assert_cmpint(pthread_create(&jobs[i].thread, NULL, mutator_main, &jobs[i]), ==, 0);
+  }
+  for (int i = 0; i < 4; i++) pthread_join(jobs[i].thread, NULL);
+  tvm_leave_native(f.th);
+  uint64_t preserved = 0;
+  for (int i = 0; i < 4; i++) {
+    g_assert_cmpuint(jobs[i].forced, ==, 20);
+    preserved += jobs[i].preserved;
+  }
+  tvm_counters_t c;
+  tvm_counters(f.vm, &c);
+  mmtk_stats_t st = {.size = sizeof st};
+  g_assert_true(mmtk_get_stats(f.mmtk, &st));
+  note("%llu GCs; %llu checks saw another thread's GC",
+                 (unsigned long long)c.gcs, (unsigned long long)preserved);
+  g_assert_cmpuint(c.gcs, >=, 20); /* 80 requests; concurrent ones may share a GC */
+  g_assert_cmpuint(st.gc_count, ==, c.gcs);
+  g_assert_cmpuint(c.stops, ==, c.gcs);
+  g_assert_cmpuint(c.oom_calls, ==, 0);
+  finish(&f);
+}
+
+struct churn {
+  tvm_t *vm;
+  _Atomic bool done;
+  unsigned threads;
+};
+
+static void *short_lived(void *arg) {
+  struct churn *c = arg;
+  tvm_thread_t *th = tvm_attach(c->vm);
+  size_t head = tvm_push(th, NULL);
+  for (int i = 0; i < 300; i++) {
+    tvm_obj_t o = tvm_alloc(th, TVM_NODE, 1, 32, i);
+    tvm_set_ref(th, o, 0, tvm_root(th, head));
+    tvm_set_root(th, head, o);
+  }
+  checked_gc_thread(th);
+  tvm_detach(th);
+  return NULL;
+}
+
+static void *churner(void *arg) {
+  struct churn *c = arg;
+  for (int i = 0; i < 60; i++) {
+    pthread_t t[2];
+    for (int k = 0; k < 2; k++) g_assert_cmpint(pthread_create(&t[k], NULL, short_lived, c), ==, 0);
+    for (int k = 0; k < 2; k++) pthread_join(t[k], NULL);
+    c->threads += 2;
+  }
+  atomic_store(&c->done, true);
+  return NULL;
+}
+
+/* Threads attach and detach while others collect. */
+static void test_thread_churn(void) {
+  fx_t f;
+  start_with(&f, "FixedHeapSize:64M", NULL, NULL, 180);
+  size_t head = make_list(&f, 2000, 8, 0);
+  (void)head;
+  struct churn c = {.vm = f.vm};
+  pthread_t t;
+  g_assert_cmpint(pthread_create(&t, NULL, churner, &c), ==, 0);
+  unsigned forced = 0;
+  while (!atomic_load(&c.done)) {
+    checked_gc_thread(f.th);
+    forced++;
+  }
+  tvm_enter_native(f.th);
+  pthread_join(t, NULL);
+  tvm_leave_native(f.th);
+  tvm_counters_t cn;
+  tvm_counters(f.vm, &cn);
+  note("%u threads, %u forced GCs here, %llu GCs", c.threads, forced,
+                 (unsigned long long)cn.gcs);
+  g_assert_cmpuint(c.threads, ==, 120);
+  g_assert_cmpuint(cn.stops, ==, cn.gcs);
+  g_assert_cmpuint(cn.vm_root_scans, ==, cn.gcs);
+  /* Once per GC, when every mutator's roots are in. */
+  g_assert_cmpuint(cn.scan_complete_early, ==, 0);
+  g_assert_cmpuint(cn.scan_complete_missed, ==, 0);
+  g_assert_cmpuint(cn.thread_scan_complete, ==, cn.gcs);
+  finish(&f);
+}
+
+struct detacher {
+  tvm_t *vm;
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
+  int state; /* -1 starting, 0 attached and waiting, 1 asked to detach, 2 detached */
+  bool fired;
+};
+
+static void *detacher_main(void *arg) {
+  struct detacher *d = arg;
+  tvm_thread_t *th = tvm_attach(d->vm);
+  tvm_push(th, tvm_alloc(th, TVM_NODE, 0, 8, 1));
+  tvm_enter_native(th);
+  pthread_mutex_lock(&d->lock);
+  d->state = 0;
+  pthread_cond_broadcast(&d->cond);
+  while (d->state == 0) pthread_cond_wait(&d->cond, &d->lock);
+  pthread_mutex_unlock(&d->lock);
+  tvm_leave_native(th);
+  tvm_detach(th);
+  pthread_mutex_lock(&d->lock);
+  d->state = 2;
+  pthread_cond_broadcast(&d->cond);
+  pthread_mutex_unlock(&d->lock);
+  return NULL;
+}
+
+/* On the GC worker, as the first GC starts stopping the world: the thread exits now. */
+static void detach_now(tvm_t *vm, void *worker_tls, void *arg) {
+  (void)vm;
+  (void)worker_tls;
+  struct detacher *d = arg;
+  if (d->fired) return;
+  d->fired = true;
+  pthread_mutex_lock(&d->lock);
+  d->state = 1;
+  pthread_cond_broadcast(&d->cond);
+  while (d->state != 2) pthread_cond_wait(&d->cond, &d->lock);
+  pthread_mutex_unlock(&d->lock);
+}
+
+/* A thread exits (destroys its mutator) just as a GC starts, before the VM stops the
+ * world: that GC must still work and tell the VM when every thread's roots are in. */
+static void test_detach_at_gc_start(void) {
+  fx_t f;
+  start_with(&f, "FixedHeapSize:64M", NULL, NULL, 30);
+  make_list(&f, 100, 8, 0);
+  struct detacher d = {.vm = f.vm, .state = -1};
+  pthread_mutex_init(&d.lock, NULL);
+  pthread_cond_init(&d.cond, NULL);
+  pthread_t t;
+  g_assert_cmpint(pthread_create(&t, NULL, detacher_main, &d), ==, 0);
+  pthread_mutex_lock(&d.lock); /* until it is attached and waits in native state */
+  while (d.state < 0) pthread_cond_wait(&d.cond, &d.lock);
+  pthread_mutex_unlock(&d.lock);
+  tvm_set_stop_hook(f.vm, detach_now, &d);
+  checked_gc_thread(f.th);
+  tvm_set_stop_hook(f.vm, NULL, NULL);
+  tvm_enter_native(f.th);
+  pthread_join(t, NULL);
+  tvm_leave_native(f.th);
+  g_assert_true(d.fired);
+  checked_gc(&f);
+  tvm_counters_t c;
+  tvm_counters(f.vm, &c);
+  g_assert_cmpuint(c.scan_complete_early, ==, 0);
+  g_assert_cmpuint(c.scan_complete_missed, ==, 0);
+  g_assert_cmpuint(c.thread_scan_complete, ==, c.gcs);
+  finish(&f);
+}
+
+/* ---- oom ---------------------------------------------------------------------------- */
+
+static size_t fill_list(fx_t *f, size_t head) {
+  size_t n = 0;
+  for (;;) {
+    tvm_obj_t o = tvm_alloc(f->th, TVM_NODE, 1, 4000, n);
+    if (!o) return n;
+    tvm_set_ref(f->th, o, 0, tvm_root(f->th, head));
+    tvm_set_root(f->th, head, o);
+    g_assert_cmpuint(++n, <, 1000000);
+  }
+}
+
+/* Heap exhaustion: out_of_memory exactly once per failing request, NULL returned, the VM
+ * keeps its graph and goes on once memory is free again. */
+static void test_heap_exhaustion(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:16M");
+  tvm_thread_t *th = f.th;
+  tvm_counters_t c;
+  size_t head = tvm_push(th, NULL);
+  size_t n = fill_list(&f, head);
+  tvm_counters(f.vm, &c);
+  note("%zu objects of %zu bytes fit", n, tvm_object_size(1, 4000));
+  g_assert_cmpuint(n, >, 100);
+  g_assert_cmpuint(c.oom_calls, ==, 1);
+  g_assert_cmpuint(c.oom_heap, ==, 1);
+  g_assert_cmpint(c.oom_last_kind, ==, MMTK_OOM_HEAP);
+  g_assert_true(c.oom_last_tls == th);
+  tvm_snapshot_t s1, s2;
+  tvm_snapshot(f.vm, &s1);
+  g_assert_cmpuint(s1.objects, ==, n);
+
+  /* Each further failing request: exactly one more call. */
+  g_assert_null(tvm_alloc(th, TVM_NODE, 1, 4000, 0));
+  tvm_counters(f.vm, &c);
+  g_assert_cmpuint(c.oom_calls, ==, 2);
+  g_assert_null(tvm_alloc(th, TVM_BYTES, 0, MiB, 0)); /* a large object */
+  tvm_counters(f.vm, &c);
+  g_assert_cmpuint(c.oom_calls, ==, 3);
+  g_assert_null(mmtk_alloc_with_options(tvm_mutator(th), 4096, 8, 0, MMTK_ALLOC_DEFAULT,
+                                        MMTK_ALLOC_OPT_NO_OOM_CALL));
+  tvm_counters(f.vm, &c);
+  g_assert_cmpuint(c.oom_calls, ==, 3);
+  tvm_snapshot(f.vm, &s2);
+  tvm_assert_preserved(&s1, &s2);
+
+  /* Free it all: allocation works again, and fails again exactly once when full. */
+  tvm_set_root(th, head, NULL);
+  g_assert_nonnull(tvm_alloc(th, TVM_NODE, 1, 4000, 0));
+  size_t n2 = fill_list(&f, head);
+  tvm_counters(f.vm, &c);
+  g_assert_cmpuint(n2, >=, n - n / 10);
+  g_assert_cmpuint(c.oom_calls, ==, 4);
+  tvm_set_root(th, head, NULL);
+  checked_gc(&f);
+
+  /* A request bigger than the heap. */
+  g_assert_null(tvm_alloc(th, TVM_BYTES, 0, 64 * MiB, 0));
+  tvm_counters(f.vm, &c);
+  g_assert_cmpuint(c.oom_calls, ==, 5);
+  g_assert_cmpuint(c.oom_heap, ==, 5);
+  make_list(&f, 100, 100, 0);
+  checked_gc(&f);
+  tvm_counters(f.vm, &c);
+  g_assert_cmpuint(c.oom_calls, ==, 5);
+  finish(&f);
+}
+
+/* ---- weak --------------------------------------------------------------------------- */
+
+/* Weak references are cleared exactly when their referent died. */
+static void test_weak_cleared(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:64M");
+  tvm_thread_t *th = f.th;
+  enum { A, C, E, HOLD, NR };
+  size_t r[NR];
+  r[A] = tvm_push(th, tvm_alloc(th, TVM_NODE, 0, 16, 1));                 /* kept */
+  r[C] = tvm_push(th, tvm_alloc(th, TVM_NODE, 1, 16, 2));                 /* holds Cn */
+  tvm_set_ref(th, tvm_root(th, r[C]), 0, tvm_alloc(th, TVM_NODE, 0, 8, 3));
+  r[E] = tvm_push(th, tvm_alloc(th, TVM_BYTES, 0, 40 * KiB, 4));          /* large, kept */
+  r[HOLD] = tvm_push(th, tvm_alloc(th, TVM_ARRAY, 8, 0, 5));              /* dead ones */
+  /* Referents that die: B (small), D (large), F (a 3-cycle), G. */
+  tvm_set_ref(th, tvm_root(th, r[HOLD]), 0, tvm_alloc(th, TVM_NODE, 0, 8, 6));       /* B */
+  tvm_set_ref(th, tvm_root(th, r[HOLD]), 1, tvm_alloc(th, TVM_BYTES, 0, 64 * KiB, 7)); /* D */
+  for (int i = 0; i < 3; i++) {
+    tvm_obj_t o = tvm_alloc(th, TVM_NODE, 1, 8, 8 + i);
+    tvm_set_ref(th, o, 0, tvm_ref(tvm_root(th, r[HOLD]), 2));
+    tvm_set_ref(th, tvm_root(th, r[HOLD]), 2, o);
+  }
+  tvm_obj_t f_end = tvm_ref(tvm_root(th, r[HOLD]), 2);
+  while (tvm_ref(f_end, 0)) f_end = tvm_ref(f_end, 0);
+  tvm_set_ref(th, f_end, 0, tvm_ref(tvm_root(th, r[HOLD]), 2));                    /* F */
+  tvm_set_ref(th, tvm_root(th, r[HOLD]), 3, tvm_alloc(th, TVM_NODE, 0, 8, 11));    /* G */
+  tvm_set_ref(th, tvm_root(th, r[HOLD]), 4, tvm_alloc(th, TVM_NODE, 0, 8, 12));    /* H */
+
+  /* The weak references, the referent stored right after the allocation (which may move
+   * objects: the target expression is evaluated afterwards). */
+  enum { WA, WB, WC, WD, WE, WF, WN, W2, WS, NW };
+  size_t w[NW];
+  tvm_obj_t o;
+#define WEAK(slot, target, id)                                                                 \
+  do {                                                                                         \
+    o = tvm_alloc(th, TVM_WEAKREF, 1, 0, id);                                                  \
+    tvm_set_ref(th, o, 0, (target));                                                           \
+    w[slot] = tvm_push(th, o);                                                                 \
+  } while (0)
+  WEAK(WA, tvm_root(th, r[A]), 20);
+  WEAK(WB, tvm_ref(tvm_root(th, r[HOLD]), 0), 21);
+  WEAK(WC, tvm_ref(tvm_root(th, r[C]), 0), 22);
+  WEAK(WD, tvm_ref(tvm_root(th, r[HOLD]), 1), 23);
+  WEAK(WE, tvm_root(th, r[E]), 24);
+  WEAK(WF, tvm_ref(tvm_root(th, r[HOLD]), 2), 25);
+  WEAK(WN, NULL, 26);
+  /* W2 -> W1 -> A, W1 itself unreachable: W1 dies, so W2 is cleared. */
+  o = tvm_alloc(th, TVM_WEAKREF, 1, 0, 27);
+  tvm_set_ref(th, o, 0, tvm_root(th, r[A]));
+  size_t w1 = tvm_push(th, o);
+  WEAK(W2, tvm_root(th, w1), 28);
+  /* WS: a dead referent (G) in the weak field, a strong field holding H. */
+  o = tvm_alloc(th, TVM_WEAKREF, 2, 0, 29);
+  tvm_set_ref(th, o, 0, tvm_ref(tvm_root(th, r[HOLD]), 3));
+  tvm_set_ref(th, o, 1, tvm_ref(tvm_root(th, r[HOLD]), 4));
+  w[WS] = tvm_push(th, o);
+  /* An unreachable weak reference to A: dropped, never enqueued. */
+  o = tvm_alloc(th, TVM_WEAKREF, 1, 0, 30);
+  tvm_set_ref(th, o, 0, tvm_root(th, r[A]));
+#undef WEAK
+  tvm_set_root(th, w1, NULL);
+  tvm_set_root(th, r[HOLD], NULL);
+
+  tvm_snapshot_t s1, s2;
+  tvm_snapshot(f.vm, &s1);
+  g_assert_cmpuint(s1.weakrefs, ==, 9);
+  g_assert_cmpuint(s1.weak_live, ==, 3);     /* A, Cn, E */
+  g_assert_cmpuint(s1.weak_null, ==, 1);     /* WN */
+  g_assert_cmpuint(s1.weak_dangling, ==, 5); /* B, D, F, W1, G */
+  tvm_counters_t c0, c;
+  tvm_counters(f.vm, &c0);
+  g_assert_true(tvm_gc(th));
+  tvm_snapshot(f.vm, &s2);
+  tvm_assert_preserved(&s1, &s2);
+  g_assert_true(tvm_ref(tvm_root(th, w[WA]), 0) == tvm_root(th, r[A]));
+  g_assert_null(tvm_ref(tvm_root(th, w[WB]), 0));
+  g_assert_true(tvm_ref(tvm_root(th, w[WC]), 0) == tvm_ref(tvm_root(th, r[C]), 0));
+  g_assert_null(tvm_ref(tvm_root(th, w[WD]), 0));
+  g_assert_true(tvm_ref(tvm_root(th, w[WE]), 0) == tvm_root(th, r[E]));
+  g_assert_null(tvm_ref(tvm_root(th, w[WF]), 0));
+  g_assert_null(tvm_ref(tvm_root(th, w[WN]), 0));
+  g_assert_null(tvm_ref(tvm_root(th, w[W2]), 0));
+  g_assert_null(tvm_ref(tvm_root(th, w[WS]), 0));
+  tvm_obj_t h = tvm_ref(tvm_root(th, w[WS]), 1); /* the strong field kept H */
+  g_assert_nonnull(h);
+  g_assert_cmpuint(tvm_data(h), ==, 12);
+  g_assert_true(tvm_pattern_ok(h));
+  tvm_counters(f.vm, &c);
+  g_assert_cmpuint(c.enqueued_refs - c0.enqueued_refs, ==, 5); /* WB WD WF W2 WS */
+
+  /* Nothing more to clear. */
+  checked_gc(&f);
+  tvm_counters(f.vm, &c0);
+  g_assert_cmpuint(c0.enqueued_refs, ==, c.enqueued_refs);
+  g_assert_true(tvm_ref(tvm_root(th, w[WA]), 0) == tvm_root(th, r[A]));
+
+  /* A dies: WA is cleared; E dies: WE is cleared. */
+  tvm_set_root(th, r[A], NULL);
+  tvm_set_root(th, r[E], NULL);
+  checked_gc(&f);
+  g_assert_null(tvm_ref(tvm_root(th, w[WA]), 0));
+  g_assert_null(tvm_ref(tvm_root(th, w[WE]), 0));
+  g_assert_true(tvm_ref(tvm_root(th, w[WC]), 0) == tvm_ref(tvm_root(th, r[C]), 0));
+  tvm_counters(f.vm, &c);
+  g_assert_cmpuint(c.enqueued_refs - c0.enqueued_refs, ==, 2);
+  finish(&f);
+}
+
+/* ---- finalizer ---------------------------------------------------------------------- */
+
+#define NFIN 200
+
+/* schedule_finalization comes from the GC worker after resume_mutators: wait for it. */
+static void wait_schedule_finalization(fx_t *f, uint64_t expected) {
+  tvm_counters_t c;
+  for (int i = 0; i < 2000; i++) {
+    tvm_counters(f->vm, &c);
+    if (c.schedule_finalization >= expected) break;
+    g_usleep(1000);
+  }
+  g_usleep(10000); /* and no more than that */
+  tvm_counters(f->vm, &c);
+  g_assert_cmpuint(c.schedule_finalization, ==, expected);
+}
+
+static void resurrect(tvm_thread_t *th, tvm_obj_t o, void *arg) {
+  (void)arg;
+  if (tvm_data(o) == 1001) tvm_set_global(tvm_vm(th), 0, o);
+}
+
+/* Finalizers run exactly once, on intact objects whose referents were kept alive. */
+static void test_finalizers(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:64M");
+  tvm_thread_t *th = f.th;
+  size_t arr = tvm_push(th, tvm_alloc(th, TVM_ARRAY, NFIN, 0, 0));
+  size_t tmp = tvm_push(th, NULL);
+  for (size_t i = 0; i < NFIN; i++) {
+    tvm_set_root(th, tmp, tvm_alloc(th, TVM_NODE, 0, 100, 500000 + i));
+    tvm_obj_t o = tvm_alloc(th, TVM_FINALIZABLE, 1, 48, 1000 + i);
+    tvm_set_ref(th, o, 0, tvm_root(th, tmp));
+    if (i % 2 == 0) tvm_set_ref(th, tvm_root(th, arr), i, o); /* even ones stay reachable */
+  }
+  tvm_set_root(th, tmp, NULL);
+  g_assert_null(mmtk_get_finalized_object(f.mmtk));
+  tvm_counters_t c0, c;
+  tvm_counters(f.vm, &c0);
+  checked_gc(&f);
+  wait_schedule_finalization(&f, c0.schedule_finalization + 1);
+  /* Another GC before the finalizers run: the objects waiting are kept (and moved). */
+  checked_gc(&f);
+  g_assert_cmpuint(tvm_run_finalizers(th, resurrect, NULL), ==, NFIN / 2);
+  for (size_t i = 0; i < NFIN; i++) g_assert_cmpuint(tvm_finalized(f.vm, 1000 + i), ==, i % 2);
+  g_assert_null(mmtk_get_finalized_object(f.mmtk));
+
+  /* 1001 was resurrected by its finalizer: alive and intact, and never finalized again. */
+  checked_gc(&f);
+  checked_gc(&f);
+  tvm_obj_t r = tvm_global(f.vm, 0);
+  g_assert_nonnull(r);
+  g_assert_cmpuint(tvm_data(r), ==, 1001);
+  g_assert_cmpuint(tvm_data(tvm_ref(r, 0)), ==, 500001);
+  g_assert_cmpuint(tvm_run_finalizers(th, NULL, NULL), ==, 0);
+  tvm_set_global(f.vm, 0, NULL);
+  checked_gc(&f);
+  g_assert_cmpuint(tvm_run_finalizers(th, NULL, NULL), ==, 0);
+  g_assert_cmpuint(tvm_finalized(f.vm, 1001), ==, 1);
+
+  /* The even ones die. */
+  tvm_set_root(th, arr, NULL);
+  checked_gc(&f);
+  g_assert_cmpuint(tvm_run_finalizers(th, NULL, NULL), ==, NFIN / 2);
+  for (size_t i = 0; i < NFIN; i++) g_assert_cmpuint(tvm_finalized(f.vm, 1000 + i), ==, 1);
+  for (int k = 0; k < 3; k++) {
+    checked_gc(&f);
+    g_assert_cmpuint(tvm_run_finalizers(th, NULL, NULL), ==, 0);
+  }
+  /* After each GC that left objects waiting: GC 1, GC 2 (not drained yet), the evens. */
+  wait_schedule_finalization(&f, c0.schedule_finalization + 3);
+  tvm_counters(f.vm, &c);
+  g_assert_cmpuint(c.finalized, ==, NFIN);
+  finish(&f);
+}
+
+/* ---- packets ------------------------------------------------------------------------ */
+
+static const int stages[] = {MMTK_STAGE_PREPARE, MMTK_STAGE_CLOSURE,
+                             MMTK_STAGE_WEAK_REF_CLOSURE, MMTK_STAGE_FINAL_REF_CLOSURE,
+                             MMTK_STAGE_VM_REF_CLOSURE, MMTK_STAGE_RELEASE, MMTK_STAGE_FINAL};
+#define NSTAGES ((int)G_N_ELEMENTS(stages))
+#define PER_STAGE 4
+
+struct packet_rec {
+  struct packets *ctx;
+  int stage;
+  _Atomic unsigned runs;
+  uint64_t start, end, gc;
+  bool stopped;
+};
+
+struct packets {
+  tvm_t *vm;
+  _Atomic uint64_t seq;
+  _Atomic unsigned hook_calls, add_failures;
+  struct packet_rec recs[NSTAGES][PER_STAGE];
+  struct packet_rec outside;
+};
+
+static void packet_fn(mmtk_t *mmtk, void *worker_tls, void *data) {
+  (void)mmtk;
+  (void)worker_tls;
+  struct packet_rec *r = data;
+  r->start = atomic_fetch_add(&r->ctx->seq, 1);
+  r->gc = tvm_gc_count(r->ctx->vm);
+  r->stopped = tvm_world_stopped(r->ctx->vm);
+  g_usleep(300);
+  r->end = atomic_fetch_add(&r->ctx->seq, 1);
+  atomic_fetch_add(&r->runs, 1);
+}
+
+static void packets_hook(tvm_t *vm, void *worker_tls, void *arg) {
+  (void)worker_tls;
+  struct packets *p = arg;
+  atomic_fetch_add(&p->hook_calls, 1);
+  for (int s = 0; s < NSTAGES; s++) {
+    void *data[PER_STAGE];
+    for (int k = 0; k < PER_STAGE; k++) {
+      struct packet_rec *r = &p->recs[s][k];
+      r->ctx = p;
+      r->stage = stages[s];
+      atomic_store(&r->runs, 0);
+      r->start = r->end = r->gc = 0;
+      r->stopped = false;
+      data[k] = r;
+    }
+    /* One alone, the rest in one call. */
+    if (!mmtk_add_work_packet(tvm_mmtk(vm), stages[s], packet_fn, data[0]) ||
+        !mmtk_add_work_packets(tvm_mmtk(vm), stages[s], packet_fn, data + 1, PER_STAGE - 1))
+      atomic_fetch_add(&p->add_failures, 1);
+  }
+}
+
+/* Binding work packets added from scan_vm_specific_roots in several stages: each runs
+ * exactly once per GC, with the world stopped, in stage order. */
+static void test_packets(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:64M");
+  make_list(&f, 500, 8, 0);
+  struct packets *p = g_new0(struct packets, 1);
+  p->vm = f.vm;
+  tvm_set_roots_hook(f.vm, packets_hook, p);
+  for (unsigned g = 1; g <= 8; g++) {
+    uint64_t before = gcs(&f);
+    checked_gc(&f);
+    g_assert_cmpuint(gcs(&f), ==, before + 1);
+    g_assert_cmpuint(atomic_load(&p->hook_calls), ==, g); /* not again in the verifier */
+    g_assert_cmpuint(atomic_load(&p->add_failures), ==, 0);
+    for (int s = 0; s < NSTAGES; s++)
+      for (int k = 0; k < PER_STAGE; k++) {
+        struct packet_rec *r = &p->recs[s][k];
+        g_assert_cmpuint(atomic_load(&r->runs), ==, 1);
+        g_assert_cmpuint(r->gc, ==, before); /* during this GC */
+        g_assert_true(r->stopped);
+      }
+    /* Every packet of a stage ends before any packet of a later stage starts. */
+    for (int s = 0; s + 1 < NSTAGES; s++) {
+      uint64_t last_end = 0, first_start = UINT64_MAX;
+      for (int k = 0; k < PER_STAGE; k++) {
+        last_end = MAX(last_end, p->recs[s][k].end);
+        for (int t = s + 1; t < NSTAGES; t++) first_start = MIN(first_start, p->recs[t][k].start);
+      }
+      if (last_end > first_start)
+        note("stage %d finished at %llu, after a later stage started at %llu",
+                       stages[s], (unsigned long long)last_end,
+                       (unsigned long long)first_start);
+      g_assert_cmpuint(last_end, <, first_start);
+    }
+  }
+  tvm_set_roots_hook(f.vm, NULL, NULL);
+
+  /* A packet added by a mutator outside a GC waits for the next GC, then runs once.
+   * (Well after the last GC: see /PLAN/packets/right-after-gc for the moment just after.) */
+  g_usleep(20000);
+  p->outside.ctx = p;
+  p->outside.stage = MMTK_STAGE_RELEASE;
+  g_assert_true(mmtk_add_work_packet(f.mmtk, MMTK_STAGE_RELEASE, packet_fn, &p->outside));
+  g_usleep(20000);
+  g_assert_cmpuint(atomic_load(&p->outside.runs), ==, 0);
+  uint64_t before = gcs(&f);
+  checked_gc(&f);
+  g_assert_cmpuint(atomic_load(&p->outside.runs), ==, 1);
+  g_assert_cmpuint(p->outside.gc, ==, before);
+  g_assert_true(p->outside.stopped);
+  checked_gc(&f);
+  g_assert_cmpuint(atomic_load(&p->outside.runs), ==, 1);
+  /* Bad stages are refused. */
+  g_assert_false(mmtk_add_work_packet(f.mmtk, MMTK_STAGE_COUNT, packet_fn, &p->outside));
+  g_assert_false(mmtk_add_work_packet(f.mmtk, -1, packet_fn, &p->outside));
+  tvm_counters_t c;
+  tvm_counters(f.vm, &c);
+  g_assert_cmpuint(c.log_errors, ==, 2); /* the two refusals were reported */
+  /* (tvm_assert_clean would count them as errors) */
+  tvm_detach(f.th);
+  tvm_destroy(f.vm);
+  alarm(0);
+  g_free(p);
+}
+
+static void slow_finalization(tvm_t *vm, void *worker_tls, void *arg) {
+  (void)vm;
+  (void)worker_tls;
+  (void)arg;
+  g_usleep(50000); /* the mutators run already; the GC worker has not finished */
+}
+
+/* A mutator adds a packet as soon as it resumes, while the GC worker is still finishing
+ * that GC (made certain here by a slow schedule_finalization callback): the packet must
+ * wait for the next GC, and the next GC must happen. */
+static void test_packets_right_after_gc(void) {
+  fx_t f;
+  start_with(&f, "FixedHeapSize:64M", NULL, NULL, 10);
+  tvm_thread_t *th = f.th;
+  struct packets *p = g_new0(struct packets, 1);
+  p->vm = f.vm;
+  p->outside.ctx = p;
+  tvm_set_finalization_hook(f.vm, slow_finalization, NULL);
+  /* An unreachable finalizable object: the GC ends with schedule_finalization. */
+  g_assert_nonnull(tvm_alloc(th, TVM_FINALIZABLE, 0, 8, 1));
+  uint64_t before = gcs(&f);
+  g_assert_true(tvm_gc(th));
+  g_assert_true(mmtk_add_work_packet(f.mmtk, MMTK_STAGE_RELEASE, packet_fn, &p->outside));
+  g_usleep(100000);
+  g_assert_cmpuint(atomic_load(&p->outside.runs), ==, 0);
+  g_assert_cmpuint(tvm_run_finalizers(th, NULL, NULL), ==, 1);
+  tvm_set_finalization_hook(f.vm, NULL, NULL);
+  g_assert_true(tvm_gc(th));
+  g_assert_cmpuint(gcs(&f), ==, before + 2);
+  g_assert_cmpuint(atomic_load(&p->outside.runs), ==, 1);
+  g_assert_cmpuint(p->outside.gc, ==, before + 1);
+  g_assert_true(p->outside.stopped);
+  finish(&f);
+  g_free(p);
+}
+
+/* ---- Registration ------------------------------------------------------------------- */
+
+/* Each test runs in a child process (g_test_trap_subprocess), so that one failing or
+ * crashing test neither hides the others nor leaves a broken heap behind; the child's
+ * standard error (assertion messages, g_test_message() notes) goes to the log. */
+struct tcase {
+  GTestFunc fn;
+  unsigned timeout; /* seconds, a backstop behind the child's own watchdog */
+};
+
+static void isolated(gconstpointer data) {
+  const struct tcase *t = data;
+  if (g_test_subprocess()) {
+    t->fn();
+    return;
+  }
+  g_test_trap_subprocess(NULL, (guint64)t->timeout * G_USEC_PER_SEC,
+                         G_TEST_SUBPROCESS_INHERIT_STDERR);
+  if (!g_test_trap_has_passed()) {
+    g_test_message("%s failed in its child process (see the messages above)", g_test_get_path());
+    g_test_fail();
+  }
+}
+
+static void add(const char *path, GTestFunc fn, unsigned timeout) {
+  char *full = g_strdup_printf("/%s/%s", PLAN, path);
+  struct tcase *t = g_new(struct tcase, 1); /* lives as long as the program */
+  t->fn = fn;
+  t->timeout = timeout + 30;
+  g_test_add_data_func(full, t, isolated);
+  g_free(full);
+}
+
+int main(int argc, char **argv) {
+  g_test_init(&argc, &argv, NULL);
+  g_test_message("config: plan=%s metadata=%s workers=%d sanity=%s; %s", PLAN,
+                 TVM_HEADER ? "header" : "side", TVM_WORKERS, MMTK_HAVE_SANITY ? "on" : "off",
+                 mmtk_build_info());
+  add("basic/shapes", test_shapes, 120);
+  add("gc/forced", test_forced, 120);
+  add("gc/vo-bits", test_vo_bits, 120);
+  add("graph/random-churn", test_random_churn, 120);
+  add("graph/cycles", test_cycles, 120);
+  add("graph/wide-arrays", test_wide_arrays, 120);
+  add("graph/large-objects", test_large_objects, 120);
+  add("stress/factor-64k", test_stress_64k, 180);
+  add("stress/gc-count", test_stress_count, 120);
+  add("stress/every-alloc", test_stress_every_alloc, 120);
+  if (TVM_PRIMARY) add("stress/deep-list", test_deep_list, 600);
+  else add("stress/list-1m", test_list_1m, 120);
+  add("threads/four-mutators", test_four_mutators, 300);
+  add("threads/churn", test_thread_churn, 180);
+  add("threads/detach-at-gc-start", test_detach_at_gc_start, 30);
+  add("oom/heap-exhaustion", test_heap_exhaustion, 120);
+  add("weak/cleared", test_weak_cleared, 120);
+  add("finalizer/once", test_finalizers, 120);
+  add("packets/stages", test_packets, 120);
+  add("packets/right-after-gc", test_packets_right_after_gc, 10);
+  return g_test_run();
+}
