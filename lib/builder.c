@@ -13,7 +13,7 @@ mmtk_builder_t *mmtk_builder_new(void) {
   }
   b->sig = MMTK_BUILDER_SIG;
   mmtk_options_init(&b->options);
-  b->env_ok = mmtk_options_read_env(&b->options);
+  b->env_ok = mmtk_options_read_env(&b->options, b->env_bad, sizeof b->env_bad);
   return b;
 }
 

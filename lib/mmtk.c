@@ -79,8 +79,8 @@ static bool check_builder(const mmtk_builder_t *builder) {
     return false;
   }
   if (!builder->env_ok) {
-    mmtk_error(NULL, "mmtk_init: an MMTK_* environment variable has an invalid value (reported "
-               "when the builder was made); fix or unset it");
+    mmtk_error(NULL, "mmtk_init: the environment variable %s has an invalid value (reported "
+               "when the builder was made); fix or unset it", builder->env_bad);
     return false;
   }
   return mmtk_options_validate(&builder->options);

@@ -464,8 +464,9 @@ bool mmtk_options_set_bulk(struct mmtk_options *o, const char *text) {
   return true;
 }
 
-bool mmtk_options_read_env(struct mmtk_options *o) {
+bool mmtk_options_read_env(struct mmtk_options *o, char *bad, size_t bad_size) {
   bool ok = true;
+  if (bad_size) bad[0] = '\0';
   for (char **e = environ; e && *e; e++) {
     if (strncmp(*e, "MMTK_", 5)) continue;
     const char *name = *e + 5, *eq = strchr(name, '=');
@@ -477,7 +478,10 @@ bool mmtk_options_read_env(struct mmtk_options *o) {
       mmtk_log(NULL, MMTK_LOG_WARN, "%s names no option; ignored (see mmtk-options(7))", who);
       continue;
     }
-    if (!set_one(o, who, name, len, eq + 1)) ok = false;
+    if (!set_one(o, who, name, len, eq + 1)) {
+      if (ok && bad_size) snprintf(bad, bad_size, "MMTK_%.*s", (int)(len < 64 ? len : 64), name);
+      ok = false;
+    }
   }
   return ok;
 }

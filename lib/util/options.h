@@ -101,7 +101,7 @@ bool mmtk_options_set(struct mmtk_options *o, const char *name, const char *valu
 bool mmtk_options_set_bulk(struct mmtk_options *o, const char *options);
 /* Apply every MMTK_<NAME> environment variable that names an option; false if any has a
  * bad value (the valid ones are applied).  Other MMTK_* variables get a warning. */
-bool mmtk_options_read_env(struct mmtk_options *o);
+bool mmtk_options_read_env(struct mmtk_options *o, char *bad, size_t bad_size);
 /* Checks across options (e.g. sanity without --enable-sanity); false with a message. */
 bool mmtk_options_validate(const struct mmtk_options *o);
 
@@ -116,6 +116,7 @@ const char *mmtk_plan_name(enum mmtk_plan_kind plan);
 struct mmtk_builder {
   uint32_t sig;   /* MMTK_BUILDER_SIG while valid, wiped by mmtk_builder_free() */
   bool env_ok;    /* false: an MMTK_* variable had a bad value; mmtk_init() refuses */
+  char env_bad[72]; /* the first such variable's name, for mmtk_init()'s message */
   struct mmtk_options options;
 };
 
