@@ -64,7 +64,7 @@ static inline MMTK_ALWAYS_INLINE void *mmtk_alloc_fast(mmtk_mutator_t *mutator, 
   size_t a = align < MMTK_MIN_ALIGNMENT ? MMTK_MIN_ALIGNMENT : align;
   if (MMTK_LIKELY(semantics == MMTK_ALLOC_DEFAULT &&
                   size - 1 < (size_t)mmtk__head(mutator)->max_inline_size &&
-                  (align & (align - 1)) == 0 && a <= MMTK_MAX_ALIGNMENT && offset < a)) {
+                  align - 1 < (size_t)MMTK_MAX_ALIGNMENT && (align & (align - 1)) == 0 && offset < a)) {
     mmtk_bump_pointer_t *bp = &mmtk__head(mutator)->default_bump;
     size_t bytes = (size + (MMTK_MIN_ALIGNMENT - 1)) & ~(size_t)(MMTK_MIN_ALIGNMENT - 1);
     /* The cursor is always a multiple of MMTK_MIN_ALIGNMENT, so the usual request

@@ -1,0 +1,269 @@
+/* The library's identity and its configure-time features (design/memory_manager.md .info,
+ * <mmtk/config.h>): mmtk_version(), mmtk_build_info(), MMTK_FEATURES, and the observable
+ * effect of each feature, asserted both ways: what the API does with the feature and what
+ * it does without it. */
+#include "test-util.h"
+
+#include <stdarg.h>
+
+/* The features configure knows, in MMTk's spelling, with their macros. */
+static const struct {
+  const char *name;
+  int enabled;
+} features[] = {
+    {"single_worker", MMTK_HAVE_SINGLE_WORKER},
+    {"side_metadata", MMTK_HAVE_SIDE_METADATA},
+    {"vo_bit", MMTK_HAVE_VO_BIT},
+    {"malloc_counted_size", MMTK_HAVE_MALLOC_COUNTED_SIZE},
+    {"extreme_assertions", MMTK_HAVE_EXTREME_ASSERTIONS},
+    {"sanity", MMTK_HAVE_SANITY},
+    {"nogc_lock_free", MMTK_HAVE_NOGC_LOCK_FREE},
+};
+
+static bool in_words(char **words, const char *w) {
+  for (char **p = words; *p; p++)
+    if (!strcmp(*p, w)) return true;
+  return false;
+}
+
+static void test_version(void) {
+  g_assert_nonnull(mmtk_version());
+  g_assert_cmpstr(mmtk_version(), ==, MMTK_VERSION_STRING);
+  char *v = g_strdup_printf("%d.%d.%d", MMTK_VERSION_MAJOR, MMTK_VERSION_MINOR,
+                            MMTK_VERSION_MICRO);
+  g_assert_cmpstr(mmtk_version(), ==, v);
+  g_free(v);
+  g_assert_cmpint(MMTK_VERSION_HEX, ==,
+                  (MMTK_VERSION_MAJOR << 16) | (MMTK_VERSION_MINOR << 8) | MMTK_VERSION_MICRO);
+  /* The same string every time (a constant). */
+  g_assert_true(mmtk_version() == mmtk_version());
+}
+
+/* MMTK_FEATURES lists exactly the features whose macro is 1, each once. */
+static void test_macros(void) {
+  char **words = g_strsplit(MMTK_FEATURES, " ", -1);
+  unsigned enabled = 0, listed = 0;
+  for (size_t i = 0; i < G_N_ELEMENTS(features); i++) {
+    g_assert_true(features[i].enabled == 0 || features[i].enabled == 1);
+    enabled += (unsigned)features[i].enabled;
+    if (in_words(words, features[i].name) != (features[i].enabled == 1))
+      g_error("feature %s: macro %d, MMTK_FEATURES \"%s\"", features[i].name,
+              features[i].enabled, MMTK_FEATURES);
+  }
+  for (char **p = words; *p; p++) {
+    if (!**p) continue; /* "" when no feature is enabled */
+    listed++;
+    bool known = false;
+    for (size_t i = 0; i < G_N_ELEMENTS(features); i++) known |= !strcmp(*p, features[i].name);
+    if (!known) g_error("MMTK_FEATURES names an unknown feature '%s'", *p);
+  }
+  g_assert_cmpuint(listed, ==, enabled);
+  g_strfreev(words);
+  /* The heap range is what configure checks. */
+  g_assert_cmpuint(MMTK_HEAP_START % (4u << 20), ==, 0);
+  g_assert_cmpuint(MMTK_HEAP_END % (4u << 20), ==, 0);
+  g_assert_cmpuint(MMTK_HEAP_END - MMTK_HEAP_START, >=, (uintptr_t)256 << 20);
+  g_assert_cmpuint(MMTK_HEAP_START, >=, (uintptr_t)1 << 32);
+  g_assert_cmpuint(MMTK_HEAP_END, <=, (uintptr_t)1 << 47);
+}
+
+/* "libmmtk 0.1.0 (features: vo_bit side_metadata; heap 0x...-0x...; plans: NoGC)". */
+static void test_build_info(void) {
+  const char *info = mmtk_build_info();
+  g_assert_nonnull(info);
+  g_assert_true(info == mmtk_build_info());
+  g_assert_null(strchr(info, '\n'));
+  char *head = g_strdup_printf("libmmtk %s (", MMTK_VERSION_STRING);
+  g_assert_true(g_str_has_prefix(info, head));
+  g_free(head);
+  g_assert_true(g_str_has_suffix(info, ")"));
+  char *feat = g_strdup_printf("features: %s;", MMTK_FEATURES[0] ? MMTK_FEATURES : "none");
+  tu_assert_contains(info, feat);
+  g_free(feat);
+  /* Each feature's spelling appears in the features part iff its macro is 1. */
+  const char *f = strstr(info, "features: ") + 10;
+  char *part = g_strndup(f, strcspn(f, ";"));
+  char **words = g_strsplit(part, " ", -1);
+  for (size_t i = 0; i < G_N_ELEMENTS(features); i++)
+    if (in_words(words, features[i].name) != (features[i].enabled == 1))
+      g_error("feature %s: macro %d, build info \"%s\"", features[i].name, features[i].enabled,
+              info);
+  if (!MMTK_FEATURES[0]) g_assert_cmpstr(part, ==, "none");
+  g_strfreev(words);
+  g_free(part);
+  char *range = g_strdup_printf("heap 0x%llx-0x%llx;", (unsigned long long)MMTK_HEAP_START,
+                                (unsigned long long)MMTK_HEAP_END);
+  tu_assert_contains(info, range);
+  g_free(range);
+  const char *plans = strstr(info, "plans: ");
+  g_assert_nonnull(plans);
+  tu_assert_contains(plans, "NoGC");
+}
+
+/* .init.workers: the threads option, 1 with --enable-single-worker. */
+static void test_workers(void) {
+  static const char *const opts[] = {"threads=1", "threads=2", "threads=4", "threads=16"};
+  static const size_t n[] = {1, 2, 4, 16};
+  for (size_t i = 0; i < G_N_ELEMENTS(n); i++) {
+    mmtk_t *mmtk = tu_init(opts[i]);
+    g_assert_cmpuint(mmtk_num_of_workers(mmtk), ==, MMTK_HAVE_SINGLE_WORKER ? 1 : n[i]);
+    mmtk_shutdown(mmtk);
+  }
+}
+
+/* --enable-vo-bit: the mutator head carries the table base, mmtk_post_alloc sets the bit
+ * mmtk_is_mmtk_object reads.  Without it: base 0, and mmtk_is_mmtk_object is always NULL
+ * with the reason in the last error. */
+static void test_vo_bit(void) {
+  mmtk_t *mmtk = tu_init("gc_trigger=FixedHeapSize:64M");
+  mmtk_mutator_t *m = mmtk_bind_mutator(mmtk, NULL);
+  g_assert_nonnull(m);
+  const mmtk_mutator_head_t *h = (const mmtk_mutator_head_t *)(void *)m;
+  g_assert_true((h->vo_bit_base != 0) == (MMTK_HAVE_VO_BIT == 1));
+  static const int sem[] = {MMTK_ALLOC_DEFAULT, MMTK_ALLOC_IMMORTAL, MMTK_ALLOC_LOS};
+  for (size_t i = 0; i < G_N_ELEMENTS(sem); i++) {
+    void *p = mmtk_alloc(m, 48, 8, 0, sem[i]);
+    g_assert_nonnull(p);
+    g_assert_null(mmtk_is_mmtk_object(mmtk, p)); /* not yet: post_alloc sets it */
+    if (sem[i] == MMTK_ALLOC_DEFAULT)
+      mmtk_post_alloc_fast(m, p, 48, sem[i]);
+    else
+      mmtk_post_alloc(m, p, 48, sem[i]);
+    tu_mark_error();
+    mmtk_object_t o = mmtk_is_mmtk_object(mmtk, p);
+    if (MMTK_HAVE_VO_BIT) {
+      g_assert_true(o == p);
+    } else {
+      g_assert_null(o);
+      g_assert_cmpstr(mmtk_last_error(), !=, "");
+      tu_assert_lacks(mmtk_last_error(), "tu_marker_option");
+      tu_assert_error("vo");
+    }
+  }
+  mmtk_destroy_mutator(m);
+  mmtk_shutdown(mmtk);
+}
+
+/* --enable-nogc-lock-free (.alloc.lockfree): default allocations take one global atomic
+ * bump pointer; the head's default_bump stays {0, 0}.  Without it the head's buffer is
+ * what the inline path bumps. */
+static void test_nogc_lock_free(void) {
+  mmtk_t *mmtk = tu_init("gc_trigger=FixedHeapSize:64M");
+  mmtk_mutator_t *m = mmtk_bind_mutator(mmtk, NULL);
+  const mmtk_mutator_head_t *h = (const mmtk_mutator_head_t *)(void *)m;
+  g_assert_cmpuint(h->default_bump.cursor, ==, 0);
+  g_assert_cmpuint(h->default_bump.limit, ==, 0);
+  char *prev = NULL;
+  for (int i = 0; i < 1000; i++) {
+    uintptr_t expect = h->default_bump.cursor, limit = h->default_bump.limit;
+    char *p = mmtk_alloc_fast(m, 40, 8, 0, MMTK_ALLOC_DEFAULT);
+    g_assert_nonnull(p);
+    g_assert_true(p != prev);
+    if (MMTK_HAVE_NOGC_LOCK_FREE) {
+      g_assert_cmpuint(h->default_bump.cursor, ==, 0);
+      g_assert_cmpuint(h->default_bump.limit, ==, 0);
+    } else {
+      g_assert_cmpuint(h->default_bump.cursor, !=, 0);
+      g_assert_cmpuint(h->default_bump.cursor, <=, h->default_bump.limit);
+      /* The inline bump: inside the buffer, the object is where the cursor was. */
+      if (expect + 40 <= limit)
+        g_assert_cmpuint((uintptr_t)p, ==, expect);
+      g_assert_cmpuint(h->default_bump.cursor, >=, (uintptr_t)p + 40);
+    }
+    prev = p;
+  }
+  mmtk_allocator_selector_t s = mmtk_get_allocator_mapping(mmtk, MMTK_ALLOC_DEFAULT);
+  g_assert_cmpuint(s.kind, ==, MMTK_ALLOCATOR_BUMP_POINTER);
+  mmtk_destroy_mutator(m);
+  mmtk_shutdown(mmtk);
+}
+
+/* --enable-malloc-counted-size (.malloc): counted bytes are tracked always and count in
+ * used_bytes only with the feature. */
+static void test_malloc_counted_size(void) {
+  mmtk_t *mmtk = tu_init("gc_trigger=FixedHeapSize:64M");
+  size_t used = mmtk_used_bytes(mmtk);
+  void *p = mmtk_counted_malloc(mmtk, 100000);
+  g_assert_nonnull(p);
+  g_assert_cmpuint(mmtk_get_malloc_bytes(mmtk), ==, 100000);
+  g_assert_cmpuint(mmtk_used_bytes(mmtk), ==, used + (MMTK_HAVE_MALLOC_COUNTED_SIZE ? 100000 : 0));
+  g_assert_cmpuint(mmtk_used_bytes(mmtk) + mmtk_free_bytes(mmtk), ==, mmtk_total_bytes(mmtk));
+  mmtk_free_with_size(mmtk, p, 100000);
+  g_assert_cmpuint(mmtk_get_malloc_bytes(mmtk), ==, 0);
+  g_assert_cmpuint(mmtk_used_bytes(mmtk), ==, used);
+  mmtk_shutdown(mmtk);
+}
+
+/* --enable-sanity: the sanity option is accepted by mmtk_init only with it. */
+static void test_sanity(void) {
+  mmtk_builder_t *b = tu_builder("sanity=true");
+  mmtk_vm_binding_t vm;
+  tu_binding(&vm);
+  tu_mark_error();
+  mmtk_t *mmtk = mmtk_init(b, &vm, tu_ctx);
+  if (MMTK_HAVE_SANITY) {
+    g_assert_nonnull(mmtk);
+    mmtk_shutdown(mmtk);
+  } else {
+    g_assert_null(mmtk);
+    tu_assert_error("sanity");
+  }
+  mmtk_builder_free(b);
+}
+
+/* The heap range the build fixed (.query starting/last_heap_address). */
+static void test_heap_range(void) {
+  mmtk_t *mmtk = tu_init("gc_trigger=FixedHeapSize:64M");
+  g_assert_true((uintptr_t)mmtk_starting_heap_address(mmtk) == MMTK_HEAP_START);
+  g_assert_true((uintptr_t)mmtk_last_heap_address(mmtk) == MMTK_HEAP_END);
+  mmtk_mutator_t *m = mmtk_bind_mutator(mmtk, NULL);
+  for (int sem = 0; sem < MMTK_ALLOC_SEMANTICS_COUNT; sem++) {
+    uintptr_t p = (uintptr_t)mmtk_alloc(m, 100, 8, 0, sem);
+    g_assert_cmpuint(p, >=, MMTK_HEAP_START);
+    g_assert_cmpuint(p + 100, <=, MMTK_HEAP_END);
+  }
+  mmtk_destroy_mutator(m);
+  mmtk_shutdown(mmtk);
+}
+
+/* side_metadata and extreme_assertions change nothing NoGC shows through the API: the
+ * same allocations, queries and accounting hold with and without them (checked here on
+ * a mixed workload, whatever the build). */
+static void test_metadata_neutral(void) {
+  mmtk_t *mmtk = tu_init("gc_trigger=FixedHeapSize:256M");
+  mmtk_mutator_t *m = mmtk_bind_mutator(mmtk, NULL);
+  size_t bytes = 0;
+  for (int i = 0; i < 20000; i++) {
+    size_t size = 8 + (size_t)(i % 97) * 8;
+    int sem = i % 50 == 0 ? MMTK_ALLOC_LOS : i % 7 == 0 ? MMTK_ALLOC_IMMORTAL : MMTK_ALLOC_DEFAULT;
+    uint64_t *p = mmtk_alloc(m, size, 8, 0, sem);
+    g_assert_nonnull(p);
+    g_assert_cmpuint(p[0], ==, 0);
+    p[0] = size;
+    mmtk_post_alloc(m, p, size, sem);
+    g_assert_cmpuint(p[0], ==, size);
+    g_assert_true(mmtk_is_live_object(mmtk, p));
+    g_assert_true(mmtk_is_in_mmtk_spaces(mmtk, p));
+    g_assert_true(mmtk_is_mmtk_object(mmtk, p) == (MMTK_HAVE_VO_BIT ? (void *)p : NULL));
+    bytes += size;
+  }
+  g_assert_cmpuint(mmtk_used_bytes(mmtk), >=, bytes);
+  g_assert_cmpuint(mmtk_used_bytes(mmtk), <=, mmtk_total_bytes(mmtk));
+  mmtk_destroy_mutator(m);
+  mmtk_shutdown(mmtk);
+}
+
+int main(int argc, char **argv) {
+  g_test_init(&argc, &argv, NULL);
+  tu_add("/features/version", test_version);
+  tu_add("/features/macros", test_macros);
+  tu_add("/features/build-info", test_build_info);
+  tu_add("/features/single-worker", test_workers);
+  tu_add("/features/vo-bit", test_vo_bit);
+  tu_add("/features/nogc-lock-free", test_nogc_lock_free);
+  tu_add("/features/malloc-counted-size", test_malloc_counted_size);
+  tu_add("/features/sanity", test_sanity);
+  tu_add("/features/heap-range", test_heap_range);
+  tu_add("/features/metadata-neutral", test_metadata_neutral);
+  return g_test_run();
+}

@@ -1,0 +1,122 @@
+#!/bin/sh
+# The shared library's ABI surface, as a TAP test (run by `make check`; by hand:
+#   top_srcdir=. top_builddir=BUILDDIR tests/test-symbols.sh).
+#
+#   1  the soname is libmmtk.so.0 and the file is the one libtool versioned
+#   2  every defined dynamic symbol is an mmtk_* function or object, versioned MMTK_0.1
+#   3  every out-of-line function of the public headers is exported (static inline ones
+#      are not), and nothing is exported that the headers do not declare
+#   4  the library needs nothing but libc (libpthread on old glibc, the dynamic loader
+#      for thread-local storage)
+#   5  every undefined symbol is resolved against a versioned glibc symbol
+#
+# Environment (exported by the Makefile): top_srcdir, top_builddir, NM, SANITIZER_FLAGS
+# (a sanitizer build may also need the sanitizers' run-time libraries).
+
+top_srcdir=${top_srcdir:-.}
+top_builddir=${top_builddir:-.}
+NM=${NM:-nm}
+so=$top_builddir/lib/.libs/libmmtk.so.0
+
+tmp=$(mktemp -d 2>/dev/null) || {
+  tmp=${TMPDIR:-/tmp}/test-symbols.$$
+  mkdir "$tmp" || exit 99
+}
+trap 'rm -rf "$tmp"' 0
+trap 'exit 1' 1 2 13 15
+
+echo 1..5
+count=0
+: > "$tmp/diag"
+report() {
+  count=$((count + 1))
+  if test -s "$tmp/diag"; then
+    echo "not ok $count - $1"
+    sed 's/^/# /' "$tmp/diag"
+  else
+    echo "ok $count - $1"
+  fi
+  : > "$tmp/diag"
+}
+
+# The dynamic section, read with whichever of readelf and objdump exists.
+dynamic() {
+  if command -v readelf > /dev/null 2>&1; then
+    readelf -d "$1" | sed -n 's/.*(\(SONAME\|NEEDED\)).*\[\(.*\)\].*/\1 \2/p'
+  elif command -v objdump > /dev/null 2>&1; then
+    objdump -p "$1" | awk '$1 == "SONAME" || $1 == "NEEDED" { print $1, $2 }'
+  else
+    echo "TOOL-MISSING neither readelf nor objdump"
+  fi
+}
+
+if test ! -f "$so"; then
+  echo "Bail out! $so does not exist: build the library first"
+  exit 1
+fi
+dynamic "$so" > "$tmp/dynamic"
+grep -q '^TOOL-MISSING' "$tmp/dynamic" && {
+  echo "Bail out! neither readelf nor objdump is installed"
+  exit 1
+}
+
+# ---- 1: soname -------------------------------------------------------------------------
+soname=$(sed -n 's/^SONAME //p' "$tmp/dynamic")
+test "$soname" = libmmtk.so.0 || echo "SONAME is '$soname', expected libmmtk.so.0" >> "$tmp/diag"
+real=$(ls "$top_builddir"/lib/.libs/libmmtk.so.0.*.* 2>/dev/null | head -n 1)
+test -n "$real" || echo "no libmmtk.so.0.AGE.REVISION file next to $so" >> "$tmp/diag"
+report "soname libmmtk.so.0 (${real##*/})"
+
+# ---- 2: only versioned mmtk_* symbols ---------------------------------------------------
+if ! $NM -D --defined-only "$so" > "$tmp/nm" 2> "$tmp/nm.err"; then
+  echo "$NM -D --defined-only failed:" >> "$tmp/diag"
+  cat "$tmp/nm.err" >> "$tmp/diag"
+fi
+# Lines are ADDRESS TYPE NAME@@VERSION; the version node itself is an absolute (A) symbol.
+awk '$2 != "A"' "$tmp/nm" > "$tmp/defined"
+ndefined=$(sed -n '$=' "$tmp/defined")
+test -n "$ndefined" || echo "no defined dynamic symbol at all" >> "$tmp/diag"
+awk '$3 !~ /^mmtk_[a-z0-9_]*@@MMTK_0\.1$/ { print "exported but not a versioned mmtk_* symbol: " $3 }' \
+  "$tmp/defined" >> "$tmp/diag"
+grep -q ' A MMTK_0\.1$' "$tmp/nm" || echo "no version node MMTK_0.1" >> "$tmp/diag"
+report "every defined dynamic symbol is mmtk_*@@MMTK_0.1 (${ndefined:-0} symbols)"
+
+# ---- 3: exports match the headers --------------------------------------------------------
+headers="$top_srcdir/include/mmtk.h $top_srcdir/include/mmtk/*.h"
+# shellcheck disable=SC2086
+grep -ho 'mmtk_[a-z_0-9]*(' $headers | sed 's/($//' | grep -v '^mmtk__' | sort -u \
+  > "$tmp/declared"
+# shellcheck disable=SC2086
+grep -h -A2 'static inline' $headers | grep -o 'mmtk_[a-z_0-9]*(' | sed 's/($//' | sort -u \
+  > "$tmp/inline"
+comm -23 "$tmp/declared" "$tmp/inline" > "$tmp/outofline"
+awk '$2 ~ /^[TWi]$/ { sub(/@.*/, "", $3); print $3 }' "$tmp/defined" | sort -u > "$tmp/exported"
+comm -23 "$tmp/outofline" "$tmp/exported" | sed 's/^/declared in a header but not exported: /' \
+  >> "$tmp/diag"
+comm -13 "$tmp/outofline" "$tmp/exported" | sed 's/^/exported but not declared (or inline): /' \
+  >> "$tmp/diag"
+comm -12 "$tmp/inline" "$tmp/exported" | sed 's/^/static inline in a header yet exported: /' \
+  >> "$tmp/diag"
+report "exports are the out-of-line functions of the headers ($(sed -n '$=' "$tmp/outofline") functions, $(sed -n '$=' "$tmp/inline") inline)"
+
+# ---- 4: NEEDED -----------------------------------------------------------------------------
+sed -n 's/^NEEDED //p' "$tmp/dynamic" | while read -r lib; do
+  case $lib in
+  libc.so.*|libpthread.so.*|ld-linux*.so.*) ;;
+  libasan.so.*|libubsan.so.*|libstdc++.so.*|libm.so.*|libgcc_s.so.*)
+    test -n "${SANITIZER_FLAGS:-}" || echo "needs $lib (only libc and pthreads are allowed)" ;;
+  *) echo "needs $lib (only libc and pthreads are allowed)" ;;
+  esac
+done >> "$tmp/diag"
+grep -q '^NEEDED libc\.so' "$tmp/dynamic" || echo "does not need libc: not a normal C library" >> "$tmp/diag"
+report "needs only libc and pthreads ($(sed -n 's/^NEEDED //p' "$tmp/dynamic" | tr '\n' ' '))"
+
+# ---- 5: undefined symbols ----------------------------------------------------------------
+$NM -D --undefined-only "$so" > "$tmp/undef" 2>> "$tmp/diag"
+# Weak undefined symbols (w/v) are optional hooks of the toolchain (__gmon_start__, ...).
+test -n "${SANITIZER_FLAGS:-}" && sed -i '/__[a-z]*san_\|__ubsan\|@GCC_\|@CXXABI\|@GLIBCXX/d' "$tmp/undef"
+awk '$1 == "U" && $2 !~ /@GLIBC_/ { print "undefined and not from glibc: " $2 }' "$tmp/undef" \
+  >> "$tmp/diag"
+report "every undefined symbol comes from glibc ($(awk '$1 == "U"' "$tmp/undef" | wc -l) symbols)"
+
+exit 0
