@@ -3,9 +3,12 @@
  * than what is allocated), live bytes are honest, weak references are cleared exactly
  * when their referent dies, finalizers run once, binding packets run in stage order.
  * The full multi-threaded suites run on the test VM (tests/vm/). */
+#define _GNU_SOURCE /* sched_getcpu, pthread_getaffinity_np */
 #include <glib.h>
 #include <mmtk.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
 #include <string.h>
 
 typedef struct obj {
@@ -200,6 +203,130 @@ static void test_work_packets(gconstpointer data) {
   teardown();
 }
 
+/* mmtk_harness_begin/_end: the table counts the GCs of the window, and has a column for
+ * each stage that ran (in a child, whose standard output is looked at). */
+static void test_harness(gconstpointer data) {
+  if (g_test_subprocess()) {
+    char opts[256];
+    g_snprintf(opts, sizeof opts, "plan=%s threads=2", plan_of(data));
+    setup(opts);
+    static obj *head;
+    head = NULL;
+    roots[0] = &head;
+    nroots = 1;
+    for (int i = 0; i < 20000; i++) {
+      obj *o = alloc(1, 1, (uint64_t)i);
+      o->refs[0] = head;
+      head = o;
+    }
+    g_assert_true(mmtk_handle_user_collection_request(MU)); /* before the window */
+    mmtk_harness_begin(MU);
+    for (int i = 0; i < 3; i++) g_assert_true(mmtk_handle_user_collection_request(MU));
+    mmtk_harness_end(M);
+    teardown();
+    return;
+  }
+  g_test_trap_subprocess(NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed();
+  g_test_trap_assert_stdout("*Statistics Totals*");
+  g_test_trap_assert_stdout("*GC\ttime.mu\ttime.gc\ttime.total\tbytes.alloc\tbytes.used\tplan\t*");
+  g_test_trap_assert_stdout("*\ttime.stage.prepare\t*time.stage.closure\t*time.stage.release*");
+  g_test_trap_assert_stdout_unmatched("*time.stage.compact*"); /* no plan here compacts */
+  char *row = g_strdup_printf("*\n3\t*\t%s\t*", plan_of(data));
+  g_test_trap_assert_stdout(row);
+  g_free(row);
+  g_test_trap_assert_stdout("*End libmmtk Statistics*");
+}
+
+/* thread_affinity: packets record the CPU set of the worker that runs them. */
+static cpu_set_t packet_sets[64];
+static int npacket_sets;
+static void note_affinity(mmtk_t *mmtk, void *tls, void *data) {
+  (void)mmtk, (void)tls, (void)data;
+  cpu_set_t set;
+  g_assert_cmpint(pthread_getaffinity_np(pthread_self(), sizeof set, &set), ==, 0);
+  pthread_mutex_lock(&lk);
+  if (npacket_sets < 64) packet_sets[npacket_sets++] = set;
+  pthread_mutex_unlock(&lk);
+}
+
+static void check_affinity(const char *plan, const char *form, int cpu) {
+  char opts[256];
+  g_snprintf(opts, sizeof opts, "plan=%s threads=3 thread_affinity=%s%d", plan, form, cpu);
+  setup(opts);
+  npacket_sets = 0;
+  for (int i = 0; i < 12; i++)
+    g_assert_true(mmtk_add_work_packet(M, MMTK_STAGE_PREPARE, note_affinity, NULL));
+  g_assert_true(mmtk_handle_user_collection_request(MU));
+  g_assert_cmpint(npacket_sets, ==, 12);
+  for (int i = 0; i < npacket_sets; i++) {
+    g_assert_cmpint(CPU_COUNT(&packet_sets[i]), ==, 1);
+    g_assert_true(CPU_ISSET(cpu, &packet_sets[i]));
+  }
+  teardown();
+}
+
+static void test_affinity(gconstpointer data) {
+  /* The last CPU this process may use: pinning to it must stick. */
+  cpu_set_t mine;
+  g_assert_cmpint(sched_getaffinity(0, sizeof mine, &mine), ==, 0);
+  int cpu = -1;
+  for (int c = 0; c < CPU_SETSIZE; c++)
+    if (CPU_ISSET(c, &mine)) cpu = c;
+  g_assert_cmpint(cpu, >=, 0);
+  check_affinity(plan_of(data), "AllInSet:", cpu);
+  check_affinity(plan_of(data), "RoundRobin:", cpu);
+  check_affinity(plan_of(data), "", cpu);
+}
+
+/* The VmFlags of the mapping holding `p`, from /proc/self/smaps (a copy to g_free). */
+static char *vm_flags_of(const void *p) {
+  FILE *f = fopen("/proc/self/smaps", "r");
+  g_assert_nonnull(f);
+  char line[512];
+  bool inside = false;
+  char *flags = NULL;
+  while (!flags && fgets(line, sizeof line, f)) {
+    unsigned long lo, hi;
+    if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
+      inside = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+    else if (inside && !strncmp(line, "VmFlags:", 8))
+      flags = g_strdup(line + 8);
+  }
+  fclose(f);
+  g_assert_nonnull(flags);
+  return flags;
+}
+
+/* transparent_hugepages: the heap's mappings are advised MADV_HUGEPAGE ("hg" in
+ * VmFlags) when the kernel has THP, and not otherwise. */
+static void test_hugepages(void) {
+  bool thp = g_file_test("/sys/kernel/mm/transparent_hugepage/enabled", G_FILE_TEST_EXISTS);
+  for (int on = 0; on < 2; on++) {
+    mmtk_builder_t *b = mmtk_builder_new();
+    g_assert_true(mmtk_process_bulk(b, "plan=NoGC gc_trigger=FixedHeapSize:64M"));
+    g_assert_true(mmtk_process(b, "transparent_hugepages", on ? "true" : "false"));
+    mmtk_vm_binding_t vm;
+    memset(&vm, 0, sizeof vm);
+    vm.size = sizeof vm;
+    vm.version = MMTK_VM_BINDING_VERSION;
+    mmtk_t *mmtk = mmtk_init(b, &vm, NULL);
+    mmtk_builder_free(b);
+    g_assert_nonnull(mmtk);
+    mmtk_mutator_t *m = mmtk_bind_mutator(mmtk, NULL);
+    void *o = mmtk_alloc(m, 64, 8, 0, MMTK_ALLOC_DEFAULT);
+    g_assert_nonnull(o);
+    char *flags = vm_flags_of(o);
+    g_test_message("transparent_hugepages=%d: VmFlags:%s", on, flags);
+    gchar **words = g_strsplit_set(g_strstrip(flags), " ", -1);
+    g_assert_cmpint(g_strv_contains((const gchar *const *)words, "hg"), ==, on && thp);
+    g_strfreev(words);
+    g_free(flags);
+    mmtk_destroy_mutator(m);
+    mmtk_shutdown(mmtk);
+  }
+}
+
 static void test_exhaustion(gconstpointer data) {
   char opts[256];
   g_snprintf(opts, sizeof opts, "plan=%s gc_trigger=FixedHeapSize:4M threads=1", plan_of(data));
@@ -241,6 +368,11 @@ int main(int argc, char **argv) {
     g_test_add_data_func(path, plans[i], test_work_packets);
     g_snprintf(path, sizeof path, "/%s/collect/exhaustion", plans[i]);
     g_test_add_data_func(path, plans[i], test_exhaustion);
+    g_snprintf(path, sizeof path, "/%s/collect/harness", plans[i]);
+    g_test_add_data_func(path, plans[i], test_harness);
+    g_snprintf(path, sizeof path, "/%s/collect/thread-affinity", plans[i]);
+    g_test_add_data_func(path, plans[i], test_affinity);
   }
+  g_test_add_func("/NoGC/collect/transparent-hugepages", test_hugepages);
   return g_test_run();
 }

@@ -92,12 +92,9 @@ static bool sweep(struct space *s, struct ms_block *b) {
     *link = c;
     link = (uintptr_t *)c;
     nfree++;
-#if MMTK_HAVE_VO_BIT
-    side_metadata_bzero(&mmtk->vo_bit, c, b->cell_size);
-#endif
   }
   *link = 0;
-  (void)mmtk;
+  (void)mmtk; /* the dead cells' VO bits went at ms_release() */
   side_metadata_bzero(st->mark, cells_start(b), (size_t)b->ncells * b->cell_size);
   b->free = free;
   b->nfree = (uint16_t)nfree;
@@ -214,6 +211,40 @@ void ms_sweep_all(struct space *s) {
   pthread_mutex_unlock(&st->lock);
 }
 
+#if MMTK_HAVE_VO_BIT
+/* Clear the VO bits of every cell of `b` whose mark is clear.  The mark and VO tables
+ * both keep one bit per 8-byte granule, so a block's bits are one 1-KiB run in each:
+ * the marked cells' granules make a mask that is ANDed into the VO bits a word at a time
+ * (an object may start anywhere in its cell, so whole cells are kept). */
+#define GRANULES_PER_BLOCK (MS_BLOCK_BYTES >> LOG_BYTES_IN_WORD)
+static void clear_dead_vo_bits(struct space *s, struct ms_block *b) {
+  const struct side_metadata_spec *mark = state(s)->mark, *vo = &s->mmtk->vo_bit;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  _Static_assert(GRANULES_PER_BLOCK % 64 == 0, "a block's bits are whole words");
+  uint64_t live[GRANULES_PER_BLOCK / 64] = {0};
+  const uint64_t *marks = (const uint64_t *)side_metadata_unit_address(mark, (uintptr_t)b);
+  uint64_t *vos = (uint64_t *)side_metadata_unit_address(vo, (uintptr_t)b);
+  size_t cell_granules = b->cell_size >> LOG_BYTES_IN_WORD;
+  for (size_t w = 0; w < GRANULES_PER_BLOCK / 64; w++) {
+    for (uint64_t m = __atomic_load_n(&marks[w], __ATOMIC_RELAXED); m; m &= m - 1) {
+      size_t g = w * 64 + (size_t)__builtin_ctzll(m), end = g + cell_granules;
+      if (end > GRANULES_PER_BLOCK) end = GRANULES_PER_BLOCK;
+      for (; g < end && g % 64; g++) live[g / 64] |= (uint64_t)1 << (g % 64);
+      for (; g + 64 <= end; g += 64) live[g / 64] = ~(uint64_t)0;
+      for (; g < end; g++) live[g / 64] |= (uint64_t)1 << (g % 64);
+    }
+  }
+  for (size_t w = 0; w < GRANULES_PER_BLOCK / 64; w++)
+    if (~live[w] & __atomic_load_n(&vos[w], __ATOMIC_RELAXED))
+      __atomic_fetch_and(&vos[w], live[w], __ATOMIC_RELAXED);
+#else
+  uintptr_t c = cells_start(b);
+  for (unsigned k = 0; k < b->ncells; k++, c += b->cell_size)
+    if (!side_metadata_load(mark, c)) side_metadata_bzero(vo, c, b->cell_size);
+#endif
+}
+#endif
+
 void ms_release(struct space *s, bool eager) {
   struct ms_state *st = state(s);
   pthread_mutex_lock(&st->lock);
@@ -223,9 +254,7 @@ void ms_release(struct space *s, bool eager) {
     push(&st->unswept[b->cls], b, MS_UNSWEPT);
 #if MMTK_HAVE_VO_BIT
     /* The valid-object bit must not outlive the object, even before the sweep. */
-    uintptr_t c = cells_start(b);
-    for (unsigned k = 0; k < b->ncells; k++, c += b->cell_size)
-      if (!side_metadata_load(st->mark, c)) side_metadata_bzero(&s->mmtk->vo_bit, c, b->cell_size);
+    clear_dead_vo_bits(s, b);
 #endif
   }
   if (eager) sweep_all_unswept(s);

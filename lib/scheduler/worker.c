@@ -2,7 +2,28 @@
  * worker's deque, and stealing. */
 #include "mmtk_internal.h"
 
+#include <sched.h>
+
 #define DEQUE_INITIAL 64
+
+/* Option thread_affinity (MMTk's AffinityKind): pin the calling worker thread.  A CPU the
+ * kernel refuses (offline, outside the process's cpuset) is reported, not fatal. */
+static void apply_affinity(mmtk_gc_worker_t *w) {
+  const struct mmtk_options *o = &w->mmtk->options;
+  size_t n = o->thread_affinity.ncpus;
+  if (o->thread_affinity.kind == MMTK_AFFINITY_OS_DEFAULT || n == 0) return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (o->thread_affinity.kind == MMTK_AFFINITY_ROUND_ROBIN) {
+    CPU_SET(o->thread_affinity.cpus[w->id % n], &set);
+  } else {
+    for (size_t i = 0; i < n; i++) CPU_SET(o->thread_affinity.cpus[i], &set);
+  }
+  int err = pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+  if (err)
+    mmtk_log(w->mmtk, MMTK_LOG_WARN, "GC worker %u: option 'thread_affinity' not applied: %s",
+             w->id, strerror(err));
+}
 
 void worker_init(mmtk_gc_worker_t *w, mmtk_t *mmtk, unsigned id) {
   memset(w, 0, sizeof *w);
@@ -114,6 +135,7 @@ void mmtk_start_worker(mmtk_t *mmtk, void *tls, mmtk_gc_worker_t *worker) {
     return;
   }
   worker->tls = tls;
+  apply_affinity(worker);
   scheduler_worker_enter(worker);
   for (;;) {
     struct work_packet *p = next_packet(worker);

@@ -17,8 +17,16 @@ void stats_harness_begin(mmtk_t *mmtk) {
   s->begin_ns = stats_now_ns();
   s->begin_gc_count = s->gc_count;
   s->begin_gc_ns = s->gc_ns;
+  memcpy(s->begin_stage_ns, s->stage_ns, sizeof s->stage_ns);
   s->begin_acquired_pages = atomic_load(&mmtk->trigger.acquired_pages);
 }
+
+/* The column names of the per-stage times (MMTk's WorkBucketStage, in its order). */
+static const char *const stage_column[MMTK_STAGE_COUNT] = {
+    "unconstrained",  "prepare",     "closure",  "soft_closure", "weak_closure",
+    "final_closure",  "phantom_closure", "vm_ref_closure", "calculate_forwarding",
+    "second_roots",   "ref_forwarding",  "finalizable_forwarding", "compact", "release", "final",
+};
 
 bool stats_harness_end(mmtk_t *mmtk) {
   struct statistics *s = &mmtk->stats;
@@ -29,10 +37,17 @@ bool stats_harness_end(mmtk_t *mmtk) {
   size_t alloc_bytes =
       (atomic_load(&mmtk->trigger.acquired_pages) - s->begin_acquired_pages) << LOG_BYTES_IN_PAGE;
   printf("============================ libmmtk Statistics Totals ============================\n");
-  printf("GC\ttime.mu\ttime.gc\ttime.total\tbytes.alloc\tbytes.used\tplan\n");
-  printf("%llu\t%.2f\t%.2f\t%.2f\t%zu\t%zu\t%s\n",
+  /* Stages that took no time in the window (a plan's unused ones) get no column. */
+  printf("GC\ttime.mu\ttime.gc\ttime.total\tbytes.alloc\tbytes.used\tplan");
+  for (int i = 0; i < MMTK_STAGE_COUNT; i++)
+    if (s->stage_ns[i] != s->begin_stage_ns[i]) printf("\ttime.stage.%s", stage_column[i]);
+  printf("\n%llu\t%.2f\t%.2f\t%.2f\t%zu\t%zu\t%s",
          (unsigned long long)(s->gc_count - s->begin_gc_count), total_ms - gc_ms, gc_ms, total_ms,
          alloc_bytes, gc_trigger_used_bytes(mmtk), mmtk_plan_name(mmtk->plan->kind));
+  for (int i = 0; i < MMTK_STAGE_COUNT; i++)
+    if (s->stage_ns[i] != s->begin_stage_ns[i])
+      printf("\t%.3f", (double)(s->stage_ns[i] - s->begin_stage_ns[i]) / 1e6);
+  printf("\n");
   printf("Total time: %.2f ms\n", total_ms);
   printf("------------------------------ End libmmtk Statistics -----------------------------\n");
   fflush(stdout);

@@ -18,7 +18,7 @@ struct statistics {
   /* The harness window. */
   bool active;
   uint64_t begin_ns;
-  uint64_t begin_gc_count, begin_gc_ns;
+  uint64_t begin_gc_count, begin_gc_ns, begin_stage_ns[15];
   size_t begin_acquired_pages;
 };
 

@@ -58,6 +58,9 @@ int mmapper_ensure_mapped(mmtk_t *mmtk, uintptr_t start, size_t bytes, unsigned 
     if (atomic_load_explicit(&l->chunk_map[c], memory_order_relaxed) != 0) continue;
     uintptr_t chunk = l->start + (c << LOG_BYTES_IN_CHUNK);
     err = os_commit(chunk, BYTES_IN_CHUNK);
+    /* Option transparent_hugepages: a hint; a kernel without THP (EINVAL) is no error. */
+    if (!err && mmtk->options.transparent_hugepages)
+      madvise((void *)chunk, BYTES_IN_CHUNK, MADV_HUGEPAGE);
     if (!err) err = side_metadata_map_chunk(&mmtk->meta, chunk);
     if (!err)
       atomic_store_explicit(&l->chunk_map[c], (uint8_t)(space_index + 1), memory_order_release);
