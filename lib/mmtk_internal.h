@@ -67,6 +67,8 @@ struct mmtk {
   struct side_metadata_spec plan_meta[2]; /* side tables a plan registers (add_metadata) */
 };
 
+#include "util/metadata/object_metadata_inline.h"
+
 /* Check a public instance handle; false with a message naming `who`. */
 bool instance_check(const mmtk_t *mmtk, const char *who);
 

@@ -11,7 +11,17 @@ struct marksweep {
 
 static struct marksweep *msp(const mmtk_t *mmtk) { return mmtk->plan_data; }
 
+/* Cells are swept by their objects' header marks when the binding keeps the mark bit in
+ * the header and a cell's reference can be known: the allocation address (no
+ * ref_to_object_start, or references unified with object starts).  Otherwise a side
+ * table, marked at each live cell's start. */
+static bool header_marks(const mmtk_t *mmtk) {
+  return mmtk->om.mark.in_header &&
+         (!mmtk->vm.ref_to_object_start || (mmtk->vm.flags & MMTK_VM_UNIFIED_OBJECT_REFERENCE_ADDRESS));
+}
+
 static void ms_add_metadata(mmtk_t *mmtk) {
+  if (header_marks(mmtk)) return; /* no table: ms_space_init gets NULL */
   /* The mark bits: one per 8-byte granule, set at each live cell's start. */
   side_metadata_spec_init(&mmtk->plan_meta[0], "ms_mark", 0, LOG_BYTES_IN_WORD);
   side_metadata_add(&mmtk->meta, &mmtk->plan_meta[0]);
@@ -27,7 +37,7 @@ static bool ms_create(mmtk_t *mmtk) {
   space_init(&p->immortal, mmtk, "immortal", IMMORTAL, &immortal_space_gc_ops, PR_MONOTONE);
   space_init(&p->los, mmtk, "los", LOS, &large_object_space_gc_ops, PR_FREELIST);
   mmtk->plan_data = p;
-  if (!ms_space_init(&p->ms, &mmtk->plan_meta[0])) {
+  if (!ms_space_init(&p->ms, header_marks(mmtk) ? NULL : &mmtk->plan_meta[0])) {
     mmtk_error(mmtk, "mmtk_init: out of memory for the mark-sweep space");
     return false;
   }

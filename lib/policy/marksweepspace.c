@@ -23,7 +23,7 @@ unsigned ms_size_class(size_t bytes) {
 
 struct ms_state {
   pthread_mutex_t lock;
-  struct side_metadata_spec *mark;
+  struct side_metadata_spec *mark; /* NULL: the mark is in the header (mmtk->om.mark) */
   struct ms_block *available[MS_CLASSES], *unswept[MS_CLASSES];
   struct ms_block **all;
   size_t nall, cap;
@@ -53,6 +53,51 @@ static inline uintptr_t cells_start(const struct ms_block *b) {
   return (uintptr_t)b + MS_HEADER_BYTES;
 }
 
+/* ---- Header marks --------------------------------------------------------------------
+ * With the mark bit in the object header the sweep must find each cell's object: at the
+ * cell start unless b->disp says otherwise.  Cells that were free before the GC hold a
+ * free-list link, not an object, so they are excluded by walking the block's free list
+ * (complete at sweep time: allocators hand their blocks back at every GC).  Live objects'
+ * marks are cleared as they are swept, so every mark is clear when a GC starts. */
+
+#define MAX_CELLS ((MS_BLOCK_BYTES - MS_HEADER_BYTES) / 8)
+#define BITMAP_WORDS ((MAX_CELLS + 63) / 64)
+
+static inline uintptr_t cell_object(const struct ms_block *b, unsigned i, uintptr_t c) {
+  return b->disp ? c + b->disp[i] : c;
+}
+
+/* Bit i of `live`: cell i holds a marked object.  `clear`: also clear those marks. */
+static void header_live_cells(struct space *s, struct ms_block *b, uint64_t *live, bool clear) {
+  const mmtk_t *mmtk = s->mmtk;
+  const struct obj_meta *mark = &mmtk->om.mark;
+  uint64_t was_free[BITMAP_WORDS] = {0};
+  uintptr_t first = cells_start(b);
+  for (uintptr_t f = b->free; f; f = *(uintptr_t *)f) {
+    size_t i = (f - first) / b->cell_size;
+    was_free[i / 64] |= (uint64_t)1 << (i % 64);
+  }
+  memset(live, 0, BITMAP_WORDS * sizeof *live);
+  uintptr_t c = first;
+  for (unsigned i = 0; i < b->ncells; i++, c += b->cell_size) {
+    if (was_free[i / 64] >> (i % 64) & 1) continue;
+    uintptr_t o = cell_object(b, i, c);
+    if (!om_load(mmtk, mark, o)) continue;
+    live[i / 64] |= (uint64_t)1 << (i % 64);
+    if (clear) om_store(mmtk, mark, o, 0);
+  }
+}
+
+void ms_note_displacement(struct space *s, struct ms_block *b, uintptr_t cell, uintptr_t object) {
+  if (state(s)->mark) return; /* side marks are per cell: nothing to remember */
+  if (!b->disp) {
+    b->disp = calloc(b->ncells, sizeof *b->disp);
+    if (!b->disp)
+      mmtk_panic(__FILE__, __LINE__, "out of memory for a mark-sweep block's object offsets");
+  }
+  b->disp[(cell - cells_start(b)) / b->cell_size] = (uint16_t)(object - cell);
+}
+
 static inline struct ms_block *block_of(uintptr_t a) {
   return (struct ms_block *)align_down(a, MS_BLOCK_BYTES);
 }
@@ -77,6 +122,8 @@ static void forget_block(struct space *s, struct ms_block *b) {
   size_t i = b->index;
   st->all[i] = st->all[--st->nall];
   st->all[i]->index = i;
+  free(b->disp);
+  b->disp = NULL;
   space_release(s, (uintptr_t)b, MS_BLOCK_BYTES >> LOG_BYTES_IN_PAGE);
 }
 
@@ -87,15 +134,18 @@ static bool sweep(struct space *s, struct ms_block *b) {
   uintptr_t c = cells_start(b), free = 0;
   uintptr_t *link = &free;
   unsigned nfree = 0;
+  uint64_t live[BITMAP_WORDS];
+  if (!st->mark) header_live_cells(s, b, live, true);
   for (unsigned i = 0; i < b->ncells; i++, c += b->cell_size) {
-    if (side_metadata_load(st->mark, c)) continue;
+    if (st->mark ? side_metadata_load(st->mark, c) != 0 : (live[i / 64] >> (i % 64) & 1)) continue;
     *link = c;
     link = (uintptr_t *)c;
     nfree++;
+    if (b->disp) b->disp[i] = 0;
   }
   *link = 0;
   (void)mmtk; /* the dead cells' VO bits went at ms_release() */
-  side_metadata_bzero(st->mark, cells_start(b), (size_t)b->ncells * b->cell_size);
+  if (st->mark) side_metadata_bzero(st->mark, cells_start(b), (size_t)b->ncells * b->cell_size);
   b->free = free;
   b->nfree = (uint16_t)nfree;
   if (nfree == b->ncells) {
@@ -133,6 +183,7 @@ static struct ms_block *new_block(struct space *s, unsigned cls, uint32_t opts, 
   for (unsigned i = 0; i + 1 < b->ncells; i++, c += b->cell_size) *(uintptr_t *)c = c + b->cell_size;
   *(uintptr_t *)c = 0;
   b->free = cells_start(b);
+  b->disp = NULL;
   b->index = st->nall;
   st->all[st->nall++] = b;
   return b;
@@ -219,6 +270,14 @@ void ms_sweep_all(struct space *s) {
 #define GRANULES_PER_BLOCK (MS_BLOCK_BYTES >> LOG_BYTES_IN_WORD)
 static void clear_dead_vo_bits(struct space *s, struct ms_block *b) {
   const struct side_metadata_spec *mark = state(s)->mark, *vo = &s->mmtk->vo_bit;
+  if (!mark) {
+    uint64_t live[BITMAP_WORDS];
+    header_live_cells(s, b, live, false);
+    uintptr_t c = cells_start(b);
+    for (unsigned i = 0; i < b->ncells; i++, c += b->cell_size)
+      if (!(live[i / 64] >> (i % 64) & 1)) side_metadata_bzero(vo, c, b->cell_size);
+    return;
+  }
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
   _Static_assert(GRANULES_PER_BLOCK % 64 == 0, "a block's bits are whole words");
   uint64_t live[GRANULES_PER_BLOCK / 64] = {0};
@@ -265,6 +324,14 @@ void ms_release(struct space *s, bool eager) {
 
 static uintptr_t ms_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object) {
   struct side_metadata_spec *mark = state(s)->mark;
+  if (!mark) {
+    const struct obj_meta *hm = &s->mmtk->om.mark;
+    if (!om_load(s->mmtk, hm, object) && om_cas(s->mmtk, hm, object, 0, 1)) {
+      w->trace.live_bytes += block_of(object)->cell_size;
+      trace_push(w, object);
+    }
+    return object;
+  }
   uintptr_t c = cell_of(object);
   if (!side_metadata_load(mark, c) && side_metadata_compare_exchange(mark, c, 0, 1)) {
     w->trace.live_bytes += block_of(object)->cell_size;
@@ -274,6 +341,7 @@ static uintptr_t ms_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object
 }
 
 static bool ms_reachable(const struct space *s, uintptr_t object) {
+  if (!state(s)->mark) return om_load(s->mmtk, &s->mmtk->om.mark, object) != 0;
   return side_metadata_load(state(s)->mark, cell_of(object)) != 0;
 }
 

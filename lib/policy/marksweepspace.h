@@ -3,7 +3,8 @@
  * The space is made of 64 KiB blocks.  A block serves one size class: after a 64-byte
  * block header come equal cells, free ones linked through their first word.  A mutator's
  * free-list allocator owns one block per size class and pops cells from its list.  A GC
- * marks cells (a side bit at each cell's start); afterwards blocks are swept lazily — by
+ * marks cells: a side bit at each cell's start, or, when the binding keeps the mark bit in
+ * the object header (local_mark_bit), that bit; afterwards blocks are swept lazily — by
  * the allocator that next takes them — or all at once with eager_complete_sweep.  A block
  * whose cells are all free goes back to the page resource. */
 #ifndef MMTK_POLICY_MARKSWEEPSPACE_H
@@ -32,6 +33,9 @@ struct ms_block {
   uint8_t where; /* MS_AVAILABLE, MS_UNSWEPT, MS_OWNED, MS_FULL */
   uint8_t reserved[2];
   size_t index; /* in the space's array of blocks */
+  /* Header marks only: each cell's object offset from the cell start, for blocks where
+   * an aligned allocation moved an object off its cell start (else NULL: all at 0). */
+  uint16_t *disp;
 };
 _Static_assert(sizeof(struct ms_block) <= MS_HEADER_BYTES, "the block header fits");
 
@@ -39,9 +43,11 @@ _Static_assert(sizeof(struct ms_block) <= MS_HEADER_BYTES, "the block header fit
 extern const uint32_t ms_class_size[MS_CLASSES];
 unsigned ms_size_class(size_t bytes);
 
-/* Create the policy state (the mark table must have been registered with the instance's
- * side metadata). */
+/* Create the policy state.  `mark`: the side mark table (registered with the instance's
+ * side metadata), or NULL to use the binding's in-header mark bit (mmtk->om.mark). */
 bool ms_space_init(struct space *s, struct side_metadata_spec *mark);
+/* The allocator placed an object at `object`, not at its cell's start `cell`. */
+void ms_note_displacement(struct space *s, struct ms_block *b, uintptr_t cell, uintptr_t object);
 void ms_space_destroy(struct space *s);
 /* For a mutator: a block of class `cls` with free cells (its free list handed over), or
  * NULL with *status.  */

@@ -27,7 +27,9 @@ uintptr_t free_list_alloc(struct free_list_allocator *a, size_t bytes, size_t al
   fc->free = *(uintptr_t *)cell;
   memset((void *)cell, 0, ms_class_size[cls]);
   *status = ALLOC_OK;
-  return align_up(cell + offset, align) - offset;
+  uintptr_t object = align_up(cell + offset, align) - offset;
+  if (MMTK_UNLIKELY(object != cell)) ms_note_displacement(a->space, fc->block, cell, object);
+  return object;
 }
 
 void free_list_reset(struct free_list_allocator *a) {

@@ -41,14 +41,7 @@ struct object_metadata {
   struct fwd_pointer_meta fwd_ptr;
 };
 
-/* The address in-header metadata offsets count from. */
-uintptr_t om_header(const struct mmtk *mmtk, uintptr_t object);
-
-uint8_t om_load(const struct mmtk *mmtk, const struct obj_meta *m, uintptr_t object);
-void om_store(const struct mmtk *mmtk, const struct obj_meta *m, uintptr_t object, uint8_t value);
-/* Atomically replace `expected` by `desired`; false (nothing written) if the field held
- * something else. */
-bool om_cas(const struct mmtk *mmtk, const struct obj_meta *m, uintptr_t object, uint8_t expected,
-            uint8_t desired);
+/* om_header, om_load, om_store, om_cas: inline, in object_metadata_inline.h (they need
+ * the complete struct mmtk, so mmtk_internal.h includes that after defining it). */
 
 #endif /* MMTK_UTIL_METADATA_OBJECT_METADATA_H */

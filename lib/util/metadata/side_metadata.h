@@ -58,10 +58,73 @@ static inline unsigned side_metadata_bit_shift(const struct side_metadata_spec *
   return (unsigned)((addr >> s->log_region) & ((1u << per_byte_log) - 1)) << s->log_bits;
 }
 
-uint64_t side_metadata_load(const struct side_metadata_spec *s, uintptr_t addr);
-void side_metadata_store(const struct side_metadata_spec *s, uintptr_t addr, uint64_t value);
-bool side_metadata_compare_exchange(const struct side_metadata_spec *s, uintptr_t addr,
-                                    uint64_t expected, uint64_t desired);
+/* Load, store and compare-and-swap are inline: the trace loop and the allocators call
+ * them per object, and the spec's width is usually a constant the compiler can see. */
+#define UNIT(T, s, a) ((_Atomic T *)side_metadata_unit_address((s), (a)))
+
+static inline uint64_t side_metadata_load(const struct side_metadata_spec *s, uintptr_t addr) {
+  switch (s->log_bits) {
+  case 3: return atomic_load_explicit(UNIT(uint8_t, s, addr), memory_order_acquire);
+  case 4: return atomic_load_explicit(UNIT(uint16_t, s, addr), memory_order_acquire);
+  case 5: return atomic_load_explicit(UNIT(uint32_t, s, addr), memory_order_acquire);
+  case 6: return atomic_load_explicit(UNIT(uint64_t, s, addr), memory_order_acquire);
+  default: {
+    uint8_t byte = atomic_load_explicit(UNIT(uint8_t, s, addr), memory_order_acquire);
+    return (byte >> side_metadata_bit_shift(s, addr)) & ((1u << (1u << s->log_bits)) - 1);
+  }
+  }
+}
+
+static inline bool side_metadata_compare_exchange(const struct side_metadata_spec *s, uintptr_t addr,
+                                    uint64_t expected, uint64_t desired) {
+  switch (s->log_bits) {
+  case 3: {
+    uint8_t e = (uint8_t)expected;
+    return atomic_compare_exchange_strong(UNIT(uint8_t, s, addr), &e, (uint8_t)desired);
+  }
+  case 4: {
+    uint16_t e = (uint16_t)expected;
+    return atomic_compare_exchange_strong(UNIT(uint16_t, s, addr), &e, (uint16_t)desired);
+  }
+  case 5: {
+    uint32_t e = (uint32_t)expected;
+    return atomic_compare_exchange_strong(UNIT(uint32_t, s, addr), &e, (uint32_t)desired);
+  }
+  case 6: {
+    uint64_t e = expected;
+    return atomic_compare_exchange_strong(UNIT(uint64_t, s, addr), &e, desired);
+  }
+  default: {
+    _Atomic uint8_t *p = UNIT(uint8_t, s, addr);
+    unsigned sh = side_metadata_bit_shift(s, addr);
+    uint8_t mask = (uint8_t)(((1u << (1u << s->log_bits)) - 1) << sh);
+    uint8_t old = atomic_load_explicit(p, memory_order_relaxed);
+    for (;;) {
+      if ((uint64_t)((old & mask) >> sh) != expected) return false;
+      uint8_t nv = (uint8_t)((old & ~mask) | ((desired << sh) & mask));
+      if (atomic_compare_exchange_weak(p, &old, nv)) return true;
+    }
+  }
+  }
+}
+
+static inline void side_metadata_store(const struct side_metadata_spec *s, uintptr_t addr, uint64_t value) {
+  switch (s->log_bits) {
+  case 3: atomic_store_explicit(UNIT(uint8_t, s, addr), (uint8_t)value, memory_order_release); break;
+  case 4: atomic_store_explicit(UNIT(uint16_t, s, addr), (uint16_t)value, memory_order_release); break;
+  case 5: atomic_store_explicit(UNIT(uint32_t, s, addr), (uint32_t)value, memory_order_release); break;
+  case 6: atomic_store_explicit(UNIT(uint64_t, s, addr), value, memory_order_release); break;
+  default: {
+    _Atomic uint8_t *p = UNIT(uint8_t, s, addr);
+    unsigned sh = side_metadata_bit_shift(s, addr);
+    uint8_t mask = (uint8_t)(((1u << (1u << s->log_bits)) - 1) << sh);
+    uint8_t old = atomic_load_explicit(p, memory_order_relaxed);
+    while (!atomic_compare_exchange_weak(p, &old, (uint8_t)((old & ~mask) | ((value << sh) & mask))))
+      ;
+  }
+  }
+}
+
 uint64_t side_metadata_fetch_or(const struct side_metadata_spec *s, uintptr_t addr, uint64_t v);
 uint64_t side_metadata_fetch_and(const struct side_metadata_spec *s, uintptr_t addr, uint64_t v);
 /* Clear the metadata of [start, start+bytes) (both aligned to the spec's region). */
