@@ -7,6 +7,8 @@
 #   tests/test-threads     8 mutator threads allocating 10^6 objects each
 #   tests/test-exhaustion  a full heap: out_of_memory, allocation options, limits
 #   tests/test-malloc      the malloc family and the counted variants
+#   tests/test-queries     heap queries, the VO bit, pinning, barriers, GC control
+#   tests/test-lifecycle   instances, bindings, mutators, errors, the harness
 #   tests/test-symbols.sh  the exported symbols, their version node and the soname
 #   tests/test-install.sh  make install DESTDIR=..., then a client built with pkg-config
 # (tests/test-options is in tests/options.mk.)
@@ -17,7 +19,9 @@ FOUNDATION_TESTS = \
 	tests/test-alloc \
 	tests/test-threads \
 	tests/test-exhaustion \
-	tests/test-malloc
+	tests/test-malloc \
+	tests/test-queries \
+	tests/test-lifecycle
 check_PROGRAMS += $(FOUNDATION_TESTS)
 TESTS += $(FOUNDATION_TESTS)
 
@@ -59,7 +63,17 @@ tests_test_malloc_CFLAGS = $(FOUNDATION_CC)
 tests_test_malloc_LDFLAGS = $(FOUNDATION_LINK)
 tests_test_malloc_LDADD = $(FOUNDATION_DEPLIBS)
 
+tests_test_queries_SOURCES = tests/test-queries.c tests/test-util.h
+tests_test_queries_CPPFLAGS = $(FOUNDATION_CPP)
+tests_test_queries_CFLAGS = $(FOUNDATION_CC)
+tests_test_queries_LDFLAGS = $(FOUNDATION_LINK)
+tests_test_queries_LDADD = $(FOUNDATION_DEPLIBS)
 
+tests_test_lifecycle_SOURCES = tests/test-lifecycle.c tests/test-util.h
+tests_test_lifecycle_CPPFLAGS = $(FOUNDATION_CPP)
+tests_test_lifecycle_CFLAGS = $(FOUNDATION_CC)
+tests_test_lifecycle_LDFLAGS = $(FOUNDATION_LINK)
+tests_test_lifecycle_LDADD = $(FOUNDATION_DEPLIBS)
 endif
 
 # Shell tests: they need only the built library and the tools configure found.
