@@ -63,6 +63,7 @@ MMTK_MAN3_PAGES = \
 	man/mmtk_memory_region_copy_pre.3 \
 	man/mmtk_num_of_workers.3 \
 	man/mmtk_object_reference_write.3 \
+	man/mmtk_object_reference_write_fast.3 \
 	man/mmtk_object_reference_write_post.3 \
 	man/mmtk_object_reference_write_pre.3 \
 	man/mmtk_pin_object.3 \

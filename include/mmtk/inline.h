@@ -1,4 +1,4 @@
-/* libmmtk: the inline allocation fast path.
+/* libmmtk: the inline fast paths: allocation and the write barrier.
  *
  * The first bytes of every mutator are the documented mmtk_mutator_head_t below: a VM or
  * a JIT may read and bump `default_bump` itself (that is what mmtk_alloc_fast() does) and
@@ -25,6 +25,7 @@ typedef struct mmtk_bump_pointer {
 
 /* mutator_head.flags */
 #define MMTK_MUTATOR_POST_ALLOC_SLOW 0x1u /* default allocations need mmtk_post_alloc() */
+#define MMTK_MUTATOR_WRITE_BARRIER 0x2u   /* reference stores need mmtk_object_reference_write() */
 
 /* The public head of every mmtk_mutator_t (ABI: fields are only ever appended). */
 typedef struct mmtk_mutator_head {
@@ -51,6 +52,8 @@ MMTK_EXTERN void *mmtk_alloc_slow(mmtk_mutator_t *mutator, size_t size, size_t a
                                   size_t offset, mmtk_alloc_semantics_t semantics);
 MMTK_EXTERN void mmtk_post_alloc(mmtk_mutator_t *mutator, mmtk_object_t object, size_t bytes,
                                  mmtk_alloc_semantics_t semantics);
+MMTK_EXTERN void mmtk_object_reference_write(mmtk_mutator_t *mutator, mmtk_object_t src,
+                                            mmtk_slot_t slot, mmtk_object_t target);
 
 static inline mmtk_mutator_head_t *mmtk__head(mmtk_mutator_t *mutator) {
   return (mmtk_mutator_head_t *)(void *)mutator;
@@ -98,6 +101,20 @@ static inline MMTK_ALWAYS_INLINE void mmtk_post_alloc_fast(mmtk_mutator_t *mutat
     return;
   }
   mmtk_post_alloc(mutator, object, bytes, semantics);
+}
+
+/* Store `target` into the reference slot `slot` of `src`: same contract as
+ * mmtk_object_reference_write(); a plain store, inline, when the plan has no write
+ * barrier (the mutator head's flags say so). */
+static inline MMTK_ALWAYS_INLINE void mmtk_object_reference_write_fast(mmtk_mutator_t *mutator,
+                                                                       mmtk_object_t src,
+                                                                       mmtk_slot_t slot,
+                                                                       mmtk_object_t target) {
+  if (MMTK_LIKELY(!(mmtk__head(mutator)->flags & MMTK_MUTATOR_WRITE_BARRIER))) {
+    *(mmtk_object_t *)slot = target;
+    return;
+  }
+  mmtk_object_reference_write(mutator, src, slot, target);
 }
 
 #ifdef __cplusplus
