@@ -42,7 +42,7 @@ uintptr_t space_acquire(struct space *s, size_t pages, uint32_t opts, enum alloc
     return 0;
   }
   enum pr_status prs;
-  uintptr_t start = pr_acquire(&s->pr, pages, &prs);
+  uintptr_t start = pr_acquire(&s->pr, pages, !(opts & ALLOC_OPT_UNZEROED), &prs);
   if (!start) {
     gc_trigger_uncharge(mmtk, pages);
     *status = prs == PR_EXHAUSTED ? ALLOC_HEAP_FULL : ALLOC_MMAP_FAILED;

@@ -19,6 +19,11 @@ enum alloc_status {
   ALLOC_GC_STRESS,     /* stress_factor bytes since the last GC: collect first */
 };
 
+/* Internal allocation option (beside the public MMTK_ALLOC_OPT_* bits, which
+ * mutator_alloc() checks so that callers cannot pass it): the memory need not read as
+ * zero, because the caller writes all of it (GC copying). */
+#define ALLOC_OPT_UNZEROED 0x80000000u
+
 struct space_ops {
   const char *policy;
   bool (*is_live)(const struct space *s, uintptr_t object);

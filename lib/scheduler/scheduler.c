@@ -3,6 +3,7 @@
 #include "mmtk_internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 
 bool scheduler_init(mmtk_t *mmtk, unsigned nworkers) {
   struct scheduler *s = &mmtk->sched;
@@ -23,6 +24,10 @@ bool scheduler_init(mmtk_t *mmtk, unsigned nworkers) {
 
 static void *worker_thread_main(void *arg) {
   mmtk_gc_worker_t *w = arg;
+  /* Named for ps, top, perf and debuggers (at most 15 characters). */
+  char name[16];
+  snprintf(name, sizeof name, "mmtk-gc-%u", w->id);
+  pthread_setname_np(pthread_self(), name);
   mmtk_start_worker(w->mmtk, w, w);
   return NULL;
 }

@@ -19,7 +19,7 @@ void pr_destroy(struct page_resource *pr) {
   pthread_mutex_destroy(&pr->lock);
 }
 
-uintptr_t pr_acquire(struct page_resource *pr, size_t pages, enum pr_status *status) {
+uintptr_t pr_acquire(struct page_resource *pr, size_t pages, bool zero, enum pr_status *status) {
   size_t bytes = pages << LOG_BYTES_IN_PAGE;
   uintptr_t start = 0;
   bool fresh = false;
@@ -45,7 +45,7 @@ uintptr_t pr_acquire(struct page_resource *pr, size_t pages, enum pr_status *sta
     *status = PR_MMAP_FAILED;
     return 0;
   }
-  if (fresh && start < pr->dirty) {
+  if (zero && fresh && start < pr->dirty) {
     uintptr_t end = start + bytes < pr->dirty ? start + bytes : pr->dirty;
     memset((void *)start, 0, end - start);
   }

@@ -32,8 +32,9 @@ void pr_init(struct page_resource *pr, enum pr_kind kind, struct mmtk *mmtk, uns
 void pr_destroy(struct page_resource *pr);
 
 enum pr_status { PR_OK, PR_EXHAUSTED, PR_MMAP_FAILED };
-/* `pages` contiguous, mapped, zero-filled pages; their start, or 0 with *status set. */
-uintptr_t pr_acquire(struct page_resource *pr, size_t pages, enum pr_status *status);
+/* `pages` contiguous, mapped pages; their start, or 0 with *status set.  `zero`: they
+ * must read as zero (false for GC copy targets, which are written over entirely). */
+uintptr_t pr_acquire(struct page_resource *pr, size_t pages, bool zero, enum pr_status *status);
 /* Free-list resources only: give back a run (discarded: it reads as zero on reuse). */
 void pr_release(struct page_resource *pr, uintptr_t start, size_t pages);
 /* Monotone resources only: give back everything. */
