@@ -25,7 +25,8 @@ void fwd_publish(const mmtk_t *mmtk, uintptr_t object, uintptr_t copy) {
     return;
   }
   atomic_store_explicit(pointer_word(mmtk, object), copy, memory_order_relaxed);
-  om_store(mmtk, &mmtk->om.fwd_bits, object, FWD_FORWARDED); /* release */
+  /* This worker claimed the object: nobody else writes its state until this store. */
+  om_store_owned(mmtk, &mmtk->om.fwd_bits, object, FWD_FORWARDED); /* release */
 }
 
 void fwd_cancel(const mmtk_t *mmtk, uintptr_t object) {
@@ -50,5 +51,7 @@ uintptr_t fwd_wait(const mmtk_t *mmtk, uintptr_t object) {
 }
 
 void fwd_clear(const mmtk_t *mmtk, uintptr_t object) {
-  if (mmtk->om.fwd_bits.in_header) om_store(mmtk, &mmtk->om.fwd_bits, object, FWD_NOT_FORWARDED);
+  /* A fresh copy, not yet visible to any other thread. */
+  if (mmtk->om.fwd_bits.in_header)
+    om_store_owned(mmtk, &mmtk->om.fwd_bits, object, FWD_NOT_FORWARDED);
 }

@@ -15,13 +15,13 @@ static inline _Atomic uint8_t *om_header_byte(const struct mmtk *mmtk, const str
   return (_Atomic uint8_t *)(om_header(mmtk, object) + (intptr_t)m->byte_offset);
 }
 
-static inline uint8_t om_load(const struct mmtk *mmtk, const struct obj_meta *m, uintptr_t object) {
+static inline MMTK_ALWAYS_INLINE uint8_t om_load(const struct mmtk *mmtk, const struct obj_meta *m, uintptr_t object) {
   if (!m->in_header) return (uint8_t)side_metadata_load(&m->side, object);
   uint8_t byte = atomic_load_explicit(om_header_byte(mmtk, m, object), memory_order_acquire);
   return (uint8_t)((byte >> m->shift) & m->mask);
 }
 
-static inline void om_store(const struct mmtk *mmtk, const struct obj_meta *m, uintptr_t object, uint8_t value) {
+static inline MMTK_ALWAYS_INLINE void om_store(const struct mmtk *mmtk, const struct obj_meta *m, uintptr_t object, uint8_t value) {
   if (!m->in_header) {
     side_metadata_store(&m->side, object, value);
     return;
@@ -34,7 +34,7 @@ static inline void om_store(const struct mmtk *mmtk, const struct obj_meta *m, u
                                                   memory_order_relaxed));
 }
 
-static inline bool om_cas(const struct mmtk *mmtk, const struct obj_meta *m, uintptr_t object, uint8_t expected,
+static inline MMTK_ALWAYS_INLINE bool om_cas(const struct mmtk *mmtk, const struct obj_meta *m, uintptr_t object, uint8_t expected,
             uint8_t desired) {
   if (!m->in_header) return side_metadata_compare_exchange(&m->side, object, expected, desired);
   _Atomic uint8_t *p = om_header_byte(mmtk, m, object);
@@ -47,4 +47,21 @@ static inline bool om_cas(const struct mmtk *mmtk, const struct obj_meta *m, uin
       return true;
   }
 }
+/* om_store() for a caller that owns the object's header byte for now: no other thread
+ * writes it (an object this worker is forwarding, or a copy not yet published).  In the
+ * header that is a plain load and a release store instead of a compare-and-swap loop;
+ * on the side, neighbouring objects share the byte, so it is om_store(). */
+static inline MMTK_ALWAYS_INLINE void om_store_owned(const struct mmtk *mmtk,
+                                                     const struct obj_meta *m, uintptr_t object,
+                                                     uint8_t value) {
+  if (!m->in_header) {
+    om_store(mmtk, m, object, value);
+    return;
+  }
+  _Atomic uint8_t *p = om_header_byte(mmtk, m, object);
+  uint8_t old = atomic_load_explicit(p, memory_order_relaxed);
+  atomic_store_explicit(p, (uint8_t)((old & ~(m->mask << m->shift)) | ((value & m->mask) << m->shift)),
+                        memory_order_release);
+}
+
 #endif /* MMTK_UTIL_METADATA_OBJECT_METADATA_INLINE_H */
