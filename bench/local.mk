@@ -1,11 +1,14 @@
 # bench area: benchmark programs, built and run by `make bench` only (never by `make`,
-# `make check` or `make install`).  bench/run runs every variant of every program
-# alternately and writes bench/results.md.  Environment: BENCH_QUICK=1 (one round),
-# BENCH_REPS=N (N rounds, default 5).
+# `make check` or `make install`).  bench/run measures each -mmtk program's minimum heap
+# per plan, runs every configuration alternately (each plan at 1.5, 2, 3 and 6 times
+# that heap, Boehm GC, malloc) and writes bench/results.md and, with gnuplot,
+# bench/results.svg and .png.  Environment: BENCH_QUICK=1 (one round, 2x only, smaller
+# programs: a smoke test), BENCH_REPS=N (N rounds, default 5), BENCH_PLANS,
+# BENCH_MULTIPLES (see bench/run).
 BENCH_BINS = bench/alloc-micro-mmtk$(EXEEXT) bench/alloc-micro-malloc$(EXEEXT)
 
 # Shared by every benchmark program.
-BENCH_CC_FLAGS = -O2 $(PTHREAD_CFLAGS) $(MMTK_WARN_CFLAGS) $(SANITIZER_FLAGS)
+BENCH_CC_FLAGS = -O2 -DNDEBUG $(PTHREAD_CFLAGS) $(MMTK_WARN_CFLAGS) $(SANITIZER_FLAGS)
 BENCH_LD_FLAGS = $(PTHREAD_LIBS) $(SANITIZER_FLAGS)
 
 # alloc-micro: one source, three allocators.
@@ -30,7 +33,79 @@ bench_alloc_micro_bdw_LDFLAGS = $(BENCH_LD_FLAGS)
 bench_alloc_micro_bdw_LDADD = $(BDWGC_LIBS)
 
 EXTRA_PROGRAMS = bench/alloc-micro-mmtk bench/alloc-micro-malloc bench/alloc-micro-bdw
-CLEANFILES += $(EXTRA_PROGRAMS) bench/results.md bench/results.raw
+
+# ---- The GC benchmarks: gcbench, binarytrees, mt-gcbench --------------------------------
+# Each is one source built three ways (bench/bench-util.h): -mmtk through the reference
+# binding examples/minivm, -bdw with Boehm GC, -malloc with explicit frees.
+BENCH_BINS += bench/gcbench-mmtk$(EXEEXT) bench/gcbench-malloc$(EXEEXT) \
+	bench/binarytrees-mmtk$(EXEEXT) bench/binarytrees-malloc$(EXEEXT) \
+	bench/mt-gcbench-mmtk$(EXEEXT) bench/mt-gcbench-malloc$(EXEEXT)
+if HAVE_BDWGC
+BENCH_BINS += bench/gcbench-bdw$(EXEEXT) bench/binarytrees-bdw$(EXEEXT) \
+	bench/mt-gcbench-bdw$(EXEEXT)
+endif
+EXTRA_PROGRAMS += \
+	bench/gcbench-mmtk bench/gcbench-malloc bench/gcbench-bdw \
+	bench/binarytrees-mmtk bench/binarytrees-malloc bench/binarytrees-bdw \
+	bench/mt-gcbench-mmtk bench/mt-gcbench-malloc bench/mt-gcbench-bdw
+
+# minivm, the reference binding, is compiled into every -mmtk program.
+MINIVM_SOURCES = examples/minivm.c examples/minivm.h
+BENCH_MMTK_CPP = $(MMTK_CPPFLAGS) -I$(top_srcdir)/examples -DBENCH_MMTK
+BENCH_MMTK_LD = -no-install $(BENCH_LD_FLAGS)
+BENCH_BDW_CPP = -DBENCH_BDW $(BDWGC_CFLAGS)
+BENCH_BDW_LD = $(BENCH_LD_FLAGS)
+BENCH_MALLOC_CPP = -DBENCH_MALLOC
+BENCH_MALLOC_LD = $(BENCH_LD_FLAGS)
+
+bench_gcbench_mmtk_SOURCES = bench/gcbench.c bench/bench-util.h $(MINIVM_SOURCES)
+bench_gcbench_mmtk_CPPFLAGS = $(BENCH_MMTK_CPP)
+bench_gcbench_mmtk_CFLAGS = $(BENCH_CC_FLAGS)
+bench_gcbench_mmtk_LDFLAGS = $(BENCH_MMTK_LD)
+bench_gcbench_mmtk_LDADD = lib/libmmtk.la
+bench_gcbench_bdw_SOURCES = bench/gcbench.c bench/bench-util.h
+bench_gcbench_bdw_CPPFLAGS = $(BENCH_BDW_CPP)
+bench_gcbench_bdw_CFLAGS = $(BENCH_CC_FLAGS)
+bench_gcbench_bdw_LDFLAGS = $(BENCH_BDW_LD)
+bench_gcbench_bdw_LDADD = $(BDWGC_LIBS)
+bench_gcbench_malloc_SOURCES = bench/gcbench.c bench/bench-util.h
+bench_gcbench_malloc_CPPFLAGS = $(BENCH_MALLOC_CPP)
+bench_gcbench_malloc_CFLAGS = $(BENCH_CC_FLAGS)
+bench_gcbench_malloc_LDFLAGS = $(BENCH_MALLOC_LD)
+
+bench_binarytrees_mmtk_SOURCES = bench/binarytrees.c bench/bench-util.h $(MINIVM_SOURCES)
+bench_binarytrees_mmtk_CPPFLAGS = $(BENCH_MMTK_CPP)
+bench_binarytrees_mmtk_CFLAGS = $(BENCH_CC_FLAGS)
+bench_binarytrees_mmtk_LDFLAGS = $(BENCH_MMTK_LD)
+bench_binarytrees_mmtk_LDADD = lib/libmmtk.la
+bench_binarytrees_bdw_SOURCES = bench/binarytrees.c bench/bench-util.h
+bench_binarytrees_bdw_CPPFLAGS = $(BENCH_BDW_CPP)
+bench_binarytrees_bdw_CFLAGS = $(BENCH_CC_FLAGS)
+bench_binarytrees_bdw_LDFLAGS = $(BENCH_BDW_LD)
+bench_binarytrees_bdw_LDADD = $(BDWGC_LIBS)
+bench_binarytrees_malloc_SOURCES = bench/binarytrees.c bench/bench-util.h
+bench_binarytrees_malloc_CPPFLAGS = $(BENCH_MALLOC_CPP)
+bench_binarytrees_malloc_CFLAGS = $(BENCH_CC_FLAGS)
+bench_binarytrees_malloc_LDFLAGS = $(BENCH_MALLOC_LD)
+
+# mt-gcbench includes gcbench.c for the benchmark itself.
+bench_mt_gcbench_mmtk_SOURCES = bench/mt-gcbench.c bench/bench-util.h $(MINIVM_SOURCES)
+bench_mt_gcbench_mmtk_CPPFLAGS = $(BENCH_MMTK_CPP)
+bench_mt_gcbench_mmtk_CFLAGS = $(BENCH_CC_FLAGS)
+bench_mt_gcbench_mmtk_LDFLAGS = $(BENCH_MMTK_LD)
+bench_mt_gcbench_mmtk_LDADD = lib/libmmtk.la
+bench_mt_gcbench_bdw_SOURCES = bench/mt-gcbench.c bench/bench-util.h
+bench_mt_gcbench_bdw_CPPFLAGS = $(BENCH_BDW_CPP)
+bench_mt_gcbench_bdw_CFLAGS = $(BENCH_CC_FLAGS)
+bench_mt_gcbench_bdw_LDFLAGS = $(BENCH_BDW_LD)
+bench_mt_gcbench_bdw_LDADD = $(BDWGC_LIBS)
+bench_mt_gcbench_malloc_SOURCES = bench/mt-gcbench.c bench/bench-util.h
+bench_mt_gcbench_malloc_CPPFLAGS = $(BENCH_MALLOC_CPP)
+bench_mt_gcbench_malloc_CFLAGS = $(BENCH_CC_FLAGS)
+bench_mt_gcbench_malloc_LDFLAGS = $(BENCH_MALLOC_LD)
+
+CLEANFILES += $(EXTRA_PROGRAMS) bench/results.md bench/results.raw bench/results.svg \
+	bench/results.png bench/results.gp bench/results-*.dat
 dist_noinst_SCRIPTS += bench/run
 
 .PHONY: bench

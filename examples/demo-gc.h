@@ -1,6 +1,6 @@
-/* mmtk-demo's workload for collecting plans (demo-gc.c). */
+/* mmtk-demo's workload for collecting plans (demo-gc.c): GCBench on minivm. */
 #ifndef MMTK_DEMO_GC_H
 #define MMTK_DEMO_GC_H
-/* Run the binary-trees workload on `plan` (from MMTK_PLAN); the exit status. */
-int gc_demo_run(const char *plan);
+/* Run GCBench on the plan MMTK_PLAN names (default MarkSweep); the exit status. */
+int gc_demo_run(void);
 #endif

@@ -1,6 +1,9 @@
-# examples area: the demo program the README runs (built by plain `make`, not installed).
+# examples area: the reference binding (examples/minivm.[ch]: the file a runtime author
+# copies) and the demo program the README runs, built on it (by plain `make`, not
+# installed).
 noinst_PROGRAMS += examples/mmtk-demo
-examples_mmtk_demo_SOURCES = examples/mmtk-demo.c examples/demo-gc.c examples/demo-gc.h
+examples_mmtk_demo_SOURCES = examples/mmtk-demo.c examples/demo-gc.c examples/demo-gc.h \
+	examples/minivm.c examples/minivm.h
 examples_mmtk_demo_CPPFLAGS = $(MMTK_CPPFLAGS)
 examples_mmtk_demo_CFLAGS = $(PTHREAD_CFLAGS) $(MMTK_WARN_CFLAGS) $(SANITIZER_FLAGS)
 # -no-install: a real executable (no libtool wrapper) that finds the uninstalled library.
