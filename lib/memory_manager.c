@@ -12,6 +12,9 @@ void *mmtk_alloc(mmtk_mutator_t *mutator, size_t size, size_t align, size_t offs
 
 void *mmtk_alloc_slow(mmtk_mutator_t *mutator, size_t size, size_t align, size_t offset,
                       mmtk_alloc_semantics_t semantics) {
+  /* Free-list plans have no inline path: their common request is served here first. */
+  void *r = mutator_alloc_free_list_fast(mutator, size, align, offset, semantics);
+  if (MMTK_LIKELY(r)) return r;
   return mutator_alloc(mutator, size, align, offset, semantics, 0, "mmtk_alloc");
 }
 

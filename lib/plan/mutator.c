@@ -45,6 +45,22 @@ static void report_failure(struct mmtk_mutator *m, enum alloc_status st, size_t 
   if (!(opts & MMTK_ALLOC_OPT_NO_OOM_CALL)) binding_out_of_memory(mmtk, m->head.tls, kind);
 }
 
+void *mutator_alloc_free_list_fast(struct mmtk_mutator *m, size_t size, size_t align,
+                                   size_t offset, mmtk_alloc_semantics_t semantics) {
+  if (!m || m->sig != MUTATOR_SIG || semantics != MMTK_ALLOC_DEFAULT ||
+      m->mapping[MMTK_ALLOC_DEFAULT].kind != MMTK_ALLOCATOR_FREE_LIST || align - 1 >= MMTK_MIN_ALIGNMENT ||
+      offset != 0 || size - 1 >= (size_t)m->head.max_inline_size ||
+      m->head.mmtk->stress_precise)
+    return NULL;
+  struct free_list_allocator *a = &m->freelist[m->mapping[MMTK_ALLOC_DEFAULT].index];
+  size_t bytes = align_up(size, MMTK_MIN_ALIGNMENT);
+  /* Only a cell already in hand: taking a block may need a GC, which mutator_alloc()
+   * handles. */
+  if (!a->cls[ms_size_class(bytes)].free) return NULL;
+  enum alloc_status st;
+  return (void *)free_list_alloc(a, bytes, MMTK_MIN_ALIGNMENT, 0, 0, &st);
+}
+
 void *mutator_alloc(struct mmtk_mutator *m, size_t size, size_t align, size_t offset,
                     mmtk_alloc_semantics_t semantics, uint32_t opts, const char *who) {
   if (!mutator_check(m, who)) return NULL;

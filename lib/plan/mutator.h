@@ -28,6 +28,11 @@ _Static_assert(sizeof(mmtk_mutator_head_t) == 64, "ABI: the head is 64 bytes");
 
 /* Allocate `size` bytes per the public contract (design.memory_manager.alloc): validates,
  * picks the allocator, reports failure.  `who` names the public function for messages. */
+/* The common request of a free-list plan (default semantics, word alignment, no offset,
+ * not large), served straight from the mutator's cells; NULL when it needs more (a new
+ * block, a GC, a stricter check): then call mutator_alloc(). */
+void *mutator_alloc_free_list_fast(struct mmtk_mutator *m, size_t size, size_t align,
+                                   size_t offset, mmtk_alloc_semantics_t semantics);
 void *mutator_alloc(struct mmtk_mutator *m, size_t size, size_t align, size_t offset,
                     mmtk_alloc_semantics_t semantics, uint32_t opts, const char *who);
 /* Give every allocation buffer back (the spaces keep the pages). */
