@@ -61,7 +61,9 @@ MMTK_MAN3_PAGES = \
 	man/mmtk_memory_region_copy.3 \
 	man/mmtk_memory_region_copy_post.3 \
 	man/mmtk_memory_region_copy_pre.3 \
+	man/mmtk_mutator_t.3 \
 	man/mmtk_num_of_workers.3 \
+	man/mmtk_object_t.3 \
 	man/mmtk_object_reference_write.3 \
 	man/mmtk_object_reference_write_fast.3 \
 	man/mmtk_object_reference_write_post.3 \
