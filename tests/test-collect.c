@@ -27,9 +27,14 @@ static int in_block, oom_calls;
 static int stage_log[32], nstage_log;
 
 static size_t cur_size(void *c, mmtk_object_t o) { (void)c; return ((obj *)o)->size; }
+/* The sanity test: once `reveal` is set, scanning hidden_src also reports refs[1]. */
+static obj *hidden_src;
+static volatile bool reveal;
+
 static void scan(void *c, void *t, mmtk_object_t o, mmtk_slot_visitor_t *v) {
   (void)c, (void)t;
   obj *x = o;
+  if (reveal && x == hidden_src) mmtk_visit_slot(v, &x->refs[1]);
   /* The top bit of nrefs may be the binding's in-header mark bit (header_mark_bit). */
   uint64_t n = x->nrefs & (UINT64_MAX >> 1);
   for (uint64_t i = 0; i < n; i++) mmtk_visit_slot(v, &x->refs[i]);
@@ -369,6 +374,34 @@ static void test_pinning_roots_copy(void) {
   g_test_trap_assert_stderr("*pinning root*SemiSpace moves objects*");
 }
 
+#if MMTK_HAVE_SANITY
+static void reveal_now(mmtk_t *mmtk, void *tls, void *data) {
+  (void)mmtk, (void)tls, (void)data;
+  reveal = true;
+}
+
+/* The sanity verifier: a reference the GC did not see (scan_object reports it only from
+ * the Release stage on, so only the verifier's re-trace finds it) is a violation, and
+ * the abort names the object, the space and the slot. */
+static void test_sanity_violation(void) {
+  if (g_test_subprocess()) {
+    setup("plan=MarkSweep gc_trigger=FixedHeapSize:8M threads=1");
+    static obj *root;
+    roots[0] = &root;
+    nroots = 1;
+    root = alloc(2, 1, 1);
+    hidden_src = root;
+    root->refs[1] = alloc(0, 0, 2); /* reachable only through the hidden field */
+    g_assert_true(mmtk_add_work_packet(M, MMTK_STAGE_RELEASE, reveal_now, NULL));
+    mmtk_handle_user_collection_request(MU);
+    return; /* not reached: the verifier aborts */
+  }
+  g_test_trap_subprocess(NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed();
+  g_test_trap_assert_stderr("*sanity: object 0x*is reachable but not marked*space marksweep*slot 0x*");
+}
+#endif
+
 /* thread_affinity: packets record the CPU set of the worker that runs them. */
 static cpu_set_t packet_sets[64];
 static int npacket_sets;
@@ -509,6 +542,9 @@ int main(int argc, char **argv) {
   g_test_add_func("/NoGC/collect/transparent-hugepages", test_hugepages);
   g_test_add_func("/MarkSweep/collect/header-mark-aligned", test_header_mark);
   g_test_add_func("/MarkSweep/collect/pinning-roots", test_pinning_roots);
+#if MMTK_HAVE_SANITY
+  g_test_add_func("/MarkSweep/collect/sanity-violation", test_sanity_violation);
+#endif
   g_test_add_func("/SemiSpace/collect/pinning-roots-refused", test_pinning_roots_copy);
   return g_test_run();
 }
