@@ -85,8 +85,8 @@ static void test_builder(void) {
   g_assert_nonnull(a);
   g_assert_nonnull(b);
   g_assert_true(a != b);
-  g_assert_true(mmtk_process(a, "gc_trigger", "FixedHeapSize:24M"));
-  g_assert_true(mmtk_process(b, "gc_trigger", "FixedHeapSize:40M"));
+  g_assert_true(mmtk_process_bulk(a, "plan=NoGC gc_trigger=FixedHeapSize:24M"));
+  g_assert_true(mmtk_process_bulk(b, "plan=NoGC gc_trigger=FixedHeapSize:40M"));
   /* One builder serves several instances, one after the other; it is not consumed. */
   mmtk_vm_binding_t vm;
   tu_binding(&vm);

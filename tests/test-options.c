@@ -655,6 +655,7 @@ static void test_env_bad_stderr(void) {
 static void child_env_unknown(void) {
   g_assert_true(g_setenv("MMTK_FOO", "1", TRUE));
   g_assert_true(g_setenv("MMTK_THREADS", "2", TRUE));
+  g_assert_true(g_setenv("MMTK_PLAN", "NoGC", TRUE));
   mmtk_builder_t *b = mmtk_builder_new();
   g_assert_nonnull(b);
   g_assert_cmpuint(observe(b).workers, ==, expected_workers(2));
@@ -687,7 +688,7 @@ static void test_builder_reuse(void) {
 }
 
 /* Defaults (lib/util/options.h): threads = online CPUs, a fixed heap of half the physical
- * memory (within the range, page aligned), plan NoGC. */
+ * memory (within the range, page aligned), plan MarkSweep. */
 static void test_defaults(void) {
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   size_t threads = cpus < 1 ? 1 : cpus > 1024 ? 1024 : (size_t)cpus;
@@ -701,6 +702,16 @@ static void test_defaults(void) {
   g_assert_cmpuint(o.workers, ==, expected_workers(threads));
   g_assert_cmpuint(o.total, ==, heap);
   mmtk_builder_free(b);
+  /* The default plan is MarkSweep: it collects, so a binding without the collector's
+   * callbacks is refused, and the message names the plan. */
+  if (!getenv("MMTK_PLAN")) {
+    mmtk_vm_binding_t vm;
+    tu_binding(&vm);
+    b = mmtk_builder_new();
+    g_assert_null(mmtk_init(b, &vm, tu_ctx));
+    tu_assert_error("plan MarkSweep needs the binding callback");
+    mmtk_builder_free(b);
+  }
 }
 
 int main(int argc, char **argv) {

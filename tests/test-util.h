@@ -119,10 +119,14 @@ static inline void tu_binding(mmtk_vm_binding_t *vm) {
   vm->out_of_memory = tu_oom_cb;
 }
 
-/* A builder with `options` (mmtk_process_bulk; NULL: none) applied. */
+/* A builder with `options` (mmtk_process_bulk; NULL: none) applied.  These tests bind
+ * tu_binding(), which has no collector callbacks: unless `options` or MMTK_PLAN names a
+ * plan, the builder asks for NoGC instead of the default plan (MarkSweep). */
 static inline mmtk_builder_t *tu_builder(const char *options) {
   mmtk_builder_t *b = mmtk_builder_new();
   g_assert_nonnull(b);
+  if (!getenv("MMTK_PLAN") && !(options && strstr(options, "plan=")))
+    g_assert_true(mmtk_process(b, "plan", "NoGC"));
   if (options && !mmtk_process_bulk(b, options))
     g_error("mmtk_process_bulk(\"%s\") failed: %s", options, mmtk_last_error());
   return b;

@@ -364,7 +364,10 @@ static const struct option_desc *lookup(const char *name, size_t len) {
 
 void mmtk_options_init(struct mmtk_options *o) {
   memset(o, 0, sizeof *o);
-  o->plan = MMTK_PLAN_NOGC; /* the strongest plan implemented so far */
+  /* API.md: MMTk's default (GenImmix) once it exists; until then the strongest plan
+   * there is.  MarkSweep: it collects, never moves an object (so every binding works with
+   * it, pinning roots included) and keeps the smallest footprint. */
+  o->plan = MMTK_PLAN_MARKSWEEP;
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   o->threads = cpus < 1 ? 1 : cpus > MMTK_MAX_WORKERS ? MMTK_MAX_WORKERS : (size_t)cpus;
 

@@ -91,7 +91,7 @@ struct mmtk_options {
   bool sanity;      /* needs --enable-sanity */
 };
 
-/* Defaults: plan NoGC until a collecting plan exists (then MMTk's GenImmix), threads =
+/* Defaults: plan MarkSweep until GenImmix exists (MMTk's default), threads =
  * online CPUs, FixedHeapSize of half the physical memory, MMTk's other defaults. */
 void mmtk_options_init(struct mmtk_options *o);
 /* Set one option; false (options unchanged) with a message on an unknown name or a bad
