@@ -160,8 +160,10 @@ report "a client compiles against the installed headers (-std=c11 -pedantic -Wer
 
 # ---- 5: link and run ------------------------------------------------------------------
 if test -f "$tmp/client.o"; then
+  # A sanitizer build's library needs the sanitizers' runtimes first in the program, as
+  # any client of such a build does; otherwise pkg-config's flags are all there is.
   # shellcheck disable=SC2086
-  if ! "$CC" "$tmp/client.o" -o "$tmp/client" $libs > "$tmp/ld.log" 2>&1; then
+  if ! "$CC" "$tmp/client.o" -o "$tmp/client" $libs ${SANITIZER_FLAGS:-} > "$tmp/ld.log" 2>&1; then
     echo "$CC client.o $libs failed:" >> "$tmp/diag"
     cat "$tmp/ld.log" >> "$tmp/diag"
   else

@@ -43,6 +43,8 @@ bool ms_space_init(struct space *s, struct side_metadata_spec *mark) {
 void ms_space_destroy(struct space *s) {
   struct ms_state *st = state(s);
   if (!st) return;
+  /* The blocks go with the heap's mappings; their side arrays are ours to free. */
+  for (size_t i = 0; i < st->nall; i++) free(st->all[i]->disp);
   free(st->all);
   pthread_mutex_destroy(&st->lock);
   free(st);

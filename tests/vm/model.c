@@ -241,7 +241,7 @@ void model_verify(model_t *m, bool after_gc) {
     m->m2h_cap = m->n + m->n / 2 + 16;
     m->m2h = g_new(tvm_obj_t, m->m2h_cap);
   }
-  memset(m->m2h, 0, m->n * sizeof *m->m2h);
+  if (m->n) memset(m->m2h, 0, m->n * sizeof *m->m2h); /* m2h is NULL while n is 0 */
   GHashTable *h2m = g_hash_table_new(g_direct_hash, g_direct_equal);
   GArray *stack = g_array_new(FALSE, FALSE, sizeof(struct pair));
   GArray *weak = g_array_new(FALSE, FALSE, sizeof(struct pair));
