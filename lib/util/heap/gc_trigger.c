@@ -7,6 +7,9 @@ void gc_trigger_init(mmtk_t *mmtk) {
   const struct mmtk_options *o = &mmtk->options;
   atomic_init(&t->used_pages, 0);
   atomic_init(&t->acquired_pages, 0);
+  t->alloc_bytes = t->mutator_ns = t->traced_bytes = t->gc_ns = 0;
+  t->last_gc_end_ns = stats_now_ns();
+  t->last_live_bytes = 0;
   switch (o->gc_trigger.kind) {
   case MMTK_TRIGGER_FIXED:
     t->limit_bytes = t->max_bytes = o->gc_trigger.max;
@@ -57,13 +60,70 @@ void gc_trigger_uncharge(mmtk_t *mmtk, size_t pages) {
   atomic_fetch_sub_explicit(&mmtk->trigger.used_pages, pages, memory_order_relaxed);
 }
 
+/* ---- DynamicHeapSize: MemBalancer -----------------------------------------------------
+ *
+ * Kirisame, Shenoy and Panchekha ("Optimal heap limits for reducing browser memory use",
+ * OOPSLA 2022) show that the heap limits minimising total memory for a given total GC
+ * time give each heap extra room E = sqrt(L * g / (c * s)) beyond its live size L, where
+ * g is the rate at which the mutators allocate, s the rate at which the collector traces
+ * and c a constant trading memory for time.  The square root is the point: a small heap
+ * gets generous headroom relative to its size and a big one proportionally less, and a
+ * program that allocates fast or a collector that is slow earns more room.
+ *
+ * g is measured between GCs (what filled the heap since the last GC's live size, over
+ * the mutator time in between), s over each pause (live bytes per ns), both smoothed
+ * over GCs so one odd cycle does not swing the heap.  A copying plan needs room for a
+ * copy of all of it.  The result stays within [MIN, MAX]. */
+
+/* 1/c: how many bytes of headroom a byte of live data buys, squared (tuned so that a
+ * program with a few MiB live, allocating about as fast as it is traced, gets a heap of
+ * three to four times its live size, as the old fixed rule gave it). */
+#define MEMBALANCER_BYTES 64e6
+/* Each GC's measurement weighs this much against the history. */
+#define MEMBALANCER_SMOOTHING 0.5
+/* Headroom never below this (allocation needs somewhere to go) nor below live / 8. */
+#define MEMBALANCER_MIN_EXTRA ((size_t)1 << 20)
+
+/* Square root without libm (the library links nothing but libc and pthreads). */
+static double root(double x) {
+  if (!(x > 0)) return 0;
+  double r = x >= 1 ? x : 1;
+  for (int i = 0; i < 200; i++) {
+    double next = 0.5 * (r + x / r);
+    if (next >= r) break; /* Newton's iteration decreases monotonically from above */
+    r = next;
+  }
+  return r;
+}
+
+static void smooth(double *avg, double sample, bool first) {
+  *avg = first ? sample : *avg * (1 - MEMBALANCER_SMOOTHING) + sample * MEMBALANCER_SMOOTHING;
+}
+
 void gc_trigger_after_gc(mmtk_t *mmtk, size_t live_bytes) {
   struct gc_trigger *t = &mmtk->trigger;
   if (mmtk->options.gc_trigger.kind != MMTK_TRIGGER_DYNAMIC) return;
-  /* Grow or shrink to a few times the live size (copying plans need room for a copy of
-   * everything that survives), within [MIN, MAX]. */
-  size_t target = live_bytes * (mmtk->plan->moves_objects ? 4 : 2);
+  const struct gc_state *g = &mmtk->gc;
+  uint64_t now = stats_now_ns();
+  bool first = t->gc_ns == 0;
+  uint64_t mutator_ns = g->start_ns > t->last_gc_end_ns ? g->start_ns - t->last_gc_end_ns : 1;
+  size_t allocated = g->used_before > t->last_live_bytes ? g->used_before - t->last_live_bytes : 0;
+  smooth(&t->alloc_bytes, (double)allocated, first);
+  smooth(&t->mutator_ns, (double)mutator_ns, first);
+  smooth(&t->traced_bytes, (double)live_bytes, first);
+  smooth(&t->gc_ns, (double)(now > g->start_ns ? now - g->start_ns : 1), first);
+  t->last_gc_end_ns = now;
+  t->last_live_bytes = live_bytes;
+
+  double alloc_rate = t->alloc_bytes / (t->mutator_ns > 1 ? t->mutator_ns : 1);
+  double trace_rate = t->traced_bytes / (t->gc_ns > 1 ? t->gc_ns : 1);
+  if (trace_rate <= 0) trace_rate = 1; /* nothing live: any headroom will do */
+  double extra = root((double)live_bytes * MEMBALANCER_BYTES * alloc_rate / trace_rate);
+  size_t floor = live_bytes / 8 > MEMBALANCER_MIN_EXTRA ? live_bytes / 8 : MEMBALANCER_MIN_EXTRA;
+  double want = (double)live_bytes + (extra > (double)floor ? extra : (double)floor);
+  if (mmtk->plan->moves_objects) want *= 2; /* the copy reserve */
+  size_t target = want >= (double)t->max_bytes ? t->max_bytes : (size_t)want;
   if (target < mmtk->options.gc_trigger.min) target = mmtk->options.gc_trigger.min;
-  if (target > t->max_bytes) target = t->max_bytes;
   t->limit_bytes = align_up(target, BYTES_IN_PAGE);
+  if (t->limit_bytes > t->max_bytes) t->limit_bytes = align_down(t->max_bytes, BYTES_IN_PAGE);
 }

@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct mmtk;
 
@@ -15,6 +16,11 @@ struct gc_trigger {
   _Atomic size_t acquired_pages; /* pages ever acquired (statistics) */
   size_t limit_bytes;            /* the current heap size */
   size_t max_bytes;              /* the most it may grow to */
+  /* DynamicHeapSize's estimates (smoothed over GCs, see gc_trigger.c). */
+  double alloc_bytes, mutator_ns; /* the mutators' allocation rate: bytes per ns */
+  double traced_bytes, gc_ns;     /* the collector's speed: live bytes per ns of pause */
+  uint64_t last_gc_end_ns;
+  size_t last_live_bytes;
 };
 
 void gc_trigger_init(struct mmtk *mmtk);
@@ -25,7 +31,8 @@ void gc_trigger_uncharge(struct mmtk *mmtk, size_t pages);
 /* Bytes in use as the heap counts them: pages held, counted malloc bytes (with
  * --enable-malloc-counted-size) and the VM's off-heap live bytes. */
 size_t gc_trigger_used_bytes(const struct mmtk *mmtk);
-/* DynamicHeapSize: resize the heap limit from the live size after a GC. */
+/* DynamicHeapSize: resize the heap limit after a GC from the live size, the allocation
+ * rate and the collector's speed (MemBalancer, design.heap.trigger.dynamic). */
 void gc_trigger_after_gc(struct mmtk *mmtk, size_t live_bytes);
 
 #endif /* MMTK_UTIL_HEAP_GC_TRIGGER_H */
