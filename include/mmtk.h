@@ -40,6 +40,7 @@ MMTK_EXTERN mmtk_t *mmtk_init(const mmtk_builder_t *builder, const mmtk_vm_bindi
                               void *vm_context);
 MMTK_EXTERN bool mmtk_initialize_collection(mmtk_t *mmtk, void *tls);
 MMTK_EXTERN void mmtk_shutdown(mmtk_t *mmtk);
+MMTK_EXTERN bool mmtk_set_vm_space(mmtk_t *mmtk, void *start, size_t size);
 MMTK_EXTERN size_t mmtk_num_of_workers(const mmtk_t *mmtk);
 MMTK_EXTERN void mmtk_start_worker(mmtk_t *mmtk, void *tls, mmtk_gc_worker_t *worker);
 

@@ -36,7 +36,7 @@ void mmtk_post_alloc(mmtk_mutator_t *mutator, mmtk_object_t object, size_t bytes
   if (!mutator_check(mutator, "mmtk_post_alloc")) return;
   mmtk_t *mmtk = mutator->head.mmtk;
   uintptr_t o = (uintptr_t)object;
-  struct space *s = space_of(mmtk, o);
+  struct space *s = heap_space_of(mmtk, o); /* not the VM space: libmmtk never allocates there */
   if (MMTK_UNLIKELY(s == NULL || (o & (BYTES_IN_WORD - 1)))) {
     mmtk_error(mmtk, "mmtk_post_alloc: %p is not a word-aligned address in the heap", object);
     return;
@@ -128,7 +128,7 @@ mmtk_object_t mmtk_is_mmtk_object(const mmtk_t *mmtk, const void *address) {
   if (!instance_check(mmtk, "mmtk_is_mmtk_object")) return NULL;
 #if MMTK_HAVE_VO_BIT
   uintptr_t a = (uintptr_t)address;
-  if ((a & (BYTES_IN_WORD - 1)) || !space_of(mmtk, a)) return NULL;
+  if ((a & (BYTES_IN_WORD - 1)) || !heap_space_of(mmtk, a)) return NULL; /* VM space: no VO bits */
   return vo_bit_is_set(&mmtk->vo_bit, a) ? (mmtk_object_t)a : NULL;
 #else
   mmtk_set_last_error("mmtk_is_mmtk_object: libmmtk was built without --enable-vo-bit");
@@ -141,7 +141,7 @@ mmtk_object_t mmtk_find_object_from_internal_pointer(const mmtk_t *mmtk, const v
   if (!instance_check(mmtk, "mmtk_find_object_from_internal_pointer")) return NULL;
 #if MMTK_HAVE_VO_BIT
   uintptr_t p = (uintptr_t)pointer;
-  struct space *s = space_of(mmtk, p);
+  struct space *s = heap_space_of(mmtk, p);
   if (!s) return NULL;
   /* Search no lower than the space's start, the caller's bound, or an unmapped chunk. */
   uintptr_t low = p - s->start > max_search_bytes ? p - max_search_bytes : s->start;

@@ -59,6 +59,7 @@ static void give_range(void) {
 static void teardown(mmtk_t *mmtk) {
   if (mmtk->sched.workers) scheduler_destroy(mmtk);
   if (mmtk->plan && mmtk->plan_data) mmtk->plan->destroy(mmtk);
+  vm_space_destroy(mmtk);
   if (mmtk->plan) references_destroy(&mmtk->refs);
   side_metadata_destroy(&mmtk->meta);
   layout_destroy(&mmtk->layout);
@@ -152,6 +153,12 @@ mmtk_t *mmtk_init(const mmtk_builder_t *builder, const mmtk_vm_binding_t *bindin
 #endif
   gc_trigger_init(mmtk);
   if (!plan->create(mmtk)) {
+    teardown(mmtk);
+    return NULL;
+  }
+  if (mmtk->options.vm_space_start &&
+      !vm_space_set(mmtk, mmtk->options.vm_space_start, mmtk->options.vm_space_size,
+                    "mmtk_init (options vm_space_start, vm_space_size)")) {
     teardown(mmtk);
     return NULL;
   }

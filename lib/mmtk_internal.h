@@ -46,6 +46,7 @@ struct mmtk {
   struct heap_layout layout;
   pthread_mutex_t map_lock; /* mapping chunks */
   struct space *spaces[MAX_SPACES];
+  struct space vm_space; /* extent 0 until the VM registers its region */
   struct side_metadata meta;
   struct side_metadata_spec vo_bit; /* registered with --enable-vo-bit */
   uintptr_t vo_bit_base;            /* for mutator heads; 0 without the VO bit */
@@ -73,9 +74,19 @@ struct mmtk {
 bool instance_check(const mmtk_t *mmtk, const char *who);
 
 /* The space holding `a` (in a mapped chunk), or NULL.  MMTk's SFT lookup. */
-static inline struct space *space_of(const mmtk_t *mmtk, uintptr_t a) {
+/* The space of a heap address (NULL outside the heap's mapped chunks). */
+static inline struct space *heap_space_of(const mmtk_t *mmtk, uintptr_t a) {
   if (!layout_chunk_owner(&mmtk->layout, a)) return NULL;
   return mmtk->spaces[layout_space_index(&mmtk->layout, a)];
+}
+
+/* The space of any address: the heap's, or the VM space, which lies outside the heap
+ * range (NULL: memory libmmtk does not manage). */
+static inline struct space *space_of(const mmtk_t *mmtk, uintptr_t a) {
+  struct space *s = heap_space_of(mmtk, a);
+  if (MMTK_LIKELY(s != NULL)) return s;
+  const struct space *v = &mmtk->vm_space;
+  return a - v->start < v->extent ? (struct space *)v : NULL;
 }
 
 /* Unlink and free a mutator (mmtk_destroy_mutator without the flush). */

@@ -77,6 +77,7 @@ MMTK_MAN3_PAGES = \
 	man/mmtk_realloc_with_old_size.3 \
 	man/mmtk_roots_add_pinning.3 \
 	man/mmtk_roots_add_slots.3 \
+	man/mmtk_set_vm_space.3 \
 	man/mmtk_shutdown.3 \
 	man/mmtk_start_worker.3 \
 	man/mmtk_starting_heap_address.3 \

@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 typedef struct obj {
   uint64_t nrefs, size, data;
@@ -81,6 +82,9 @@ static void clear_ref(void *c, mmtk_object_t r) { (void)c; ((obj *)r)->refs[0] =
 
 /* >= 0: the binding keeps the mark bit in the header at this bit offset. */
 static int header_mark_bit = -1;
+/* Non-NULL: setup() registers this region with mmtk_set_vm_space() before collection. */
+static void *vm_space_start;
+static size_t vm_space_size;
 
 /* Objects reported as pinning roots by scan_vm_specific_roots (NULL entries skipped). */
 static mmtk_object_t pinned_roots[4];
@@ -117,6 +121,7 @@ static void setup(const char *options) {
   M = mmtk_init(b, &vm, NULL);
   mmtk_builder_free(b);
   g_assert_nonnull(M);
+  if (vm_space_start) g_assert_true(mmtk_set_vm_space(M, vm_space_start, vm_space_size));
   g_assert_true(mmtk_initialize_collection(M, NULL));
   MU = mmtk_bind_mutator(M, NULL);
   g_assert_nonnull(MU);
@@ -519,6 +524,167 @@ static void test_exhaustion(gconstpointer data) {
   teardown();
 }
 
+/* ---- The VM space -------------------------------------------------------------------- */
+
+#define IMAGE_BYTES ((size_t)1 << 20)
+#define IMAGE_OBJECTS 1000
+
+/* A boot image: IMAGE_OBJECTS objects of 2 refs made by the "VM" in memory it mapped;
+ * refs[0] of each holds a heap object (data = its index) that nothing else holds, refs[1]
+ * the next image object.  The chain is reached from one root. */
+static obj *image_object(void *image, size_t i) {
+  return (obj *)((char *)image + i * (sizeof(obj) + 16));
+}
+
+static void *image_map(void) {
+  void *image = mmap(NULL, IMAGE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  g_assert_true(image != MAP_FAILED);
+  return image;
+}
+
+/* Traced through, never moved or freed: heap objects held only by reached image objects
+ * survive every GC (and the image's slots follow them when they move); an image object
+ * nothing reaches is not scanned; heap objects may refer to image objects. */
+static void test_vm_space(gconstpointer data) {
+  const char *plan = plan_of(data);
+  bool by_option = strcmp(plan, "SemiSpace") == 0; /* the other plan calls the function */
+  void *image = image_map();
+  char *options = by_option
+      ? g_strdup_printf("plan=%s gc_trigger=FixedHeapSize:8M threads=2 vm_space_start=%p "
+                        "vm_space_size=%zu", plan, image, IMAGE_BYTES)
+      : g_strdup_printf("plan=%s gc_trigger=FixedHeapSize:8M threads=2", plan);
+  if (!by_option) {
+    vm_space_start = image;
+    vm_space_size = IMAGE_BYTES;
+  }
+  setup(options);
+  vm_space_start = NULL;
+  g_free(options);
+  g_assert_true(mmtk_is_in_mmtk_spaces(M, image));
+  g_assert_true(mmtk_is_in_mmtk_spaces(M, (char *)image + IMAGE_BYTES - 1));
+  g_assert_false(mmtk_is_in_mmtk_spaces(M, (char *)image + IMAGE_BYTES));
+  /* The one VM space is taken, and collection is initialized anyway. */
+  g_assert_false(mmtk_set_vm_space(M, image, IMAGE_BYTES));
+  g_assert_nonnull(strstr(mmtk_last_error(), "before mmtk_initialize_collection"));
+
+  for (size_t i = 0; i < IMAGE_OBJECTS; i++) {
+    obj *v = image_object(image, i);
+    v->nrefs = 2;
+    v->size = sizeof(obj) + 16;
+    v->data = 1000000 + i;
+    v->refs[1] = i + 1 < IMAGE_OBJECTS ? image_object(image, i + 1) : NULL;
+  }
+  for (size_t i = 0; i < IMAGE_OBJECTS; i++) image_object(image, i)->refs[0] = alloc(0, 0, i);
+  /* An island: an image object past the chain, holding a heap object nobody else does. */
+  obj *island = image_object(image, IMAGE_OBJECTS);
+  island->nrefs = 2;
+  island->size = sizeof(obj) + 16;
+  obj *orphan = alloc(0, 0, 4242);
+  island->refs[0] = orphan;
+  /* The roots: the chain's head, and a heap object that refers into the image. */
+  static obj *head, *holder;
+  head = image_object(image, 0);
+  holder = alloc(1, 1, 77);
+  holder->refs[0] = image_object(image, IMAGE_OBJECTS / 2);
+  roots[0] = &head;
+  roots[1] = &holder;
+  nroots = 2;
+
+  obj *first = image_object(image, 0)->refs[0];
+  bool moved = false;
+  for (int round = 0; round < 40; round++) {
+    for (int i = 0; i < 40000; i++) alloc(2, 0, 0xdead); /* garbage: GCs */
+    if (round % 10 == 9) g_assert_true(mmtk_handle_user_collection_request(MU));
+    size_t n = 0;
+    for (obj *v = head; v; v = v->refs[1], n++) {
+      g_assert_true(v == image_object(image, n)); /* never moved */
+      g_assert_cmpuint(v->data, ==, 1000000 + n);
+      g_assert_true(mmtk_is_live_object(M, v));
+      obj *h = v->refs[0];
+      g_assert_false(mmtk_is_in_mmtk_spaces(M, h) && (uintptr_t)h - (uintptr_t)image < IMAGE_BYTES);
+      g_assert_true(mmtk_is_in_mmtk_spaces(M, h));
+      g_assert_cmpuint(h->data, ==, n);
+      g_assert_cmpuint(h->size, ==, sizeof(obj));
+    }
+    g_assert_cmpuint(n, ==, IMAGE_OBJECTS);
+    g_assert_true(holder->refs[0] == image_object(image, IMAGE_OBJECTS / 2));
+    g_assert_cmpuint(holder->data, ==, 77);
+    if (image_object(image, 0)->refs[0] != first) moved = true;
+  }
+  g_assert_cmpuint(gcs, >=, 8);
+  g_assert_cmpint(oom_calls, ==, 0);
+  /* A copying plan moved the image's heap objects and updated the image's slots. */
+  g_assert_true(moved == (strcmp(plan, "SemiSpace") == 0));
+  /* The island was never scanned: its slot still holds the address it was given. */
+  g_assert_true(island->refs[0] == orphan);
+  /* Live bytes count the image objects reached. */
+  g_assert_cmpuint(mmtk_live_bytes_in_last_gc(M), >=,
+                   IMAGE_OBJECTS * (2 * sizeof(obj) + 16));
+  teardown();
+  g_assert_cmpint(munmap(image, IMAGE_BYTES), ==, 0);
+}
+
+/* Registration, its errors, and the queries, with NoGC (no collector callbacks). */
+static void test_vm_space_nogc(void) {
+  mmtk_vm_binding_t vm;
+  memset(&vm, 0, sizeof vm);
+  vm.size = sizeof vm;
+  vm.version = MMTK_VM_BINDING_VERSION;
+  mmtk_builder_t *b = mmtk_builder_new();
+  g_assert_true(mmtk_process_bulk(b, "plan=NoGC gc_trigger=FixedHeapSize:16M"));
+  mmtk_t *mmtk = mmtk_init(b, &vm, NULL);
+  g_assert_nonnull(mmtk);
+  void *image = image_map();
+  static const struct { uintptr_t off; size_t size; const char *why; } bad[] = {
+      {0, 0, "non-empty run of whole pages"},
+      {8, 4096, "non-empty run of whole pages"},
+      {0, 4097, "non-empty run of whole pages"},
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_assert_false(mmtk_set_vm_space(mmtk, (char *)image + bad[i].off, bad[i].size));
+    g_assert_nonnull(strstr(mmtk_last_error(), bad[i].why));
+  }
+  g_assert_false(mmtk_set_vm_space(mmtk, NULL, 4096));
+  g_assert_nonnull(strstr(mmtk_last_error(), "not within the user address space"));
+  g_assert_false(mmtk_set_vm_space(mmtk, (void *)(uintptr_t)0x7ffffffff000, 8192));
+  g_assert_nonnull(strstr(mmtk_last_error(), "not within the user address space"));
+  void *heap = mmtk_starting_heap_address(mmtk);
+  g_assert_false(mmtk_set_vm_space(mmtk, (char *)heap - 4096, 8192));
+  g_assert_nonnull(strstr(mmtk_last_error(), "overlaps the heap range"));
+  g_assert_false(mmtk_set_vm_space(NULL, image, IMAGE_BYTES));
+  g_assert_false(mmtk_is_in_mmtk_spaces(mmtk, image)); /* nothing was registered */
+
+  g_assert_true(mmtk_set_vm_space(mmtk, image, IMAGE_BYTES));
+  g_assert_true(mmtk_is_in_mmtk_spaces(mmtk, (char *)image + 123));
+  g_assert_true(mmtk_is_live_object(mmtk, (char *)image + 64));
+  g_assert_true(mmtk_is_pinned(mmtk, (char *)image + 64));
+  g_assert_false(mmtk_is_mapped_address(mmtk, image)); /* not the heap's mapping */
+  g_assert_null(mmtk_is_mmtk_object(mmtk, (char *)image + 64)); /* no VO bits there */
+  g_assert_false(mmtk_set_vm_space(mmtk, (char *)image + IMAGE_BYTES, 4096));
+  g_assert_nonnull(strstr(mmtk_last_error(), "already set"));
+  mmtk_shutdown(mmtk);
+
+  /* The options do it at mmtk_init, which fails on a bad region. */
+  char *opt = g_strdup_printf("%p", (char *)image + 8);
+  g_assert_true(mmtk_process(b, "vm_space_start", opt) == false); /* not page aligned */
+  g_free(opt);
+  opt = g_strdup_printf("%p", heap);
+  g_assert_true(mmtk_process(b, "vm_space_start", opt));
+  g_free(opt);
+  g_assert_null(mmtk_init(b, &vm, NULL));
+  g_assert_nonnull(strstr(mmtk_last_error(), "overlaps the heap range"));
+  opt = g_strdup_printf("%p", image);
+  g_assert_true(mmtk_process(b, "vm_space_start", opt));
+  g_assert_true(mmtk_process(b, "vm_space_size", "1M"));
+  g_free(opt);
+  mmtk = mmtk_init(b, &vm, NULL);
+  g_assert_nonnull(mmtk);
+  g_assert_true(mmtk_is_in_mmtk_spaces(mmtk, (char *)image + IMAGE_BYTES - 8));
+  mmtk_shutdown(mmtk);
+  mmtk_builder_free(b);
+  g_assert_cmpint(munmap(image, IMAGE_BYTES), ==, 0);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   static const char *const plans[] = {"SemiSpace", "MarkSweep"};
@@ -538,8 +704,11 @@ int main(int argc, char **argv) {
     g_test_add_data_func(path, plans[i], test_harness);
     g_snprintf(path, sizeof path, "/%s/collect/thread-affinity", plans[i]);
     g_test_add_data_func(path, plans[i], test_affinity);
+    g_snprintf(path, sizeof path, "/%s/collect/vm-space", plans[i]);
+    g_test_add_data_func(path, plans[i], test_vm_space);
   }
   g_test_add_func("/NoGC/collect/transparent-hugepages", test_hugepages);
+  g_test_add_func("/NoGC/collect/vm-space-queries", test_vm_space_nogc);
   g_test_add_func("/MarkSweep/collect/header-mark-aligned", test_header_mark);
   g_test_add_func("/MarkSweep/collect/pinning-roots", test_pinning_roots);
 #if MMTK_HAVE_SANITY

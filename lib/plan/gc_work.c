@@ -86,6 +86,7 @@ static void visit_stopped(mmtk_mutator_t *m, void *arg) {
 static void prepare(mmtk_gc_worker_t *w, void *arg) {
   (void)arg;
   w->mmtk->plan->prepare(w->mmtk);
+  vm_space_prepare(w->mmtk);
 }
 
 static void release(mmtk_gc_worker_t *w, void *arg) {

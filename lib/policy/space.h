@@ -84,6 +84,11 @@ extern const struct space_ops immortal_space_gc_ops;
 extern const struct space_ops large_object_space_gc_ops;
 extern const struct space_ops copy_space_ops;
 
+/* The VM space (vmspace.c): register the VM's region, clear its marks for a GC, free. */
+bool vm_space_set(struct mmtk *mmtk, uintptr_t start, size_t size, const char *who);
+void vm_space_prepare(struct mmtk *mmtk);
+void vm_space_destroy(struct mmtk *mmtk);
+
 /* Marking (immortal, mark-sweep) spaces: start a new mark epoch. */
 void space_flip_mark_state(struct space *s);
 /* The large object space: record an object's pages; forget unmarked objects. */

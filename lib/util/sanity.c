@@ -76,7 +76,8 @@ static void check_object(struct sanity *s, uintptr_t slot, uintptr_t o) {
   if (sp->ops->get_forwarded && sp->ops->get_forwarded(sp, o) != o)
     fail(s, slot, o, "is reachable through a stale reference (it was forwarded)");
 #if MMTK_HAVE_VO_BIT
-  if (!vo_bit_is_set(&mmtk->vo_bit, o)) fail(s, slot, o, "has no valid-object bit");
+  if (sp != &mmtk->vm_space && !vo_bit_is_set(&mmtk->vo_bit, o))
+    fail(s, slot, o, "has no valid-object bit");
 #endif
   if (mmtk->vm.is_object_sane && !mmtk->vm.is_object_sane(mmtk->vm_ctx, (void *)o))
     fail(s, slot, o, "is rejected by the binding's is_object_sane");
