@@ -12,6 +12,7 @@ void tracer_init(struct tracer *t, mmtk_gc_worker_t *w) {
   t->visitor.limit = t->slots + TRACE_SLOT_BUFFER;
   t->visitor.flush = visitor_flush;
   t->object_tracer.worker = w;
+  t->prefetch_grey = !w->mmtk->plan->moves_objects;
 }
 
 void tracer_destroy(struct tracer *t) {
@@ -87,10 +88,43 @@ static void maybe_share(mmtk_gc_worker_t *w) {
 #endif
 }
 
+/* Where a non-moving plan first reads an object is its scan: objects popped from the
+ * mark stack wait in a small FIFO before they are scanned, and are prefetched as they
+ * enter it, so that each one's first cache line is on its way by the time it is scanned
+ * (the prefetch-on-grey FIFO of Cher, Hosking and Vijaykumar, ASPLOS 2004).  A copying
+ * plan pushes the copy it has just written, still in cache: it scans in stack order,
+ * which also keeps its copies depth-first. */
+#define PREFETCH_FIFO 8 /* a power of two */
+
 void trace_drain(mmtk_gc_worker_t *w) {
   struct tracer *t = &w->trace;
-  while (t->depth) {
-    uintptr_t o = t->stack[--t->depth];
+  if (!t->prefetch_grey) {
+    while (t->depth) {
+      scan_one(w, t->stack[--t->depth]);
+      if ((++t->scanned & 127) == 0) maybe_share(w);
+    }
+    return;
+  }
+  uintptr_t fifo[PREFETCH_FIFO];
+  unsigned head = 0, count = 0;
+  for (;;) {
+    uintptr_t o;
+    if (t->depth) {
+      uintptr_t grey = t->stack[--t->depth];
+      __builtin_prefetch((const void *)grey);
+      if (count < PREFETCH_FIFO) {
+        fifo[(head + count++) & (PREFETCH_FIFO - 1)] = grey;
+        continue;
+      }
+      o = fifo[head];
+      fifo[head] = grey;
+    } else if (count) {
+      o = fifo[head];
+      count--;
+    } else {
+      break;
+    }
+    head = (head + 1) & (PREFETCH_FIFO - 1);
     scan_one(w, o);
     if ((++t->scanned & 127) == 0) maybe_share(w);
   }

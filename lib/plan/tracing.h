@@ -56,6 +56,7 @@ struct tracer {
   size_t depth, capacity;
   uint64_t scanned;    /* objects scanned in this GC */
   uint64_t live_bytes; /* bytes of the objects this worker reached first */
+  bool prefetch_grey;  /* prefetch objects between the mark stack and their scan */
 };
 
 /* Per-worker to-space allocation: one buffer per copy destination. */

@@ -108,7 +108,9 @@ static inline struct ms_block *block_of(uintptr_t a) {
 static inline uintptr_t cell_of(uintptr_t a) {
   struct ms_block *b = block_of(a);
   uintptr_t first = cells_start(b);
-  return first + (a - first) / b->cell_size * b->cell_size;
+  /* Exact for offsets and cell sizes below 2^16: the block is 64 KiB. */
+  uintptr_t index = (uintptr_t)(((uint64_t)(a - first) * b->cell_magic) >> 32);
+  return first + index * b->cell_size;
 }
 
 /* ---- Blocks (the lock is held) ------------------------------------------------------ */
@@ -178,6 +180,7 @@ static struct ms_block *new_block(struct space *s, unsigned cls, uint32_t opts, 
   MMTK_ASSERT(start % MS_BLOCK_BYTES == 0);
   struct ms_block *b = (struct ms_block *)start;
   b->cell_size = ms_class_size[cls];
+  b->cell_magic = (uint32_t)((((uint64_t)1 << 32) + b->cell_size - 1) / b->cell_size);
   b->cls = (uint8_t)cls;
   b->ncells = (uint16_t)((MS_BLOCK_BYTES - MS_HEADER_BYTES) / b->cell_size);
   b->nfree = b->ncells;
@@ -334,8 +337,7 @@ static uintptr_t ms_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object
     }
     return object;
   }
-  uintptr_t c = cell_of(object);
-  if (!side_metadata_load(mark, c) && side_metadata_compare_exchange(mark, c, 0, 1)) {
+  if (side_metadata_test_and_set_bit(mark, cell_of(object))) {
     w->trace.live_bytes += block_of(object)->cell_size;
     trace_push(w, object);
   }

@@ -32,7 +32,8 @@ struct ms_block {
   uint8_t cls;
   uint8_t where; /* MS_AVAILABLE, MS_UNSWEPT, MS_OWNED, MS_FULL */
   uint8_t reserved[2];
-  size_t index; /* in the space's array of blocks */
+  uint32_t cell_magic; /* ceil(2^32 / cell_size): offset / cell_size without a divide */
+  size_t index;        /* in the space's array of blocks */
   /* Header marks only: each cell's object offset from the cell start, for blocks where
    * an aligned allocation moved an object off its cell start (else NULL: all at 0). */
   uint16_t *disp;

@@ -125,6 +125,17 @@ static inline void side_metadata_store(const struct side_metadata_spec *s, uintp
   }
 }
 
+/* 1-bit specs: set the bit of `addr`; true if this call set it (it was clear).  A plain
+ * load first, so that the common case in a trace, an object already marked, costs no
+ * atomic read-modify-write. */
+static inline bool side_metadata_test_and_set_bit(const struct side_metadata_spec *s,
+                                                  uintptr_t addr) {
+  _Atomic uint8_t *p = UNIT(uint8_t, s, addr);
+  uint8_t bit = (uint8_t)(1u << ((addr >> s->log_region) & 7));
+  if (atomic_load_explicit(p, memory_order_relaxed) & bit) return false;
+  return !(atomic_fetch_or_explicit(p, bit, memory_order_relaxed) & bit);
+}
+
 uint64_t side_metadata_fetch_or(const struct side_metadata_spec *s, uintptr_t addr, uint64_t v);
 uint64_t side_metadata_fetch_and(const struct side_metadata_spec *s, uintptr_t addr, uint64_t v);
 /* Clear the metadata of [start, start+bytes) (both aligned to the spec's region). */
