@@ -12,7 +12,10 @@ void tracer_init(struct tracer *t, mmtk_gc_worker_t *w) {
   t->visitor.limit = t->slots + TRACE_SLOT_BUFFER;
   t->visitor.flush = visitor_flush;
   t->object_tracer.worker = w;
-  t->prefetch_grey = !w->mmtk->plan->moves_objects;
+  /* How each kind of plan hides its first-touch miss (see trace_drain, visitor_flush). */
+  bool moving = w->mmtk->plan->moves_objects;
+  t->prefetch_grey = !moving;
+  t->slot_batch = moving ? TRACE_SLOT_BATCH : 1;
 }
 
 void tracer_destroy(struct tracer *t) {
@@ -58,6 +61,14 @@ static void visitor_flush(struct mmtk_slot_visitor *v) {
   mmtk_gc_worker_t *w = tracer_worker(t);
   size_t n = (size_t)(v->cursor - t->slots);
   v->cursor = t->slots;
+  /* A copying plan first reads an object in trace_object (its forwarding state, then the
+   * copy): a batch of slots, gathered over several scanned objects, has all its targets
+   * prefetched before the first is traced. */
+  if (t->slot_batch > 1)
+    for (size_t i = 0; i < n; i++) {
+      uintptr_t o = *(const uintptr_t *)t->slots[i];
+      if (o) __builtin_prefetch((const void *)o);
+    }
   for (size_t i = 0; i < n; i++) process_slot(w, t->slots[i]);
 }
 
@@ -70,7 +81,7 @@ static void scan_one(mmtk_gc_worker_t *w, uintptr_t o) {
     return;
   }
   vm->scan_object(mmtk->vm_ctx, w->tls, (void *)o, &t->visitor);
-  if (t->visitor.cursor != t->slots) visitor_flush(&t->visitor);
+  if ((size_t)(t->visitor.cursor - t->slots) >= t->slot_batch) visitor_flush(&t->visitor);
 }
 
 /* Hand the oldest part of a deep stack to idle workers. */
@@ -92,17 +103,21 @@ static void maybe_share(mmtk_gc_worker_t *w) {
  * mark stack wait in a small FIFO before they are scanned, and are prefetched as they
  * enter it, so that each one's first cache line is on its way by the time it is scanned
  * (the prefetch-on-grey FIFO of Cher, Hosking and Vijaykumar, ASPLOS 2004).  A copying
- * plan pushes the copy it has just written, still in cache: it scans in stack order,
- * which also keeps its copies depth-first. */
+ * plan pushes the copy it has just written, still in cache: it scans in stack order
+ * (keeping its copies close to depth-first) and prefetches at the slots instead, whose
+ * buffer it flushes only every TRACE_SLOT_BATCH slots or when the stack runs dry. */
 #define PREFETCH_FIFO 8 /* a power of two */
 
 void trace_drain(mmtk_gc_worker_t *w) {
   struct tracer *t = &w->trace;
   if (!t->prefetch_grey) {
-    while (t->depth) {
-      scan_one(w, t->stack[--t->depth]);
-      if ((++t->scanned & 127) == 0) maybe_share(w);
-    }
+    do {
+      while (t->depth) {
+        scan_one(w, t->stack[--t->depth]);
+        if ((++t->scanned & 127) == 0) maybe_share(w);
+      }
+      if (t->visitor.cursor != t->slots) visitor_flush(&t->visitor);
+    } while (t->depth);
     return;
   }
   uintptr_t fifo[PREFETCH_FIFO];

@@ -22,6 +22,7 @@ struct mmtk;
 struct mmtk_gc_worker;
 
 #define TRACE_SLOT_BUFFER 256
+#define TRACE_SLOT_BATCH 64 /* copying plans, see visitor_flush */
 #define TRACE_PACKET_CAPACITY 4096 /* slots or objects per closure packet */
 
 struct mmtk_object_tracer {
@@ -57,6 +58,7 @@ struct tracer {
   uint64_t scanned;    /* objects scanned in this GC */
   uint64_t live_bytes; /* bytes of the objects this worker reached first */
   bool prefetch_grey;  /* prefetch objects between the mark stack and their scan */
+  size_t slot_batch;   /* scanned slots gathered before they are traced */
 };
 
 /* Per-worker to-space allocation: one buffer per copy destination. */
