@@ -19,6 +19,8 @@
  *                             lets every one return
  *   binding/spawn-retry       a failed spawn: the second mmtk_initialize_collection
  *                             starts only the missing workers
+ *   binding/spawn-shutdown-early  shutdown before the VM's threads reach
+ *                             mmtk_start_worker: waited for, they return
  *   binding/active-plan       number_of_mutators, iterate_mutators, is_mutator,
  *                             get_mutator from the VM, four mutator threads
  *   binding/active-plan-check (extreme assertions) a get_mutator that lies, an
