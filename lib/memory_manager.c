@@ -33,7 +33,7 @@ void *mmtk_alloc_slow_with_options(mmtk_mutator_t *mutator, size_t size, size_t 
 
 void mmtk_post_alloc(mmtk_mutator_t *mutator, mmtk_object_t object, size_t bytes,
                      mmtk_alloc_semantics_t semantics) {
-  if (!mutator_check(mutator, "mmtk_post_alloc")) return;
+  if (!mutator_check_bound(mutator, "mmtk_post_alloc")) return;
   mmtk_t *mmtk = mutator->head.mmtk;
   uintptr_t o = (uintptr_t)object;
   struct space *s = heap_space_of(mmtk, o); /* not the VM space: libmmtk never allocates there */
@@ -95,7 +95,7 @@ void mmtk_memory_region_copy(mmtk_mutator_t *mutator, const void *src, void *dst
 /* ---- Collection control ----------------------------------------------------------------- */
 
 void mmtk_harness_begin(mmtk_mutator_t *mutator) {
-  if (!mutator_check(mutator, "mmtk_harness_begin")) return;
+  if (!mutator_check_bound(mutator, "mmtk_harness_begin")) return;
   mmtk_handle_user_collection_request(mutator);
   stats_harness_begin(mutator->head.mmtk);
 }

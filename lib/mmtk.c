@@ -99,7 +99,7 @@ mmtk_t *mmtk_init(const mmtk_builder_t *builder, const mmtk_vm_binding_t *bindin
     return NULL;
   }
   mmtk_vm_binding_t vm;
-  if (!binding_install(&vm, binding, plan)) return NULL;
+  if (!binding_install(&vm, binding, plan, &builder->options)) return NULL;
   if (!take_range()) {
     mmtk_error(NULL, "mmtk_init: another instance owns the heap range 0x%llx-0x%llx; call "
                "mmtk_shutdown() on it first", (unsigned long long)MMTK_HEAP_START,
@@ -173,7 +173,7 @@ bool mmtk_initialize_collection(mmtk_t *mmtk, void *tls) {
     return false;
   }
   /* NoGC starts no GC threads; collecting plans start their workers here. */
-  if (mmtk->plan->collects_garbage && !scheduler_start(mmtk)) return false;
+  if (mmtk->plan->collects_garbage && !scheduler_start(mmtk, tls)) return false;
   mmtk->collection_initialized = true;
   return true;
 }

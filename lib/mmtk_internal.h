@@ -31,6 +31,7 @@
 #include "scheduler/scheduler.h"
 #include "util/options.h"
 #include "util/statistics.h"
+#include "vm/active_plan.h"
 #include "vm/binding.h"
 
 #define MMTK_SIG 0x4d4d544bu /* "MMTK" */

@@ -88,7 +88,10 @@ typedef struct mmtk_vm_binding {
   void *(*ref_to_header)(void *ctx, mmtk_object_t object);
   /* Optional: a deep check used by the sanity verifier (default: always sane). */
   bool (*is_object_sane)(void *ctx, mmtk_object_t object);
-  /* Optional: print the object for debugging (default: address and size). */
+  /* Optional: print the object for debugging.  Called by the sanity verifier
+   * (--enable-sanity) just before it aborts on a violation: for the offending object when
+   * it lies in readable heap memory, then for the object holding it (none when a root
+   * holds it).  The world is stopped; the call must not allocate. */
   void (*dump_object)(void *ctx, mmtk_object_t object);
 
   /* ---- Scanning --------------------------------------------------------------------- */
@@ -98,10 +101,11 @@ typedef struct mmtk_vm_binding {
   void (*scan_object)(void *ctx, void *worker_tls, mmtk_object_t object,
                       mmtk_slot_visitor_t *visitor);
   /* Optional: false makes libmmtk call scan_object_and_trace_edges() for this object
-   * (default: true for every object). */
+   * instead of scan_object(), in the GC and in the sanity verifier (default: true for
+   * every object).  Setting it requires scan_object_and_trace_edges. */
   bool (*support_slot_enqueuing)(void *ctx, void *worker_tls, mmtk_object_t object);
-  /* Optional: trace each reference of `object` through `tracer` and store the result
-   * back; needed only when support_slot_enqueuing() can return false. */
+  /* Optional: trace each reference of `object` through `tracer` (mmtk_trace_object())
+   * and store the result back; needed when support_slot_enqueuing is set. */
   void (*scan_object_and_trace_edges)(void *ctx, void *worker_tls, mmtk_object_t object,
                                       mmtk_object_tracer_t *tracer);
   /* Optional: report the roots held by one mutator thread (its stack, its registers). */
@@ -113,8 +117,11 @@ typedef struct mmtk_vm_binding {
   void (*notify_initial_thread_scan_complete)(void *ctx, bool partial_scan, void *worker_tls);
   /* Optional: called before the roots are scanned a second time in one GC. */
   void (*prepare_for_roots_re_scanning)(void *ctx);
-  /* Optional: process weak structures the VM keeps itself after the strong closure;
-   * return true to be called again once objects retained through `tracer` are traced. */
+  /* Optional: process weak structures the VM keeps itself after the strong closure
+   * (MMTk's VMRefClosure stage, once per GC, on one GC worker, the world stopped): ask
+   * liveness with mmtk_tracer_is_reachable(), update survivors with
+   * mmtk_tracer_get_forwarded(), keep objects alive with mmtk_tracer_retain(); return
+   * true to be called again once the objects retained through `tracer` are traced. */
   bool (*process_weak_refs)(void *ctx, void *worker_tls, mmtk_tracer_context_t *tracer);
   /* Optional (MarkCompact): update weak fields after objects moved. */
   void (*forward_weak_refs)(void *ctx, void *worker_tls, mmtk_tracer_context_t *tracer);
@@ -130,8 +137,11 @@ typedef struct mmtk_vm_binding {
   /* Required by collecting plans: park the calling mutator until the GC it requested has
    * finished. */
   void (*block_for_gc)(void *ctx, void *mutator_tls);
-  /* Optional: start a GC thread that calls mmtk_start_worker(); return false on failure.
-   * Default: libmmtk starts a pthread. */
+  /* Optional: start a GC thread that calls mmtk_start_worker(mmtk, the thread's own tls,
+   * worker); return false on failure.  Called by mmtk_initialize_collection() once per
+   * worker (mmtk_num_of_workers()), with the tls given to it.  mmtk_shutdown() waits until
+   * every such thread has returned from mmtk_start_worker(); the VM joins its threads
+   * after that.  Default: libmmtk starts (and joins) a pthread per worker. */
   bool (*spawn_gc_thread)(void *ctx, void *tls, mmtk_gc_worker_t *worker);
   /* Optional: the heap (MMTK_OOM_HEAP) or the OS (MMTK_OOM_MMAP) cannot satisfy an
    * allocation.  If this returns, the allocation returns NULL.  Never longjmp out of it.
@@ -139,18 +149,46 @@ typedef struct mmtk_vm_binding {
   void (*out_of_memory)(void *ctx, void *tls, int kind);
   /* Optional: objects are ready for finalization (mmtk_get_finalized_object()). */
   void (*schedule_finalization)(void *ctx, void *worker_tls);
-  /* Optional: runs after liveness is final and objects have moved, before mutators
-   * resume; the VM may read and write objects but not allocate. */
+  /* Optional: called exactly once per GC, on a GC worker, as a packet of the Release
+   * stage: after the closure and every reference stage (process_weak_refs included), so
+   * liveness is final, every survivor has moved and every slot reported to libmmtk
+   * (roots and fields) holds the new reference; before the sanity verifier and before
+   * resume_mutators().  It may run at the same time as the rest of the Release stage (the
+   * plan freeing dead objects, enqueue_references): touch only objects that survive, through
+   * their new references.  The VM may read and write objects but not allocate. */
   void (*post_forwarding)(void *ctx, void *worker_tls);
   /* Optional: bytes the VM holds off-heap that count towards the heap (default 0). */
   size_t (*vm_live_bytes)(void *ctx);
-  /* Optional: false makes polls never trigger a GC (default: always true). */
+  /* Optional: false means no GC starts: allocation never triggers one (an allocation
+   * the heap cannot satisfy fails, calling out_of_memory), nor do mmtk_gc_poll() and
+   * mmtk_handle_user_collection_request().  Asked at each of those points (default:
+   * always true). */
   bool (*is_collection_enabled)(void *ctx);
-  /* Required with gc_trigger=Delegated: should a GC happen now, with used_bytes in use
-   * and pending_bytes about to be allocated? */
+  /* Required with gc_trigger=Delegated (mmtk_init() checks it): should a GC happen now,
+   * with used_bytes in use and pending_bytes about to be allocated?  Asked by mutators
+   * when an allocation needs new pages (pending_bytes > 0) and by mmtk_gc_poll()
+   * (pending_bytes 0); true starts a GC at once. */
   bool (*is_gc_required)(void *ctx, size_t used_bytes, size_t pending_bytes);
 
-  /* ---- ActivePlan (all optional: by default libmmtk tracks bound mutators itself) ---- */
+  /* ---- ActivePlan (all optional: by default libmmtk tracks bound mutators itself) ----
+   *
+   * number_of_mutators and iterate_mutators go together: mmtk_init() rejects a binding
+   * that sets one without the other.  With them, libmmtk counts and walks the mutators
+   * only through them (not through its own registry): iterate_mutators must visit every
+   * mutator bound with mmtk_bind_mutator() and not yet destroyed, once each, and
+   * number_of_mutators must count the same list.  Both are called by a GC worker while
+   * the world is stopped: SemiSpace's release (each mutator gets the new to-space) and
+   * the sanity verifier's root scan call iterate_mutators; with
+   * --enable-extreme-assertions, number_of_mutators checks stop_all_mutators and
+   * iterate_mutators (each must have visited that many).  A visited pointer that is not
+   * a live mutator of this instance is a panic.
+   *
+   * is_mutator and get_mutator are independent, and used only with
+   * --enable-extreme-assertions: each API entry point that takes a bound mutator
+   * (allocation slow path, mmtk_post_alloc, mmtk_gc_poll, collection requests,
+   * mmtk_flush_mutator, mmtk_harness_begin; not mmtk_destroy_mutator) then panics unless
+   * is_mutator(tls) is true and get_mutator(tls) returns that mutator, tls being what
+   * was given to mmtk_bind_mutator(). */
 
   size_t (*number_of_mutators)(void *ctx);
   bool (*is_mutator)(void *ctx, void *tls);

@@ -31,15 +31,17 @@ bool gc_required(mmtk_t *mmtk, size_t pages) {
 /* ---- Public ------------------------------------------------------------------------- */
 
 bool mmtk_handle_user_collection_request(mmtk_mutator_t *mutator) {
-  if (!mutator_check(mutator, "mmtk_handle_user_collection_request")) return false;
+  if (!mutator_check_bound(mutator, "mmtk_handle_user_collection_request")) return false;
   mmtk_t *mmtk = mutator->head.mmtk;
-  if (!mmtk->plan->collects_garbage || mmtk->options.ignore_system_gc ||
-      !mmtk->collection_initialized) {
+  /* As in MMTk, the binding's is_collection_enabled covers explicit requests too. */
+  const char *why = !mmtk->plan->collects_garbage ? "NoGC does not collect"
+                    : mmtk->options.ignore_system_gc ? "ignore_system_gc"
+                    : !mmtk->collection_initialized ? "mmtk_initialize_collection not called yet"
+                    : !gc_can_collect(mmtk, 0) ? "the binding's is_collection_enabled is false"
+                                               : NULL;
+  if (why) {
     if (mmtk->options.verbose)
-      mmtk_log(mmtk, MMTK_LOG_INFO, "user collection request ignored (%s)",
-               !mmtk->plan->collects_garbage ? "NoGC does not collect"
-               : mmtk->options.ignore_system_gc ? "ignore_system_gc"
-                                                : "mmtk_initialize_collection not called yet");
+      mmtk_log(mmtk, MMTK_LOG_INFO, "user collection request ignored (%s)", why);
     return false;
   }
   gc_collect(mutator, GC_REASON_USER);
@@ -47,7 +49,7 @@ bool mmtk_handle_user_collection_request(mmtk_mutator_t *mutator) {
 }
 
 void mmtk_gc_poll(mmtk_mutator_t *mutator) {
-  if (!mutator_check(mutator, "mmtk_gc_poll")) return;
+  if (!mutator_check_bound(mutator, "mmtk_gc_poll")) return;
   mmtk_t *mmtk = mutator->head.mmtk;
   if (gc_can_collect(mmtk, 0) && gc_required(mmtk, 0)) gc_collect(mutator, GC_REASON_POLL);
 }

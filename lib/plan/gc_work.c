@@ -9,7 +9,7 @@
  *   *RefClosure    soft, weak, finalizable and phantom references; the binding's own weak
  *                  structures (VMRefClosure).
  *   Release        the plan's release (free from-space, sweep), cleared references
- *                  handed back.
+ *                  handed back; the binding's post_forwarding (MMTk's VMPostForwarding).
  *   then the coordinating worker finishes: statistics, heap size, resume the mutators.
  */
 #include "mmtk_internal.h"
@@ -96,6 +96,33 @@ static void release(mmtk_gc_worker_t *w, void *arg) {
   references_enqueue(mmtk, w);
 }
 
+/* MMTk's VMPostForwarding: a packet of the Release stage.  Every earlier stage has
+ * drained (the closure, the reference stages, the binding's weak processing), so liveness
+ * is final, every survivor has its new address and every reported slot holds it.  It may
+ * run beside the plan's release, which frees what died; resume_mutators comes later, in
+ * gc_finish(). */
+static void post_forwarding(mmtk_gc_worker_t *w, void *arg) {
+  (void)arg;
+  mmtk_t *mmtk = w->mmtk;
+  mmtk->vm.post_forwarding(mmtk->vm_ctx, w->tls);
+}
+
+/* stop_all_mutators must visit every mutator: one left out keeps its allocation buffers
+ * and its roots go unscanned. */
+static void check_stopped(mmtk_t *mmtk) {
+#if MMTK_HAVE_EXTREME_ASSERTIONS
+  size_t stopped = atomic_load(&mmtk->gc.stopped_mutators);
+  size_t bound = active_plan_number_of_mutators(mmtk);
+  if (stopped != bound)
+    mmtk_panic(__FILE__, __LINE__, "extreme assertion failed: the binding's stop_all_mutators "
+               "visited %zu mutators, but %s says %zu are bound", stopped,
+               mmtk->vm.number_of_mutators ? "its number_of_mutators" : "libmmtk's registry",
+               bound);
+#else
+  (void)mmtk;
+#endif
+}
+
 static void schedule_collection(mmtk_gc_worker_t *w, void *arg) {
   (void)arg;
   mmtk_t *mmtk = w->mmtk;
@@ -110,11 +137,13 @@ static void schedule_collection(mmtk_gc_worker_t *w, void *arg) {
    * Prepare stage opens, after stop_all_mutators has returned. */
   mmtk->vm.stop_all_mutators(mmtk->vm_ctx, w->tls, visit_stopped, w);
   g->stopped_ns = stats_now_ns();
+  check_stopped(mmtk);
 
   add(mmtk, MMTK_STAGE_PREPARE, prepare, NULL);
   add(mmtk, MMTK_STAGE_PREPARE, scan_vm_roots, NULL);
   references_schedule(mmtk);
   add(mmtk, MMTK_STAGE_RELEASE, release, NULL);
+  if (mmtk->vm.post_forwarding) add(mmtk, MMTK_STAGE_RELEASE, post_forwarding, NULL);
 }
 
 struct work_packet *gc_schedule_collection_packet(mmtk_t *mmtk) {

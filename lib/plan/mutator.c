@@ -15,6 +15,12 @@ bool mutator_check(const struct mmtk_mutator *m, const char *who) {
   return true;
 }
 
+bool mutator_check_bound(const struct mmtk_mutator *m, const char *who) {
+  if (!mutator_check(m, who)) return false;
+  active_plan_assert_mutator(m->head.mmtk, m, who);
+  return true;
+}
+
 void mutator_map(struct mmtk_mutator *m, mmtk_alloc_semantics_t semantics, uint8_t kind,
                  uint8_t index) {
   mmtk_allocator_selector_t *s = &m->mapping[semantics];
@@ -63,7 +69,7 @@ void *mutator_alloc_free_list_fast(struct mmtk_mutator *m, size_t size, size_t a
 
 void *mutator_alloc(struct mmtk_mutator *m, size_t size, size_t align, size_t offset,
                     mmtk_alloc_semantics_t semantics, uint32_t opts, const char *who) {
-  if (!mutator_check(m, who)) return NULL;
+  if (!mutator_check_bound(m, who)) return NULL;
   mmtk_t *mmtk = m->head.mmtk;
   if (MMTK_UNLIKELY(semantics < 0 || semantics >= MMTK_ALLOC_SEMANTICS_COUNT)) {
     mmtk_error(mmtk, "%s: allocation semantics %d is not one of MMTK_ALLOC_DEFAULT (0) .. "
@@ -175,14 +181,18 @@ void mutator_free(struct mmtk_mutator *m) {
   free(m);
 }
 
+/* No plan of this version has thread-local barrier buffers to flush. */
+static void flush_buffers(struct mmtk_mutator *m) { (void)m; }
+
 void mmtk_destroy_mutator(mmtk_mutator_t *mutator) {
   if (mutator == NULL) return;
+  /* Not mutator_check_bound(): the VM may already have forgotten the thread. */
   if (!mutator_check(mutator, "mmtk_destroy_mutator")) return;
-  mmtk_flush_mutator(mutator);
+  flush_buffers(mutator);
   mutator_free(mutator);
 }
 
 void mmtk_flush_mutator(mmtk_mutator_t *mutator) {
-  if (!mutator_check(mutator, "mmtk_flush_mutator")) return;
-  /* No plan of this version has thread-local barrier buffers to flush. */
+  if (!mutator_check_bound(mutator, "mmtk_flush_mutator")) return;
+  flush_buffers(mutator);
 }

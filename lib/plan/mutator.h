@@ -39,6 +39,10 @@ void *mutator_alloc(struct mmtk_mutator *m, size_t size, size_t align, size_t of
 void mutator_reset_buffers(struct mmtk_mutator *m);
 /* Check a public mutator handle; false with a message naming `who`. */
 bool mutator_check(const struct mmtk_mutator *m, const char *who);
+/* mutator_check() for the API entry points a bound mutator's own thread calls; with
+ * --enable-extreme-assertions it also asks the binding's is_mutator()/get_mutator()
+ * (active_plan_assert_mutator()). */
+bool mutator_check_bound(const struct mmtk_mutator *m, const char *who);
 
 /* Helpers for plans' mutator_init. */
 void mutator_map(struct mmtk_mutator *m, mmtk_alloc_semantics_t semantics, uint8_t kind,

@@ -62,6 +62,8 @@ static void ss_prepare(mmtk_t *mmtk) {
   los_prepare(&p->los);
 }
 
+static void retarget_mutator(mmtk_mutator_t *m, void *to_space) { m->bump[0].space = to_space; }
+
 static void ss_release(mmtk_t *mmtk) {
   struct semispace *p = ss(mmtk);
   struct space *from = &p->copy[p->current ^ 1];
@@ -69,9 +71,7 @@ static void ss_release(mmtk_t *mmtk) {
   from->from_space = false;
   los_sweep(&p->los);
   /* Mutators allocate in the new to-space from now on (their buffers are already gone). */
-  pthread_mutex_lock(&mmtk->mutators_lock);
-  for (struct mmtk_mutator *m = mmtk->mutators; m; m = m->next) m->bump[0].space = &p->copy[p->current];
-  pthread_mutex_unlock(&mmtk->mutators_lock);
+  active_plan_iterate_mutators(mmtk, "SemiSpace release", retarget_mutator, &p->copy[p->current]);
 }
 
 /* Room for a copy of everything in the current space. */

@@ -205,6 +205,9 @@ struct work_packet *nodes_packet_new(const uintptr_t *objects, size_t count, boo
 
 mmtk_object_t mmtk_trace_object(mmtk_object_tracer_t *tracer, mmtk_object_t object) {
   if (!object) return NULL;
+#if MMTK_HAVE_SANITY
+  if (MMTK_UNLIKELY(tracer->sanity)) return sanity_trace_object(tracer->sanity, object);
+#endif
   return (mmtk_object_t)trace_object(tracer->worker, (uintptr_t)object);
 }
 

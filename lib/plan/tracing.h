@@ -25,8 +25,11 @@ struct mmtk_gc_worker;
 #define TRACE_SLOT_BATCH 64 /* copying plans, see visitor_flush */
 #define TRACE_PACKET_CAPACITY 4096 /* slots or objects per closure packet */
 
+struct sanity;
+
 struct mmtk_object_tracer {
   struct mmtk_gc_worker *worker;
+  struct sanity *sanity; /* set: the sanity verifier's re-trace (util/sanity.c) */
 };
 
 struct mmtk_roots_factory {
@@ -39,6 +42,8 @@ struct mmtk_roots_factory {
 bool sanity_collect_roots(struct mmtk_roots_factory *f, const void *items, size_t count,
                           bool slots);
 void sanity_check(struct mmtk *mmtk, struct mmtk_gc_worker *w);
+/* mmtk_trace_object() for the verifier: check and queue `object`, return it unchanged. */
+mmtk_object_t sanity_trace_object(struct sanity *s, mmtk_object_t object);
 
 struct mmtk_tracer_context {
   struct mmtk_gc_worker *worker;

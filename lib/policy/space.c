@@ -31,9 +31,11 @@ uintptr_t space_acquire(struct space *s, size_t pages, uint32_t opts, enum alloc
       *status = ALLOC_GC_STRESS;
       return 0;
     }
+    /* Not ALLOC_HEAP_FULL: a space that retries a full heap (MarkSweep sweeps first)
+     * would ask the binding again and lose its answer. */
     if (mmtk->options.gc_trigger.kind == MMTK_TRIGGER_DELEGATED && gc_can_collect(mmtk, opts) &&
         gc_required(mmtk, pages)) {
-      *status = ALLOC_HEAP_FULL;
+      *status = ALLOC_GC_REQUIRED;
       return 0;
     }
   }

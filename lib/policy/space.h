@@ -17,6 +17,7 @@ enum alloc_status {
   ALLOC_HEAP_FULL,     /* the heap limit or the space's extent is reached */
   ALLOC_MMAP_FAILED,   /* the OS refused memory */
   ALLOC_GC_STRESS,     /* stress_factor bytes since the last GC: collect first */
+  ALLOC_GC_REQUIRED,   /* gc_trigger=Delegated: the binding's is_gc_required said yes */
 };
 
 /* Internal allocation option (beside the public MMTK_ALLOC_OPT_* bits, which

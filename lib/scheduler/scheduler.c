@@ -32,26 +32,35 @@ static void *worker_thread_main(void *arg) {
   return NULL;
 }
 
-bool scheduler_start(mmtk_t *mmtk) {
+/* One worker's thread: the binding's spawn_gc_thread, given the tls of
+ * mmtk_initialize_collection(), or a pthread of libmmtk's own. */
+static bool start_one(mmtk_t *mmtk, void *tls, mmtk_gc_worker_t *w) {
+  if (mmtk->vm.spawn_gc_thread) {
+    if (mmtk->vm.spawn_gc_thread(mmtk->vm_ctx, tls, w)) return true;
+    mmtk_error(mmtk, "mmtk_initialize_collection: the binding's spawn_gc_thread failed for "
+               "worker %u", w->id);
+    return false;
+  }
+  int err = pthread_create(&w->thread, NULL, worker_thread_main, w);
+  if (err) {
+    mmtk_error(mmtk, "mmtk_initialize_collection: cannot start GC worker %u: %s", w->id,
+               strerror(err));
+    return false;
+  }
+  w->own_thread = true;
+  return true;
+}
+
+bool scheduler_start(mmtk_t *mmtk, void *tls) {
   struct scheduler *s = &mmtk->sched;
-  for (unsigned i = 0; i < s->nworkers; i++) {
-    mmtk_gc_worker_t *w = &s->workers[i];
-    if (mmtk->vm.spawn_gc_thread) {
-      if (!mmtk->vm.spawn_gc_thread(mmtk->vm_ctx, NULL, w)) {
-        mmtk_error(mmtk, "mmtk_initialize_collection: the binding's spawn_gc_thread failed for "
-                   "worker %u", i);
-        return false;
-      }
-    } else {
-      int err = pthread_create(&w->thread, NULL, worker_thread_main, w);
-      if (err) {
-        mmtk_error(mmtk, "mmtk_initialize_collection: cannot start GC worker %u: %s", i,
-                   strerror(err));
-        return false;
-      }
-      w->own_thread = true;
-    }
+  /* After a failure the workers already started keep running: a second call starts only
+   * the rest, so that no worker ever gets two threads. */
+  while (s->spawned < s->nworkers) {
+    if (!start_one(mmtk, tls, &s->workers[s->spawned])) return false;
+    s->spawned++;
+    pthread_mutex_lock(&s->lock);
     s->started++;
+    pthread_mutex_unlock(&s->lock);
   }
   return true;
 }

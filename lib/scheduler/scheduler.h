@@ -58,15 +58,17 @@ struct scheduler {
   _Atomic size_t open_packets; /* packets in open buckets */
   _Atomic unsigned parked;
   unsigned running; /* workers inside mmtk_start_worker() */
-  unsigned started; /* workers handed to threads */
+  unsigned started; /* workers handed to threads and not yet returned */
+  unsigned spawned; /* workers handed to threads, ever (scheduler_start() only) */
   bool gc_requested, in_gc, finishing, shutdown;
   uint64_t stage_start_ns, stage_ns[MMTK_STAGE_COUNT];
 };
 
 /* Set up (no threads yet) and tear down. */
 bool scheduler_init(struct mmtk *mmtk, unsigned nworkers);
-/* Start the worker threads (through the binding's spawn_gc_thread, or pthreads). */
-bool scheduler_start(struct mmtk *mmtk);
+/* Start the worker threads not started yet (through the binding's spawn_gc_thread, which
+ * gets `tls`, or pthreads). */
+bool scheduler_start(struct mmtk *mmtk, void *tls);
 /* Stop and join the workers, free everything. */
 void scheduler_destroy(struct mmtk *mmtk);
 

@@ -6,7 +6,11 @@
  * collector), checking every slot: the object it holds is in a live part of a space (not
  * in a freed from-space or freed large-object pages), marked where its space marks,
  * carries the VO bit when that is maintained, and passes the binding's is_object_sane.
- * The first violation aborts, naming the object, the slot and the space. */
+ * Objects are scanned as the GC scans them (scan_object, or scan_object_and_trace_edges
+ * where support_slot_enqueuing says no) and the mutators' roots are found through the
+ * ActivePlan (vm/active_plan.h).  The first violation aborts, naming the object, the slot
+ * and the space, after the binding's dump_object (when it has one) has shown the object
+ * and its holder. */
 #include "mmtk_internal.h"
 
 #if MMTK_HAVE_SANITY
@@ -27,8 +31,26 @@ struct sanity {
 
 static struct sanity *active; /* only while the world is stopped, by one thread */
 
+/* In a monotone space, past the pages handed out: freed, possibly unmapped memory. */
+static bool beyond_cursor(const struct space *sp, uintptr_t o) {
+  return sp->pr.kind == PR_MONOTONE && !sp->ops->alloc && o >= sp->pr.cursor;
+}
+
+/* The binding's view of the objects involved, before the abort: the offending object when
+ * it can be read at all, then the object holding it. */
+static void dump_objects(struct sanity *s, uintptr_t o, const struct space *sp) {
+  const mmtk_vm_binding_t *vm = &s->mmtk->vm;
+  if (!vm->dump_object) return;
+  bool readable = o % BYTES_IN_WORD == 0 && sp && !beyond_cursor(sp, o);
+  mmtk_log(s->mmtk, MMTK_LOG_ERROR, "sanity: the binding's dump_object of the object%s:",
+           s->current ? (readable ? " and of its holder" : "'s holder") : "");
+  if (readable) vm->dump_object(s->mmtk->vm_ctx, (mmtk_object_t)o);
+  if (s->current) vm->dump_object(s->mmtk->vm_ctx, (mmtk_object_t)s->current);
+}
+
 static _Noreturn void fail(struct sanity *s, uintptr_t slot, uintptr_t o, const char *what) {
   struct space *sp = space_of(s->mmtk, o);
+  dump_objects(s, o, sp);
   mmtk_panic(__FILE__, __LINE__, "sanity: object %p %s (space %s; held in slot %p of %s%p)",
              (void *)o, what, sp ? sp->name : "none", (void *)slot,
              s->current ? "object " : "the roots ", (void *)s->current);
@@ -69,7 +91,7 @@ static void check_object(struct sanity *s, uintptr_t slot, uintptr_t o) {
     return; /* the binding's own object */
   }
   if (sp->from_space) fail(s, slot, o, "is in a from-space after the GC");
-  if (sp->pr.kind == PR_MONOTONE && !sp->ops->alloc && o >= sp->pr.cursor)
+  if (beyond_cursor(sp, o))
     fail(s, slot, o, "lies beyond the space's allocated pages (freed memory)");
   if (sp->ops->trace_object && !sp->ops->is_reachable(sp, o))
     fail(s, slot, o, "is reachable but not marked or forwarded by the GC");
@@ -116,6 +138,36 @@ bool sanity_collect_roots(mmtk_roots_factory_t *f, const void *items, size_t cou
   return true;
 }
 
+struct rescan {
+  const mmtk_vm_binding_t *vm;
+  void *ctx, *worker_tls;
+  mmtk_roots_factory_t *factory;
+};
+
+static void rescan_mutator(mmtk_mutator_t *m, void *arg) {
+  struct rescan *r = arg;
+  r->vm->scan_roots_in_mutator_thread(r->ctx, r->worker_tls, m, r->factory);
+}
+
+/* Scan s->current as the GC does: through the slot visitor, or through the object tracer
+ * for objects whose slots the binding does not enqueue (sanity_trace_object()). */
+static void scan(struct sanity *s, mmtk_gc_worker_t *w, mmtk_object_tracer_t *tracer) {
+  const mmtk_vm_binding_t *vm = &s->mmtk->vm;
+  void *o = (void *)s->current;
+  if (vm->support_slot_enqueuing && !vm->support_slot_enqueuing(s->mmtk->vm_ctx, w->tls, o)) {
+    vm->scan_object_and_trace_edges(s->mmtk->vm_ctx, w->tls, o, tracer);
+    return;
+  }
+  vm->scan_object(s->mmtk->vm_ctx, w->tls, o, &s->visitor);
+  flush(&s->visitor);
+}
+
+mmtk_object_t sanity_trace_object(struct sanity *s, mmtk_object_t object) {
+  /* No slot to name: the binding stores the result itself.  Nothing moves here. */
+  reach(s, 0, (uintptr_t)object);
+  return object;
+}
+
 void sanity_check(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
   struct sanity s = {.mmtk = mmtk};
   s.visitor.cursor = s.buf;
@@ -125,17 +177,17 @@ void sanity_check(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
   mmtk_roots_factory_t f = {.mmtk = mmtk, .worker = w, .sanity = true};
   const mmtk_vm_binding_t *vm = &mmtk->vm;
   if (vm->prepare_for_roots_re_scanning) vm->prepare_for_roots_re_scanning(mmtk->vm_ctx);
+  struct rescan r = {.vm = vm, .ctx = mmtk->vm_ctx, .worker_tls = w->tls, .factory = &f};
   if (vm->scan_roots_in_mutator_thread)
-    for (struct mmtk_mutator *m = mmtk->mutators; m; m = m->next)
-      vm->scan_roots_in_mutator_thread(mmtk->vm_ctx, w->tls, m, &f);
+    active_plan_iterate_mutators(mmtk, "sanity root scan", rescan_mutator, &r);
   if (vm->scan_vm_specific_roots) vm->scan_vm_specific_roots(mmtk->vm_ctx, w->tls, &f);
   finalizers_scan_ready(mmtk, &f);
+  mmtk_object_tracer_t tracer = {.worker = w, .sanity = &s};
   while (s.depth) {
     s.depth--;
     s.current = s.stack[s.depth].object;
     s.objects++;
-    vm->scan_object(mmtk->vm_ctx, w->tls, (void *)s.current, &s.visitor);
-    flush(&s.visitor);
+    scan(&s, w, &tracer);
   }
   active = NULL;
   if (mmtk->options.verbose >= 2)

@@ -18,8 +18,41 @@ static bool callback_set(const mmtk_vm_binding_t *b, size_t offset) {
   return fn != NULL;
 }
 
+/* What a collecting plan calls: the required callbacks, and those that other settings
+ * make required (checked here so that a GC never calls through NULL). */
+static bool collector_callbacks_ok(const mmtk_vm_binding_t *b, const struct plan_ops *plan,
+                                   const struct mmtk_options *options) {
+  const char *name = mmtk_plan_name(plan->kind);
+  for (size_t i = 0; i < sizeof collector_required / sizeof collector_required[0]; i++)
+    if (!callback_set(b, collector_required[i].offset)) {
+      mmtk_error(NULL, "mmtk_init: plan %s needs the binding callback %s, which is NULL", name,
+                 collector_required[i].name);
+      return false;
+    }
+  if (options->gc_trigger.kind == MMTK_TRIGGER_DELEGATED && !b->is_gc_required) {
+    mmtk_error(NULL, "mmtk_init: option gc_trigger=Delegated needs the binding callback "
+               "is_gc_required, which is NULL");
+    return false;
+  }
+  if (b->support_slot_enqueuing && !b->scan_object_and_trace_edges) {
+    mmtk_error(NULL, "mmtk_init: the binding sets support_slot_enqueuing but not "
+               "scan_object_and_trace_edges, which scans the objects it refuses");
+    return false;
+  }
+  return true;
+}
+
+/* ActivePlan: the count and the walk of the mutators must come from one list. */
+static bool active_plan_ok(const mmtk_vm_binding_t *b) {
+  if (!b->iterate_mutators == !b->number_of_mutators) return true;
+  mmtk_error(NULL, "mmtk_init: the binding sets %s but not %s (give both or neither)",
+             b->iterate_mutators ? "iterate_mutators" : "number_of_mutators",
+             b->iterate_mutators ? "number_of_mutators" : "iterate_mutators");
+  return false;
+}
+
 bool binding_install(mmtk_vm_binding_t *out, const mmtk_vm_binding_t *b,
-                     const struct plan_ops *plan) {
+                     const struct plan_ops *plan, const struct mmtk_options *options) {
   if (!b) {
     mmtk_error(NULL, "mmtk_init: the binding is NULL");
     return false;
@@ -50,13 +83,8 @@ bool binding_install(mmtk_vm_binding_t *out, const mmtk_vm_binding_t *b,
                  specs[i]->location);
       return false;
     }
-  if (plan->collects_garbage)
-    for (size_t i = 0; i < sizeof collector_required / sizeof collector_required[0]; i++)
-      if (!callback_set(b, collector_required[i].offset)) {
-        mmtk_error(NULL, "mmtk_init: plan %s needs the binding callback %s, which is NULL",
-                   mmtk_plan_name(plan->kind), collector_required[i].name);
-        return false;
-      }
+  if (plan->collects_garbage && !collector_callbacks_ok(b, plan, options)) return false;
+  if (!active_plan_ok(b)) return false;
   /* A newer binding may be bigger; the fields this version knows are what it copies. */
   memcpy(out, b, BINDING_V1_SIZE);
   out->size = (uint32_t)BINDING_V1_SIZE;

@@ -10,6 +10,10 @@
 #                                  4 GC workers or one (-1worker); sanity verifier on in
 #                                  --enable-sanity builds.  Paths: /SemiSpace/..., /MarkSweep/...
 #                                  The 10-million-element list runs in gc-PLAN only.
+#   tests/vm/binding-PLAN          the binding interface callback by callback (test-binding.c:
+#                                  VM copy, GC threads, ActivePlan, weak tables,
+#                                  post_forwarding, ...), 4 GC workers, sanity as above.
+#                                  Paths: /SemiSpace/binding/..., /MarkSweep/binding/...
 #
 # Every program is a GLib test program run under the TAP driver.
 
@@ -40,8 +44,12 @@ TVM_GC_TESTS = \
 	tests/vm/gc-marksweep-header \
 	tests/vm/gc-marksweep-header-1worker
 
-check_PROGRAMS += tests/vm/test-tvm $(TVM_GC_TESTS)
-TESTS += tests/vm/test-tvm $(TVM_GC_TESTS)
+TVM_BINDING_TESTS = \
+	tests/vm/binding-semispace \
+	tests/vm/binding-marksweep
+
+check_PROGRAMS += tests/vm/test-tvm $(TVM_GC_TESTS) $(TVM_BINDING_TESTS)
+TESTS += tests/vm/test-tvm $(TVM_GC_TESTS) $(TVM_BINDING_TESTS)
 
 tests_vm_test_tvm_SOURCES = tests/vm/test-tvm.c
 tests_vm_test_tvm_CPPFLAGS = $(TVM_CPP)
@@ -97,4 +105,16 @@ tests_vm_gc_marksweep_header_1worker_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=2 -DTVM
 tests_vm_gc_marksweep_header_1worker_CFLAGS = $(TVM_CC)
 tests_vm_gc_marksweep_header_1worker_LDFLAGS = $(TVM_LINK)
 tests_vm_gc_marksweep_header_1worker_LDADD = $(TVM_DEPLIBS)
+
+tests_vm_binding_semispace_SOURCES = tests/vm/test-binding.c
+tests_vm_binding_semispace_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=1 -DTVM_WORKERS=4
+tests_vm_binding_semispace_CFLAGS = $(TVM_CC)
+tests_vm_binding_semispace_LDFLAGS = $(TVM_LINK)
+tests_vm_binding_semispace_LDADD = $(TVM_DEPLIBS)
+
+tests_vm_binding_marksweep_SOURCES = tests/vm/test-binding.c
+tests_vm_binding_marksweep_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=2 -DTVM_WORKERS=4
+tests_vm_binding_marksweep_CFLAGS = $(TVM_CC)
+tests_vm_binding_marksweep_LDFLAGS = $(TVM_LINK)
+tests_vm_binding_marksweep_LDADD = $(TVM_DEPLIBS)
 endif

@@ -436,6 +436,8 @@ tvm_t *tvm_new(const tvm_options_t *o) {
   b->enqueue_references = b_enqueue_references;
   b->log = b_log;
 
+  if (o->customize) o->customize(vm, b, o->customize_arg);
+
   mmtk_builder_t *builder = mmtk_builder_new();
   if (!builder) die("mmtk_builder_new failed: %s", mmtk_last_error());
   process(builder, "plan", plan);
@@ -452,7 +454,7 @@ tvm_t *tvm_new(const tvm_options_t *o) {
   vm->mmtk = mmtk_init(builder, b, vm);
   mmtk_builder_free(builder);
   if (!vm->mmtk) die("mmtk_init failed: %s", mmtk_last_error());
-  if (!mmtk_initialize_collection(vm->mmtk, NULL))
+  if (!o->defer_collection && !mmtk_initialize_collection(vm->mmtk, o->init_tls))
     die("mmtk_initialize_collection failed: %s", mmtk_last_error());
   return vm;
 }
@@ -598,9 +600,7 @@ void tvm_set_global(tvm_t *vm, size_t i, tvm_obj_t o) {
   vm->globals[i] = o;
 }
 
-/* Only the checker (tvm_check.c) walks the threads. */
-size_t tvm__threads(tvm_t *vm, tvm_thread_t **out, size_t max);
-size_t tvm__threads(tvm_t *vm, tvm_thread_t **out, size_t max) {
+size_t tvm_threads(tvm_t *vm, tvm_thread_t **out, size_t max) {
   size_t n = 0;
   vm_lock(vm);
   for (tvm_thread_t *t = vm->head; t; t = t->next, n++)

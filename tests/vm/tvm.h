@@ -79,6 +79,9 @@ enum tvm_type {
 /* VM flags (header bits 8-15). */
 #define TVM_FLAG_FINALIZER 0x1u /* registered with mmtk_add_finalizer */
 #define TVM_FLAG_WEAK 0x2u      /* registered with mmtk_add_weak_candidate */
+/* Flags a test's own binding callbacks may use (an identity-hash state, say).  The GC may
+ * change them, so the graph checker leaves them out of its checksum. */
+#define TVM_FLAG_BINDING_MASK 0xf0u
 
 static inline uint64_t *tvm_words(tvm_obj_t o) { return (uint64_t *)o; }
 static inline unsigned tvm_type(tvm_obj_t o) { return (unsigned)(tvm_words(o)[0] & 0xff); }
@@ -117,9 +120,17 @@ typedef struct tvm_options {
   const char *stress_factor; /* option stress_factor, NULL = off */
   bool sanity;               /* option sanity=true (honoured only when MMTK_HAVE_SANITY) */
   const char *extra;         /* more options for mmtk_process_bulk(), or NULL */
+  /* Called by tvm_new() with tvm's complete binding just before mmtk_init(): a test may
+   * replace or add callbacks (their ctx is the tvm_t; tvm_mmtk() is NULL until mmtk_init
+   * returns).  NULL: tvm's binding as it is. */
+  void (*customize)(tvm_t *vm, mmtk_vm_binding_t *binding, void *arg);
+  void *customize_arg;
+  void *init_tls;        /* the tls given to mmtk_initialize_collection() */
+  bool defer_collection; /* the test calls mmtk_initialize_collection() itself */
 } tvm_options_t;
 
-/* mmtk_init() + mmtk_initialize_collection(); aborts the test on failure. */
+/* mmtk_init() + mmtk_initialize_collection() (unless defer_collection); aborts the test
+ * on failure. */
 tvm_t *tvm_new(const tvm_options_t *options);
 /* Every thread must have detached; then mmtk_shutdown(). */
 void tvm_destroy(tvm_t *vm);
@@ -139,6 +150,9 @@ tvm_t *tvm_vm(tvm_thread_t *th);
 mmtk_mutator_t *tvm_mutator(tvm_thread_t *th);
 /* The calling thread's tvm_thread_t (NULL when not attached). */
 tvm_thread_t *tvm_current(void);
+/* The attached threads in attach order, at most `max` of them into `out`; returns how
+ * many are attached.  Takes the VM's lock: not from inside stop_all_mutators. */
+size_t tvm_threads(tvm_t *vm, tvm_thread_t **out, size_t max);
 
 /* Park here if a GC is stopping the world. */
 void tvm_safepoint(tvm_thread_t *th);
@@ -250,11 +264,12 @@ typedef struct tvm_snapshot {
 
 /* Walk everything reachable from every thread's shadow stack (in attach order) and then
  * the globals: depth first with an explicit stack, numbering the objects in visit order;
- * the checksum folds, per object, the type, flags, field count, size, data word, data
- * bytes and the numbers of the objects its fields hold.  Every object is checked
- * (aborting the test with a description): word aligned, mmtk_is_in_mmtk_spaces(),
- * mmtk_is_live_object(), mmtk_is_mmtk_object() (VO-bit builds), a sane header, intact
- * data bytes.  The other threads must not be mutating the heap. */
+ * the checksum folds, per object, the type, flags (but TVM_FLAG_BINDING_MASK), field
+ * count, size, data word, data bytes and the numbers of the objects its fields hold.
+ * Every object is checked (aborting the test with a description): word aligned,
+ * mmtk_is_in_mmtk_spaces(), mmtk_is_live_object(), mmtk_is_mmtk_object() (VO-bit
+ * builds), a sane header, intact data bytes.  The other threads must not be mutating
+ * the heap. */
 void tvm_snapshot(tvm_t *vm, tvm_snapshot_t *out);
 /* The same from one thread's shadow stack only (the other threads may run). */
 void tvm_snapshot_thread(tvm_thread_t *th, tvm_snapshot_t *out);

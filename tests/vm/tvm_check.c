@@ -9,7 +9,6 @@
 #include <string.h>
 
 /* From tvm.c. */
-size_t tvm__threads(tvm_t *vm, tvm_thread_t **out, size_t max);
 tvm_obj_t *tvm__stack(tvm_thread_t *th, size_t *depth);
 tvm_obj_t *tvm__globals(tvm_t *vm);
 
@@ -152,7 +151,8 @@ static void fold_object(struct walker *w, tvm_obj_t o, uint64_t id) {
   s->bytes += size;
   s->by_type[type]++;
   fold(w, id);
-  fold(w, (uint64_t)type | (uint64_t)tvm_flags(o) << 8 | (uint64_t)nrefs << 16);
+  unsigned flags = tvm_flags(o) & ~TVM_FLAG_BINDING_MASK;
+  fold(w, (uint64_t)type | (uint64_t)flags << 8 | (uint64_t)nrefs << 16);
   fold(w, size);
   fold(w, tvm_data(o));
   const unsigned char *b = tvm_bytes(o);
@@ -243,7 +243,7 @@ void tvm_snapshot(tvm_t *vm, tvm_snapshot_t *out) {
   struct walker w;
   walker_init(&w, vm, out);
   tvm_thread_t *threads[256];
-  size_t n = tvm__threads(vm, threads, 256);
+  size_t n = tvm_threads(vm, threads, 256);
   if (n > 256) g_error("tvm_snapshot: more than 256 threads");
   fold(&w, n);
   for (size_t i = 0; i < n; i++) {
