@@ -19,6 +19,8 @@
  *                              again (a weak one to the same object is cleared first)
  *   refs/weak-dropped          exact get/set/clear_referent calls: a dead reference object
  *                              gets none, a cleared one is not looked at again
+ *   refs/foreign-registration  registrations from a thread that GCs do not stop, while
+ *                              collecting: none lost, none corrupted
  *   refs/no-reference-types    candidates ignored: no referent callback, nothing
  *                              enqueued, referents kept by the VM's own (strong) scan
  *   finalizer/no-finalizer     mmtk_add_finalizer ignored: nothing ever finalized, dead
@@ -39,7 +41,9 @@
  */
 #define _GNU_SOURCE
 #include <glib.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -471,6 +475,62 @@ static void test_weak_dropped(void) {
   checked_gc(&f);
   c = counters(&f);
   g_assert_cmpuint(c.referent_gets - c0.referent_gets, ==, 0);
+  finish(&f);
+}
+
+/* ---- refs: registrations from a thread the VM does not stop ----------------------- */
+
+struct registrar {
+  mmtk_t *mmtk;
+  mmtk_object_t ref;
+  _Atomic bool stop;
+  _Atomic size_t done;
+};
+
+static void *registrar_main(void *arg) {
+  struct registrar *r = arg;
+  while (!atomic_load(&r->stop)) {
+    for (int i = 0; i < 50; i++) {
+      mmtk_add_weak_candidate(r->mmtk, r->ref);
+      mmtk_add_phantom_candidate(r->mmtk, r->ref);
+    }
+    atomic_fetch_add(&r->done, 50);
+    g_usleep(50);
+  }
+  return NULL;
+}
+
+/* The registration functions may be called from any thread: here one that is not a
+ * mutator (so it is not stopped by GCs) registers an immortal reference over and over
+ * while the main thread collects.  No registration is lost or corrupted: in the next GC
+ * each one gets exactly one get_referent call. */
+static void test_foreign_registration(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:64M", NULL);
+  tvm_thread_t *th = f.th;
+  size_t target = tvm_push(th, tvm_alloc_sem(th, TVM_NODE, 0, 16, 1, MMTK_ALLOC_IMMORTAL));
+  tvm_obj_t ref = tvm_alloc_sem(th, TVM_WEAKREF, 1, 0, 2, MMTK_ALLOC_IMMORTAL); /* weak */
+  tvm_set_ref(th, ref, 0, tvm_root(th, target));
+  tvm_push(th, ref);
+  struct registrar r = {.mmtk = f.mmtk, .ref = ref};
+  pthread_t t;
+  g_assert_cmpint(pthread_create(&t, NULL, registrar_main, &r), ==, 0);
+  while (atomic_load(&r.done) < 200) g_usleep(100);
+  for (int i = 0; i < 40; i++) {
+    g_assert_true(tvm_gc(th));
+    garbage(&f, 256 * KiB, 1 * KiB);
+  }
+  atomic_store(&r.stop, true);
+  pthread_join(t, NULL);
+  size_t n = atomic_load(&r.done);
+  tvm_counters_t c0 = counters(&f);
+  checked_gc(&f);
+  tvm_counters_t c = counters(&f);
+  note("%zu registrations of each kind during 40 GCs", n);
+  g_assert_cmpuint(c.referent_gets - c0.referent_gets, ==, 1 + 2 * n);
+  g_assert_cmpuint(c.referent_sets - c0.referent_sets, ==, 1 + 2 * n);
+  g_assert_cmpuint(c.enqueued_refs, ==, 0);
+  g_assert_true(referent(tvm_root(th, 1)) == tvm_root(th, target));
   finish(&f);
 }
 
@@ -1003,6 +1063,7 @@ int main(int argc, char **argv) {
   add("refs/soft-emergency", test_soft_emergency);
   add("refs/phantom", test_phantom);
   add("refs/weak-dropped", test_weak_dropped);
+  add("refs/foreign-registration", test_foreign_registration);
   add("refs/no-reference-types", test_no_reference_types);
   add("finalizer/no-finalizer", test_no_finalizer);
   add("finalizer/get-all", test_get_all_finalizers);
