@@ -49,12 +49,14 @@ static void retain_soft(mmtk_gc_worker_t *w, void *arg) {
   mmtk_t *mmtk = w->mmtk;
   struct object_list *l = &mmtk->refs.soft;
   if (mmtk->gc.emergency) return;
+  pthread_mutex_lock(&mmtk->refs.lock);
   for (size_t i = 0; i < l->count; i++) {
     uintptr_t r = (uintptr_t)l->items[i];
     if (!object_is_reachable(mmtk, r)) continue;
     mmtk_object_t referent = mmtk->vm.get_referent(mmtk->vm_ctx, (void *)object_get_forwarded(mmtk, r));
     if (referent) trace_object(w, (uintptr_t)referent);
   }
+  pthread_mutex_unlock(&mmtk->refs.lock);
   trace_drain(w);
 }
 
@@ -80,15 +82,22 @@ static void scan_list(mmtk_t *mmtk, struct object_list *l) {
   l->count = kept;
 }
 
+/* The stages hold the lock while they walk the candidate lists: the registration
+ * functions may be called from any thread, a thread the VM does not stop among them (as
+ * MMTk's processors, which are behind a mutex). */
 static void process_weak(mmtk_gc_worker_t *w, void *arg) {
   (void)arg;
+  pthread_mutex_lock(&w->mmtk->refs.lock);
   scan_list(w->mmtk, &w->mmtk->refs.soft);
   scan_list(w->mmtk, &w->mmtk->refs.weak);
+  pthread_mutex_unlock(&w->mmtk->refs.lock);
 }
 
 static void process_phantom(mmtk_gc_worker_t *w, void *arg) {
   (void)arg;
+  pthread_mutex_lock(&w->mmtk->refs.lock);
   scan_list(w->mmtk, &w->mmtk->refs.phantom);
+  pthread_mutex_unlock(&w->mmtk->refs.lock);
 }
 
 static void process_finalizable(mmtk_gc_worker_t *w, void *arg) {
@@ -96,6 +105,7 @@ static void process_finalizable(mmtk_gc_worker_t *w, void *arg) {
   mmtk_t *mmtk = w->mmtk;
   struct object_list *l = &mmtk->refs.finalizable;
   size_t kept = 0;
+  pthread_mutex_lock(&mmtk->refs.lock);
   for (size_t i = 0; i < l->count; i++) {
     uintptr_t o = (uintptr_t)l->items[i];
     if (object_is_reachable(mmtk, o)) {
@@ -111,6 +121,7 @@ static void process_finalizable(mmtk_gc_worker_t *w, void *arg) {
     }
   }
   l->count = kept;
+  pthread_mutex_unlock(&mmtk->refs.lock);
   trace_drain(w);
 }
 
@@ -132,6 +143,7 @@ struct stage_fn {
 };
 
 void references_schedule(mmtk_t *mmtk) {
+  pthread_mutex_lock(&mmtk->refs.lock);
   struct simple_add {
     int stage;
     void (*fn)(mmtk_gc_worker_t *, void *);
@@ -143,6 +155,7 @@ void references_schedule(mmtk_t *mmtk) {
       {MMTK_STAGE_PHANTOM_REF_CLOSURE, process_phantom, mmtk->refs.phantom.count > 0},
       {MMTK_STAGE_VM_REF_CLOSURE, process_vm_weak, mmtk->vm.process_weak_refs != NULL},
   };
+  pthread_mutex_unlock(&mmtk->refs.lock);
   for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
     if (list[i].wanted) gc_add_simple(mmtk, list[i].stage, list[i].fn, NULL);
 }

@@ -4,6 +4,10 @@
 #
 #   tests/vm/test-tvm              the VM itself, on NoGC (object model, roots, checker,
 #                                  handshake, model)
+#   tests/vm/refs-PLAN, refs-PLAN-header-1worker
+#                                  reference processing, finalizer queries, the GC trigger
+#                                  (DynamicHeapSize, gc_poll, vm_live_bytes,
+#                                  ignore_system_gc) and imprecise stress (test-refs.c)
 #   tests/vm/gc-PLAN[-header][-1worker]
 #                                  the GC suites for PLAN (semispace, marksweep): binding
 #                                  metadata on the side or in the header (-header), with
@@ -48,8 +52,14 @@ TVM_BINDING_TESTS = \
 	tests/vm/binding-semispace \
 	tests/vm/binding-marksweep
 
-check_PROGRAMS += tests/vm/test-tvm $(TVM_GC_TESTS) $(TVM_BINDING_TESTS)
-TESTS += tests/vm/test-tvm $(TVM_GC_TESTS) $(TVM_BINDING_TESTS)
+TVM_REFS_TESTS = \
+	tests/vm/refs-semispace \
+	tests/vm/refs-semispace-header-1worker \
+	tests/vm/refs-marksweep \
+	tests/vm/refs-marksweep-header-1worker
+
+check_PROGRAMS += tests/vm/test-tvm $(TVM_GC_TESTS) $(TVM_BINDING_TESTS) $(TVM_REFS_TESTS)
+TESTS += tests/vm/test-tvm $(TVM_GC_TESTS) $(TVM_BINDING_TESTS) $(TVM_REFS_TESTS)
 
 tests_vm_test_tvm_SOURCES = tests/vm/test-tvm.c
 tests_vm_test_tvm_CPPFLAGS = $(TVM_CPP)
@@ -117,4 +127,29 @@ tests_vm_binding_marksweep_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=2 -DTVM_WORKERS=4
 tests_vm_binding_marksweep_CFLAGS = $(TVM_CC)
 tests_vm_binding_marksweep_LDFLAGS = $(TVM_LINK)
 tests_vm_binding_marksweep_LDADD = $(TVM_DEPLIBS)
+
+# The reference, finalizer and trigger suites: one source, four configurations.
+tests_vm_refs_semispace_SOURCES = tests/vm/test-refs.c
+tests_vm_refs_semispace_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=1 -DTVM_HEADER=0 -DTVM_WORKERS=4
+tests_vm_refs_semispace_CFLAGS = $(TVM_CC)
+tests_vm_refs_semispace_LDFLAGS = $(TVM_LINK)
+tests_vm_refs_semispace_LDADD = $(TVM_DEPLIBS)
+
+tests_vm_refs_semispace_header_1worker_SOURCES = tests/vm/test-refs.c
+tests_vm_refs_semispace_header_1worker_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=1 -DTVM_HEADER=1 -DTVM_WORKERS=1
+tests_vm_refs_semispace_header_1worker_CFLAGS = $(TVM_CC)
+tests_vm_refs_semispace_header_1worker_LDFLAGS = $(TVM_LINK)
+tests_vm_refs_semispace_header_1worker_LDADD = $(TVM_DEPLIBS)
+
+tests_vm_refs_marksweep_SOURCES = tests/vm/test-refs.c
+tests_vm_refs_marksweep_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=2 -DTVM_HEADER=0 -DTVM_WORKERS=4
+tests_vm_refs_marksweep_CFLAGS = $(TVM_CC)
+tests_vm_refs_marksweep_LDFLAGS = $(TVM_LINK)
+tests_vm_refs_marksweep_LDADD = $(TVM_DEPLIBS)
+
+tests_vm_refs_marksweep_header_1worker_SOURCES = tests/vm/test-refs.c
+tests_vm_refs_marksweep_header_1worker_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=2 -DTVM_HEADER=1 -DTVM_WORKERS=1
+tests_vm_refs_marksweep_header_1worker_CFLAGS = $(TVM_CC)
+tests_vm_refs_marksweep_header_1worker_LDFLAGS = $(TVM_LINK)
+tests_vm_refs_marksweep_header_1worker_LDADD = $(TVM_DEPLIBS)
 endif

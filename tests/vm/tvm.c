@@ -52,6 +52,8 @@ struct tvm {
       oom_calls, oom_heap, oom_mmap, scan_complete_early, scan_complete_missed, schedule_finalization, nfinalized, finalize_errors,
       enqueued_refs, enqueue_errors, weak_glue_errors, insane_objects, log_errors,
       log_warnings, handshake_errors;
+  _Atomic uint64_t referent_gets, referent_sets, referent_clears;
+  _Atomic size_t vm_live_bytes;
   _Atomic int oom_last_kind;
   void *_Atomic oom_last_tls;
 };
@@ -173,13 +175,14 @@ static void b_dump_object(void *ctx, mmtk_object_t o) {
 
 static void b_scan_object(void *ctx, void *worker_tls, mmtk_object_t o,
                           mmtk_slot_visitor_t *visitor) {
-  (void)ctx;
   (void)worker_tls;
   check_header_or_die(o, "scan_object");
   size_t n = tvm_nrefs(o);
   tvm_obj_t *r = tvm_refs(o);
-  /* The referent of a weak reference is not a strong edge. */
-  for (size_t i = tvm_type(o) == TVM_WEAKREF ? 1 : 0; i < n; i++) mmtk_visit_slot(visitor, &r[i]);
+  /* The referent of a weak reference is not a strong edge (unless the VM says so). */
+  tvm_t *vm = ctx;
+  size_t first = tvm_type(o) == TVM_WEAKREF && !vm->options.strong_referents ? 1 : 0;
+  for (size_t i = first; i < n; i++) mmtk_visit_slot(visitor, &r[i]);
 }
 
 #define ROOT_BATCH 512
@@ -345,15 +348,18 @@ static bool weak_glue_ok(tvm_t *vm, mmtk_object_t r, const char *who) {
 }
 
 static mmtk_object_t b_get_referent(void *ctx, mmtk_object_t r) {
+  BUMP((tvm_t *)ctx, referent_gets);
   if (!weak_glue_ok(ctx, r, "get_referent")) return NULL;
   return tvm_ref(r, 0);
 }
 
 static void b_set_referent(void *ctx, mmtk_object_t r, mmtk_object_t referent) {
+  BUMP((tvm_t *)ctx, referent_sets);
   if (weak_glue_ok(ctx, r, "set_referent")) tvm_refs(r)[0] = referent;
 }
 
 static void b_clear_referent(void *ctx, mmtk_object_t r) {
+  BUMP((tvm_t *)ctx, referent_clears);
   if (weak_glue_ok(ctx, r, "clear_referent")) tvm_refs(r)[0] = NULL;
 }
 
@@ -366,6 +372,10 @@ static void b_enqueue_references(void *ctx, const mmtk_object_t *refs, size_t co
       fprintf(stderr, "tvm: enqueue_references: %p is not a cleared weak reference\n", refs[i]);
     }
   atomic_fetch_add(&vm->enqueued_refs, count);
+}
+
+static size_t b_vm_live_bytes(void *ctx) {
+  return atomic_load(&((tvm_t *)ctx)->vm_live_bytes);
 }
 
 /* ---- Binding: diagnostics ---------------------------------------------------------- */
@@ -435,6 +445,7 @@ tvm_t *tvm_new(const tvm_options_t *o) {
   b->clear_referent = b_clear_referent;
   b->enqueue_references = b_enqueue_references;
   b->log = b_log;
+  if (o->vm_live_bytes) b->vm_live_bytes = b_vm_live_bytes;
 
   if (o->customize) o->customize(vm, b, o->customize_arg);
 
@@ -668,6 +679,8 @@ bool tvm_gc(tvm_thread_t *th) {
   return mmtk_handle_user_collection_request(th->mutator);
 }
 
+void tvm_set_vm_live_bytes(tvm_t *vm, size_t bytes) { atomic_store(&vm->vm_live_bytes, bytes); }
+
 uint64_t tvm_gc_count(tvm_t *vm) { return atomic_load(&vm->gc_count); }
 
 bool tvm_world_stopped(tvm_t *vm) {
@@ -719,6 +732,9 @@ void tvm_counters(tvm_t *vm, tvm_counters_t *c) {
   c->enqueued_refs = atomic_load(&vm->enqueued_refs);
   c->enqueue_errors = atomic_load(&vm->enqueue_errors);
   c->weak_glue_errors = atomic_load(&vm->weak_glue_errors);
+  c->referent_gets = atomic_load(&vm->referent_gets);
+  c->referent_sets = atomic_load(&vm->referent_sets);
+  c->referent_clears = atomic_load(&vm->referent_clears);
   c->insane_objects = atomic_load(&vm->insane_objects);
   c->log_errors = atomic_load(&vm->log_errors);
   c->log_warnings = atomic_load(&vm->log_warnings);

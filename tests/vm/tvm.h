@@ -127,6 +127,10 @@ typedef struct tvm_options {
   void *customize_arg;
   void *init_tls;        /* the tls given to mmtk_initialize_collection() */
   bool defer_collection; /* the test calls mmtk_initialize_collection() itself */
+  bool strong_referents;     /* scan_object reports a WEAKREF's referent too (a VM that
+                              * treats references as strong, for no_reference_types) */
+  bool vm_live_bytes;        /* give libmmtk a vm_live_bytes callback answering what
+                              * tvm_set_vm_live_bytes() last set (0 at first) */
 } tvm_options_t;
 
 /* mmtk_init() + mmtk_initialize_collection() (unless defer_collection); aborts the test
@@ -212,6 +216,7 @@ typedef struct tvm_counters {
   uint64_t enqueued_refs;       /* references handed to enqueue_references */
   uint64_t enqueue_errors;      /* an enqueued reference was not a cleared WEAKREF */
   uint64_t weak_glue_errors;    /* get/set/clear_referent on a non-weakref */
+  uint64_t referent_gets, referent_sets, referent_clears; /* get/set/clear_referent calls */
   uint64_t insane_objects;      /* is_object_sane said no */
   uint64_t log_errors, log_warnings;
   uint64_t handshake_errors;    /* a mutator ran while the world was stopped, etc. */
@@ -222,6 +227,9 @@ void tvm_counters(tvm_t *vm, tvm_counters_t *out);
  * handshake, log errors). */
 void tvm_assert_clean(tvm_t *vm);
 uint64_t tvm_gc_count(tvm_t *vm);
+/* What the vm_live_bytes callback answers (tvm_options_t.vm_live_bytes): off-heap bytes
+ * the VM says it holds. */
+void tvm_set_vm_live_bytes(tvm_t *vm, size_t bytes);
 /* True between stop_all_mutators() and resume_mutators(). */
 bool tvm_world_stopped(tvm_t *vm);
 

@@ -7,6 +7,7 @@ void gc_trigger_init(mmtk_t *mmtk) {
   const struct mmtk_options *o = &mmtk->options;
   atomic_init(&t->used_pages, 0);
   atomic_init(&t->acquired_pages, 0);
+  atomic_init(&t->pending_pages, 0);
   t->alloc_bytes = t->mutator_ns = t->traced_bytes = t->gc_ns = 0;
   t->last_gc_end_ns = stats_now_ns();
   t->last_live_bytes = 0;
@@ -15,9 +16,14 @@ void gc_trigger_init(mmtk_t *mmtk) {
     t->limit_bytes = t->max_bytes = o->gc_trigger.max;
     break;
   case MMTK_TRIGGER_DYNAMIC:
+    /* Page multiples within [MIN, MAX] (rounded inwards; a range without one gets the
+     * page below MAX, or one page). */
+    t->max_bytes = align_down(o->gc_trigger.max, BYTES_IN_PAGE);
+    if (!t->max_bytes) t->max_bytes = BYTES_IN_PAGE;
+    t->min_bytes = align_up(o->gc_trigger.min, BYTES_IN_PAGE);
+    if (t->min_bytes > t->max_bytes) t->min_bytes = t->max_bytes;
     /* A heap that cannot collect cannot shrink: it may as well start at its maximum. */
-    t->max_bytes = o->gc_trigger.max;
-    t->limit_bytes = mmtk->plan->collects_garbage ? o->gc_trigger.min : o->gc_trigger.max;
+    t->limit_bytes = mmtk->plan->collects_garbage ? t->min_bytes : t->max_bytes;
     break;
   case MMTK_TRIGGER_DELEGATED:
     /* The binding decides when to collect; the heap range bounds the size. */
@@ -49,6 +55,8 @@ bool gc_trigger_charge(mmtk_t *mmtk, size_t pages, bool overcommit) {
     if (mmtk->plan->reserved_pages) extra_pages += mmtk->plan->reserved_pages(mmtk);
     if (now > limit_pages || limit_pages - now < extra_pages) {
       atomic_fetch_sub_explicit(&t->used_pages, pages, memory_order_relaxed);
+      if (mmtk->options.gc_trigger.kind == MMTK_TRIGGER_DYNAMIC)
+        atomic_fetch_add_explicit(&t->pending_pages, pages, memory_order_relaxed);
       return false;
     }
   }
@@ -123,7 +131,16 @@ void gc_trigger_after_gc(mmtk_t *mmtk, size_t live_bytes) {
   double want = (double)live_bytes + (extra > (double)floor ? extra : (double)floor);
   if (mmtk->plan->moves_objects) want *= 2; /* the copy reserve */
   size_t target = want >= (double)t->max_bytes ? t->max_bytes : (size_t)want;
-  if (target < mmtk->options.gc_trigger.min) target = mmtk->options.gc_trigger.min;
-  t->limit_bytes = align_up(target, BYTES_IN_PAGE);
-  if (t->limit_bytes > t->max_bytes) t->limit_bytes = align_down(t->max_bytes, BYTES_IN_PAGE);
+  /* Whatever the rule: room for what survived, the copy reserve, the VM's bytes and the
+   * requests that failed for lack of budget (without it, a request bigger than the
+   * current limit would fail while the heap may still grow). */
+  size_t pending = atomic_exchange_explicit(&t->pending_pages, 0, memory_order_relaxed);
+  size_t needed = atomic_load_explicit(&t->used_pages, memory_order_relaxed) + pending +
+                  bytes_to_pages_up(extra_bytes(mmtk));
+  if (mmtk->plan->reserved_pages) needed += mmtk->plan->reserved_pages(mmtk);
+  if (target < (needed << LOG_BYTES_IN_PAGE)) target = needed << LOG_BYTES_IN_PAGE;
+  target = align_up(target, BYTES_IN_PAGE);
+  if (target < t->min_bytes) target = t->min_bytes;
+  if (target > t->max_bytes) target = t->max_bytes;
+  t->limit_bytes = target;
 }

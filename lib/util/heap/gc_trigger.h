@@ -15,7 +15,10 @@ struct gc_trigger {
   _Atomic size_t used_pages;     /* pages held by all spaces */
   _Atomic size_t acquired_pages; /* pages ever acquired (statistics) */
   size_t limit_bytes;            /* the current heap size */
-  size_t max_bytes;              /* the most it may grow to */
+  size_t min_bytes, max_bytes;   /* DynamicHeapSize: its bounds, in whole pages */
+  /* DynamicHeapSize: pages of requests refused for lack of budget since the last GC (the
+   * GC they bring must leave room for them; MMTk's on_pending_allocation). */
+  _Atomic size_t pending_pages;
   /* DynamicHeapSize's estimates (smoothed over GCs, see gc_trigger.c). */
   double alloc_bytes, mutator_ns; /* the mutators' allocation rate: bytes per ns */
   double traced_bytes, gc_ns;     /* the collector's speed: live bytes per ns of pause */

@@ -1,0 +1,1079 @@
+/* Reference processing, finalization and the GC trigger under real collections, on the
+ * test VM, for one configuration chosen at compile time (as tests/vm/test-gc.c):
+ *
+ *   TVM_PLAN_ID   1 = SemiSpace, 2 = MarkSweep
+ *   TVM_HEADER    1 = in-header metadata (TVM_HDR_*), 0 = on the side
+ *   TVM_WORKERS   GC worker threads (option threads)
+ *
+ * Every test runs in a child process with its own instance (sanity=true in
+ * --enable-sanity builds) and ends with tvm_assert_clean().  Paths start with the plan:
+ *
+ *   refs/soft-kept             soft referents survive ordinary GCs (heap-full ones too);
+ *                              a strongly reachable one is updated (moved by SemiSpace)
+ *   refs/soft-emergency        softly reachable garbage fills a small heap; live
+ *                              allocation goes on until only an emergency GC can satisfy
+ *                              it: the allocation succeeds, every soft referent is
+ *                              cleared and enqueued, nothing else is lost
+ *   refs/phantom               phantom references cleared exactly when the referent
+ *                              dies, and only after a finalizer on it has run and it died
+ *                              again (a weak one to the same object is cleared first)
+ *   refs/weak-dropped          exact get/set/clear_referent calls: a dead reference object
+ *                              gets none, a cleared one is not looked at again
+ *   refs/foreign-registration  registrations from a thread that GCs do not stop, while
+ *                              collecting: none lost, none corrupted
+ *   refs/no-reference-types    candidates ignored: no referent callback, nothing
+ *                              enqueued, referents kept by the VM's own (strong) scan
+ *   finalizer/no-finalizer     mmtk_add_finalizer ignored: nothing ever finalized, dead
+ *                              finalizable objects reclaimed at the first GC
+ *   finalizer/get-all          mmtk_get_all_finalizers: every registration (reachable or
+ *                              not, at its current address), then no finalization
+ *   finalizer/get-for          mmtk_get_finalizers_for: one object's registrations only
+ *   trigger/dynamic-heap       DynamicHeapSize: the limit grows with the live set, stays in
+ *                              [MIN, MAX] and page aligned, shrinks once the live set is
+ *                              dropped; no allocation fails
+ *   trigger/dynamic-big-object an object larger than the current limit (but well under
+ *                              MAX) is allocated
+ *   trigger/dynamic-unaligned  MIN and MAX that are not page multiples
+ *   trigger/gc-poll            mmtk_gc_poll collects exactly when over the limit
+ *   trigger/vm-live-bytes      off-heap bytes reported by the VM make GCs come earlier
+ *   trigger/ignore-system-gc   user requests ignored; heap-full GCs and polls still happen
+ *   stress/gc-count-imprecise  precise_stress=false: GCs counted at page acquisition (R12)
+ */
+#define _GNU_SOURCE
+#include <glib.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tvm.h"
+
+#if TVM_PLAN_ID == 1
+#define PLAN "SemiSpace"
+#define MOVES 1
+#elif TVM_PLAN_ID == 2
+#define PLAN "MarkSweep"
+#define MOVES 0
+#else
+#error "TVM_PLAN_ID must be 1 (SemiSpace) or 2 (MarkSweep)"
+#endif
+
+#define EAGER (MOVES ? NULL : "eager_complete_sweep=true")
+#define KiB ((size_t)1 << 10)
+#define MiB ((size_t)1 << 20)
+#define PAGE ((size_t)4096)
+
+/* ---- Fixture ---------------------------------------------------------------------- */
+
+static const char *current_test;
+
+static void watchdog(int sig) {
+  (void)sig;
+  static const char msg[] = "watchdog: the test did not finish in time (deadlock?): ";
+  if (write(2, msg, sizeof msg - 1) < 0 ||
+      (current_test && write(2, current_test, strlen(current_test)) < 0) || write(2, "\n", 1) < 0) {
+  }
+  abort();
+}
+
+static void note(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+static void note(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char *m = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  g_printerr("# %s: %s\n", g_test_get_path(), m);
+  g_free(m);
+}
+
+typedef struct fx {
+  tvm_t *vm;
+  tvm_thread_t *th;
+  mmtk_t *mmtk;
+} fx_t;
+
+static void start_opts(fx_t *f, tvm_options_t o) {
+  current_test = g_test_get_path();
+  signal(SIGALRM, watchdog);
+  alarm(120);
+  o.plan = PLAN;
+  o.header_metadata = TVM_HEADER;
+  o.workers = TVM_WORKERS;
+  o.sanity = true;
+  f->vm = tvm_new(&o);
+  f->mmtk = tvm_mmtk(f->vm);
+  f->th = tvm_attach(f->vm);
+  g_assert_true(tvm_collects(f->vm));
+  g_assert_cmpint(tvm_moves(f->vm), ==, MOVES);
+}
+
+static void start(fx_t *f, const char *heap, const char *extra) {
+  start_opts(f, (tvm_options_t){.heap = heap, .extra = extra});
+}
+
+static void finish(fx_t *f) {
+  tvm_assert_clean(f->vm);
+  tvm_detach(f->th);
+  tvm_destroy(f->vm);
+  alarm(0);
+}
+
+static uint64_t gcs(fx_t *f) { return tvm_gc_count(f->vm); }
+
+static tvm_counters_t counters(fx_t *f) {
+  tvm_counters_t c;
+  tvm_counters(f->vm, &c);
+  return c;
+}
+
+/* The strongly reachable graph is the same in `after` (taken after a GC) as in `before`.
+ * The checker reads every WEAKREF as a weak reference; here many are soft or phantom ones,
+ * which a GC may keep with a referent that is not strongly reachable: the tests check the
+ * referents themselves, this only that references to live objects stay. */
+static void assert_graph_kept(const tvm_snapshot_t *before, const tvm_snapshot_t *after) {
+  g_assert_cmpuint(after->objects, ==, before->objects);
+  g_assert_cmpuint(after->bytes, ==, before->bytes);
+  g_assert_cmpuint(after->edges, ==, before->edges);
+  g_assert_cmpuint(after->weakrefs, ==, before->weakrefs);
+  for (int t = 0; t <= TVM_TYPE_MAX; t++) g_assert_cmpuint(after->by_type[t], ==, before->by_type[t]);
+  g_assert_cmpuint(after->weak_live, ==, before->weak_live);
+  g_assert_cmpuint(after->weak_null + after->weak_dangling, ==,
+                   before->weak_null + before->weak_dangling);
+  g_assert_cmphex(after->checksum, ==, before->checksum);
+}
+
+/* A forced GC, the graph checked before and after. */
+static void checked_gc(fx_t *f) {
+  tvm_snapshot_t before, after;
+  tvm_snapshot(f->vm, &before);
+  uint64_t n = gcs(f);
+  g_assert_true(tvm_gc(f->th));
+  g_assert_cmpuint(gcs(f), ==, n + 1);
+  tvm_snapshot(f->vm, &after);
+  assert_graph_kept(&before, &after);
+}
+
+/* A reference object in the tvm format (a WEAKREF: field 0 is the referent, not scanned)
+ * that tvm_alloc() has not registered: the test registers it as soft or phantom.  The
+ * referent is stored by the caller right away, before the next safepoint. */
+static tvm_obj_t alloc_ref(tvm_thread_t *th, size_t nrefs, size_t data_bytes, uint64_t data) {
+  tvm_safepoint(th);
+  size_t size = tvm_object_size(nrefs, data_bytes);
+  uint64_t *w = mmtk_alloc_fast(tvm_mutator(th), size, 8, 0, MMTK_ALLOC_DEFAULT);
+  if (!w) return NULL;
+  w[0] = (uint64_t)TVM_WEAKREF << TVM_TYPE_SHIFT | (uint64_t)TVM_FLAG_WEAK << TVM_FLAGS_SHIFT |
+         (uint64_t)nrefs << TVM_NREFS_SHIFT;
+  w[1] = size;
+  w[2] = data;
+  memset(w + TVM_HEADER_WORDS, 0, 8 * nrefs);
+  tvm_fill_pattern(w);
+  mmtk_post_alloc_fast(tvm_mutator(th), w, size, MMTK_ALLOC_DEFAULT);
+  return w;
+}
+
+enum ref_kind { SOFT, PHANTOM };
+
+/* A new soft or phantom reference to `target` (read after the allocation: pass a root
+ * slot, or SIZE_MAX with `target_obj` for an object allocated right before). */
+static tvm_obj_t new_ref(fx_t *f, enum ref_kind kind, size_t target_slot, uint64_t data) {
+  tvm_obj_t r = alloc_ref(f->th, 1, 8, data);
+  g_assert_nonnull(r);
+  tvm_set_ref(f->th, r, 0, tvm_root(f->th, target_slot));
+  if (kind == SOFT) mmtk_add_soft_candidate(f->mmtk, r);
+  else mmtk_add_phantom_candidate(f->mmtk, r);
+  return r;
+}
+
+static tvm_obj_t referent(tvm_obj_t r) { return tvm_ref(r, 0); }
+
+/* schedule_finalization comes from the GC worker after resume_mutators: wait for it. */
+static void wait_schedule_finalization(fx_t *f, uint64_t expected) {
+  for (int i = 0; i < 2000 && counters(f).schedule_finalization < expected; i++) g_usleep(1000);
+  g_usleep(10000); /* and no more than that */
+  g_assert_cmpuint(counters(f).schedule_finalization, ==, expected);
+}
+
+/* Allocate `bytes` of garbage in objects of `size` bytes. */
+static void garbage(fx_t *f, size_t bytes, size_t size) {
+  for (size_t done = 0; done < bytes; done += size)
+    g_assert_nonnull(tvm_alloc(f->th, TVM_BYTES, 0, size - TVM_HEADER_BYTES, done));
+}
+
+/* ---- refs: soft ------------------------------------------------------------------- */
+
+#define NSOFT 200
+
+/* Soft referents are kept alive by ordinary GCs, forced or heap-full; a strongly
+ * reachable one is updated to the referent's new address. */
+static void test_soft_kept(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:16M", NULL);
+  tvm_thread_t *th = f.th;
+  size_t arr = tvm_push(th, tvm_alloc(th, TVM_ARRAY, NSOFT, 0, 1));
+  size_t tmp = tvm_push(th, NULL);
+  for (size_t i = 0; i < NSOFT; i++) {
+    tvm_set_root(th, tmp, tvm_alloc(th, TVM_BYTES, 0, 1000, 1000 + i));
+    tvm_set_ref(th, tvm_root(th, arr), i, new_ref(&f, SOFT, tmp, 5000 + i));
+  }
+  /* A soft reference to an object held strongly, and one that dies itself. */
+  size_t strong = tvm_push(th, tvm_alloc(th, TVM_NODE, 0, 64, 7));
+  size_t sref = tvm_push(th, new_ref(&f, SOFT, strong, 8));
+  tvm_set_root(th, tmp, tvm_alloc(th, TVM_NODE, 0, 64, 9));
+  new_ref(&f, SOFT, tmp, 10);
+  tvm_set_root(th, tmp, NULL);
+
+  tvm_counters_t c0 = counters(&f);
+  uint64_t g0 = gcs(&f);
+  for (int round = 0; round < 4; round++) {
+    tvm_obj_t was = tvm_root(th, strong);
+    if (round % 2 == 0) checked_gc(&f);
+    else garbage(&f, 40 * MiB, 4 * KiB); /* heap-full GCs */
+    tvm_obj_t now = tvm_root(th, strong);
+    g_assert_true(referent(tvm_root(th, sref)) == now);
+    /* (After an even number of SemiSpace GCs it may be back where it was.) */
+    if (round % 2 == 0) g_assert_true(MOVES ? now != was : now == was);
+    else if (!MOVES) g_assert_true(now == was);
+    for (size_t i = 0; i < NSOFT; i++) {
+      tvm_obj_t r = tvm_ref(tvm_root(th, arr), i);
+      g_assert_cmpuint(tvm_data(r), ==, 5000 + i);
+      tvm_obj_t o = referent(r);
+      g_assert_nonnull(o);
+      g_assert_null(tvm_header_problem(o));
+      g_assert_cmpuint(tvm_data(o), ==, 1000 + i);
+      g_assert_true(tvm_pattern_ok(o));
+    }
+  }
+  tvm_counters_t c = counters(&f);
+  note("%llu GCs", (unsigned long long)(gcs(&f) - g0));
+  g_assert_cmpuint(gcs(&f) - g0, >=, 2 + 2); /* 40 MiB through a 16 MiB heap, twice */
+  g_assert_cmpuint(c.enqueued_refs, ==, c0.enqueued_refs);
+  g_assert_cmpuint(c.referent_clears, ==, c0.referent_clears);
+  g_assert_cmpuint(c.oom_calls, ==, 0);
+
+  /* Once the reference objects die, the referents go too (nothing else holds them). */
+  tvm_set_root(th, arr, NULL);
+  checked_gc(&f);
+  checked_gc(&f);
+  c = counters(&f);
+  g_assert_cmpuint(c.enqueued_refs, ==, c0.enqueued_refs);
+  g_assert_true(referent(tvm_root(th, sref)) == tvm_root(th, strong));
+  finish(&f);
+}
+
+/* Softly reachable garbage fills most of a small heap.  Live objects are then allocated
+ * until a heap-full GC cannot satisfy a request: the emergency GC that follows clears the
+ * soft references (and enqueues them), and the allocation succeeds. */
+static void test_soft_emergency(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:8M", EAGER);
+  tvm_thread_t *th = f.th;
+  /* What the live objects may occupy: SemiSpace keeps a copy reserve as large as the
+   * space in use. */
+  const size_t usable = MOVES ? 4 * MiB : 8 * MiB;
+  const size_t obj = 4000, nsoft = usable * 6 / 10 / obj;
+  size_t arr = tvm_push(th, tvm_alloc(th, TVM_ARRAY, nsoft, 0, 1));
+  size_t tmp = tvm_push(th, NULL);
+  for (size_t i = 0; i < nsoft; i++) {
+    tvm_set_root(th, tmp, tvm_alloc(th, TVM_BYTES, 0, obj - TVM_HEADER_BYTES, 100000 + i));
+    tvm_set_ref(th, tvm_root(th, arr), i, new_ref(&f, SOFT, tmp, i));
+  }
+  tvm_set_root(th, tmp, NULL);
+  checked_gc(&f);
+  for (size_t i = 0; i < nsoft; i++)
+    g_assert_nonnull(referent(tvm_ref(tvm_root(th, arr), i)));
+
+  tvm_counters_t c0 = counters(&f);
+  uint64_t g0 = gcs(&f);
+  size_t list = tvm_push(th, NULL), n = 0;
+  size_t node = tvm_object_size(1, obj - tvm_object_size(1, 0));
+  for (; counters(&f).enqueued_refs == c0.enqueued_refs; n++) {
+    g_assert_cmpuint(n * node, <, usable); /* the emergency GC has come by then */
+    tvm_obj_t o = tvm_alloc(th, TVM_NODE, 1, node - tvm_object_size(1, 0), n);
+    g_assert_nonnull(o);
+    tvm_set_ref(th, o, 0, tvm_root(th, list));
+    tvm_set_root(th, list, o);
+  }
+  tvm_counters_t c = counters(&f);
+  note("%zu live objects (%zu KiB) with %zu KiB softly reachable; %llu GCs", n, n * node / KiB,
+       nsoft * obj / KiB, (unsigned long long)(gcs(&f) - g0));
+  /* Not before the heap was really full (the two together do not fit). */
+  g_assert_cmpuint(n * node + nsoft * obj, >, usable * 3 / 4);
+  g_assert_cmpuint(gcs(&f) - g0, >=, 2); /* a heap-full GC, then the emergency one */
+  g_assert_cmpuint(c.enqueued_refs - c0.enqueued_refs, ==, nsoft);
+  g_assert_cmpuint(c.referent_clears - c0.referent_clears, ==, nsoft);
+  g_assert_cmpuint(c.oom_calls, ==, 0);
+  for (size_t i = 0; i < nsoft; i++) g_assert_null(referent(tvm_ref(tvm_root(th, arr), i)));
+  /* Every live object is there, intact (the checker walks them). */
+  tvm_snapshot_t s;
+  tvm_snapshot(f.vm, &s);
+  g_assert_cmpuint(s.by_type[TVM_NODE], ==, n);
+  g_assert_cmpuint(s.weak_null, ==, nsoft);
+  /* The room is there: more live objects fit. */
+  for (size_t k = 0; k < 100; k++) {
+    tvm_obj_t o = tvm_alloc(th, TVM_NODE, 1, node - tvm_object_size(1, 0), n + k);
+    g_assert_nonnull(o);
+    tvm_set_ref(th, o, 0, tvm_root(th, list));
+    tvm_set_root(th, list, o);
+  }
+  checked_gc(&f);
+  g_assert_cmpuint(counters(&f).enqueued_refs - c0.enqueued_refs, ==, nsoft);
+  g_assert_cmpuint(counters(&f).oom_calls, ==, 0);
+  finish(&f);
+}
+
+/* ---- refs: phantom ---------------------------------------------------------------- */
+
+static void record_finalized(tvm_thread_t *th, tvm_obj_t o, void *arg) {
+  (void)th;
+  tvm_obj_t *seen = arg;
+  if (tvm_data(o) == 30) seen[0] = o;
+  if (tvm_data(o) == 40) {
+    seen[1] = o;
+    tvm_set_global(tvm_vm(th), 0, o); /* resurrected */
+  }
+}
+
+/* Phantom references are cleared exactly when their referent dies: not while a
+ * finalizer may still resurrect it (MMTk's order: final references before phantom ones),
+ * but once it has run and the object died again. */
+static void test_phantom(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:32M", NULL);
+  tvm_thread_t *th = f.th;
+  size_t tmp = tvm_push(th, NULL);
+  /* PA: to A, held strongly.  PB: to B, nothing else.  PF and WF: phantom and weak
+   * references to F (finalizable, unreachable).  PG: to G, finalizable, resurrected by its
+   * finalizer.  A dead phantom reference to a dead object. */
+  size_t a = tvm_push(th, tvm_alloc(th, TVM_NODE, 0, 32, 10));
+  size_t pa = tvm_push(th, new_ref(&f, PHANTOM, a, 11));
+  tvm_set_root(th, tmp, tvm_alloc(th, TVM_NODE, 0, 32, 20));
+  size_t pb = tvm_push(th, new_ref(&f, PHANTOM, tmp, 21));
+  tvm_set_root(th, tmp, tvm_alloc(th, TVM_NODE, 0, 500, 31)); /* F's child */
+  tvm_obj_t o = tvm_alloc(th, TVM_FINALIZABLE, 1, 32, 30);
+  tvm_set_ref(th, o, 0, tvm_root(th, tmp));
+  tvm_set_root(th, tmp, o);
+  size_t pf = tvm_push(th, new_ref(&f, PHANTOM, tmp, 32));
+  o = tvm_alloc(th, TVM_WEAKREF, 1, 0, 33);
+  tvm_set_ref(th, o, 0, tvm_root(th, tmp));
+  size_t wf = tvm_push(th, o);
+  tvm_set_root(th, tmp, tvm_alloc(th, TVM_FINALIZABLE, 0, 32, 40));
+  size_t pg = tvm_push(th, new_ref(&f, PHANTOM, tmp, 41));
+  tvm_set_root(th, tmp, tvm_alloc(th, TVM_NODE, 0, 32, 50));
+  new_ref(&f, PHANTOM, tmp, 51);
+  tvm_set_root(th, tmp, NULL);
+
+  tvm_counters_t c0 = counters(&f);
+  /* GC 1: B is gone; F and G are revived for their finalizers, so WF is cleared but PF
+   * and PG are kept (and updated). */
+  checked_gc(&f);
+  tvm_counters_t c = counters(&f);
+  g_assert_cmpuint(c.enqueued_refs - c0.enqueued_refs, ==, 2); /* PB, WF */
+  g_assert_true(referent(tvm_root(th, pa)) == tvm_root(th, a));
+  g_assert_null(referent(tvm_root(th, pb)));
+  g_assert_null(referent(tvm_root(th, wf)));
+  g_assert_nonnull(referent(tvm_root(th, pf)));
+  g_assert_nonnull(referent(tvm_root(th, pg)));
+  g_assert_cmpuint(tvm_data(referent(tvm_root(th, pf))), ==, 30);
+  g_assert_cmpuint(tvm_data(referent(tvm_root(th, pg))), ==, 40);
+  wait_schedule_finalization(&f, c0.schedule_finalization + 1);
+  /* GC 2 before the finalizers run: the objects waiting are still reachable. */
+  checked_gc(&f);
+  c = counters(&f);
+  g_assert_cmpuint(c.enqueued_refs - c0.enqueued_refs, ==, 2);
+  tvm_obj_t seen[2] = {NULL, NULL};
+  g_assert_cmpuint(tvm_run_finalizers(th, record_finalized, seen), ==, 2);
+  /* The phantom referents are the very objects being finalized, with their children. */
+  g_assert_true(seen[0] == referent(tvm_root(th, pf)));
+  g_assert_true(seen[1] == referent(tvm_root(th, pg)));
+  g_assert_cmpuint(tvm_data(tvm_ref(seen[0], 0)), ==, 31);
+  g_assert_true(tvm_pattern_ok(tvm_ref(seen[0], 0)));
+
+  /* GC 3: F died again (its finalizer has run): PF cleared.  G lives in a global. */
+  checked_gc(&f);
+  c = counters(&f);
+  g_assert_cmpuint(c.enqueued_refs - c0.enqueued_refs, ==, 3);
+  g_assert_null(referent(tvm_root(th, pf)));
+  g_assert_true(referent(tvm_root(th, pg)) == tvm_global(f.vm, 0));
+  g_assert_true(referent(tvm_root(th, pa)) == tvm_root(th, a));
+  /* GC 4: G dropped: PG cleared, and G is not finalized again. */
+  tvm_set_global(f.vm, 0, NULL);
+  checked_gc(&f);
+  c = counters(&f);
+  g_assert_cmpuint(c.enqueued_refs - c0.enqueued_refs, ==, 4);
+  g_assert_null(referent(tvm_root(th, pg)));
+  g_assert_cmpuint(tvm_run_finalizers(th, NULL, NULL), ==, 0);
+  g_assert_cmpuint(tvm_finalized(f.vm, 30), ==, 1);
+  g_assert_cmpuint(tvm_finalized(f.vm, 40), ==, 1);
+  /* GC 5: A dies: PA cleared. */
+  tvm_set_root(th, a, NULL);
+  checked_gc(&f);
+  c = counters(&f);
+  g_assert_cmpuint(c.enqueued_refs - c0.enqueued_refs, ==, 5);
+  g_assert_null(referent(tvm_root(th, pa)));
+  checked_gc(&f);
+  g_assert_cmpuint(counters(&f).enqueued_refs - c0.enqueued_refs, ==, 5);
+  finish(&f);
+}
+
+/* ---- refs: weak, the parts /PLAN/weak/cleared does not count ---------------------- */
+
+/* libmmtk calls the referent callbacks only on live reference objects, once each per GC,
+ * and forgets a reference once it is cleared: exact counts. */
+static void test_weak_dropped(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:32M", NULL);
+  tvm_thread_t *th = f.th;
+  enum { LIVE_KEPT = 30, LIVE_CLEARED = 20, DEAD_KEPT = 25, DEAD_CLEARED = 15 };
+  size_t keep = tvm_push(th, tvm_alloc(th, TVM_ARRAY, LIVE_KEPT + LIVE_CLEARED, 0, 1));
+  size_t targets = tvm_push(th, tvm_alloc(th, TVM_ARRAY, LIVE_KEPT + DEAD_KEPT, 0, 2));
+  size_t tmp = tvm_push(th, NULL);
+  size_t k = 0, t = 0;
+  for (int kind = 0; kind < 4; kind++) {
+    int n = kind == 0 ? LIVE_KEPT : kind == 1 ? LIVE_CLEARED : kind == 2 ? DEAD_KEPT : DEAD_CLEARED;
+    bool live_ref = kind < 2, live_referent = kind == 0 || kind == 2;
+    for (int i = 0; i < n; i++) {
+      tvm_obj_t o = tvm_alloc(th, TVM_NODE, 0, 16, (uint64_t)(100 * kind + i));
+      if (live_referent) tvm_set_ref(th, tvm_root(th, targets), t++, o);
+      tvm_set_root(th, tmp, o);
+      tvm_obj_t w = tvm_alloc(th, TVM_WEAKREF, 1, 0, (uint64_t)(1000 + 100 * kind + i));
+      tvm_set_ref(th, w, 0, tvm_root(th, tmp));
+      if (live_ref) tvm_set_ref(th, tvm_root(th, keep), k++, w);
+    }
+  }
+  tvm_set_root(th, tmp, NULL);
+  tvm_counters_t c0 = counters(&f), c;
+  checked_gc(&f);
+  c = counters(&f);
+  /* Only the live reference objects are looked at. */
+  g_assert_cmpuint(c.referent_gets - c0.referent_gets, ==, LIVE_KEPT + LIVE_CLEARED);
+  g_assert_cmpuint(c.referent_sets - c0.referent_sets, ==, LIVE_KEPT);
+  g_assert_cmpuint(c.referent_clears - c0.referent_clears, ==, LIVE_CLEARED);
+  g_assert_cmpuint(c.enqueued_refs - c0.enqueued_refs, ==, LIVE_CLEARED);
+  for (size_t i = 0; i < LIVE_KEPT + LIVE_CLEARED; i++) {
+    tvm_obj_t w = tvm_ref(tvm_root(th, keep), i);
+    if (i < LIVE_KEPT) g_assert_true(referent(w) == tvm_ref(tvm_root(th, targets), i));
+    else g_assert_null(referent(w));
+  }
+  /* GC 2: the cleared ones are no longer candidates. */
+  c0 = c;
+  checked_gc(&f);
+  c = counters(&f);
+  g_assert_cmpuint(c.referent_gets - c0.referent_gets, ==, LIVE_KEPT);
+  g_assert_cmpuint(c.referent_sets - c0.referent_sets, ==, LIVE_KEPT);
+  g_assert_cmpuint(c.referent_clears - c0.referent_clears, ==, 0);
+  g_assert_cmpuint(c.enqueued_refs - c0.enqueued_refs, ==, 0);
+  /* GC 3: the live references die (their referents stay): dropped without a call. */
+  tvm_set_root(th, keep, NULL);
+  c0 = c;
+  checked_gc(&f);
+  c = counters(&f);
+  g_assert_cmpuint(c.referent_gets - c0.referent_gets, ==, 0);
+  g_assert_cmpuint(c.enqueued_refs - c0.enqueued_refs, ==, 0);
+  c0 = c;
+  checked_gc(&f);
+  c = counters(&f);
+  g_assert_cmpuint(c.referent_gets - c0.referent_gets, ==, 0);
+  finish(&f);
+}
+
+/* ---- refs: registrations from a thread the VM does not stop ----------------------- */
+
+struct registrar {
+  mmtk_t *mmtk;
+  mmtk_object_t ref;
+  _Atomic bool stop;
+  _Atomic size_t done;
+};
+
+static void *registrar_main(void *arg) {
+  struct registrar *r = arg;
+  while (!atomic_load(&r->stop)) {
+    for (int i = 0; i < 50; i++) {
+      mmtk_add_weak_candidate(r->mmtk, r->ref);
+      mmtk_add_phantom_candidate(r->mmtk, r->ref);
+    }
+    atomic_fetch_add(&r->done, 50);
+    g_usleep(50);
+  }
+  return NULL;
+}
+
+/* The registration functions may be called from any thread: here one that is not a
+ * mutator (so it is not stopped by GCs) registers an immortal reference over and over
+ * while the main thread collects.  No registration is lost or corrupted: in the next GC
+ * each one gets exactly one get_referent call. */
+static void test_foreign_registration(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:64M", NULL);
+  tvm_thread_t *th = f.th;
+  size_t target = tvm_push(th, tvm_alloc_sem(th, TVM_NODE, 0, 16, 1, MMTK_ALLOC_IMMORTAL));
+  tvm_obj_t ref = tvm_alloc_sem(th, TVM_WEAKREF, 1, 0, 2, MMTK_ALLOC_IMMORTAL); /* weak */
+  tvm_set_ref(th, ref, 0, tvm_root(th, target));
+  tvm_push(th, ref);
+  struct registrar r = {.mmtk = f.mmtk, .ref = ref};
+  pthread_t t;
+  g_assert_cmpint(pthread_create(&t, NULL, registrar_main, &r), ==, 0);
+  while (atomic_load(&r.done) < 200) g_usleep(100);
+  for (int i = 0; i < 40; i++) {
+    g_assert_true(tvm_gc(th));
+    garbage(&f, 256 * KiB, 1 * KiB);
+  }
+  atomic_store(&r.stop, true);
+  pthread_join(t, NULL);
+  size_t n = atomic_load(&r.done);
+  tvm_counters_t c0 = counters(&f);
+  checked_gc(&f);
+  tvm_counters_t c = counters(&f);
+  note("%zu registrations of each kind during 40 GCs", n);
+  g_assert_cmpuint(c.referent_gets - c0.referent_gets, ==, 1 + 2 * n);
+  g_assert_cmpuint(c.referent_sets - c0.referent_sets, ==, 1 + 2 * n);
+  g_assert_cmpuint(c.enqueued_refs, ==, 0);
+  g_assert_true(referent(tvm_root(th, 1)) == tvm_root(th, target));
+  finish(&f);
+}
+
+/* ---- refs: no_reference_types ----------------------------------------------------- */
+
+/* With no_reference_types the registrations are ignored and the VM treats referents as
+ * strong references (tvm's strong_referents): no referent callback, nothing cleared or
+ * enqueued, the referents kept and updated by the ordinary trace, even by an emergency
+ * GC. */
+static void test_no_reference_types(void) {
+  fx_t f;
+  start_opts(&f, (tvm_options_t){.heap = "FixedHeapSize:8M",
+                                  .extra = "no_reference_types=true",
+                                  .strong_referents = true});
+  tvm_thread_t *th = f.th;
+  enum { N = 60 };
+  size_t arr = tvm_push(th, tvm_alloc(th, TVM_ARRAY, 3 * N, 0, 1));
+  size_t tmp = tvm_push(th, NULL);
+  tvm_obj_t was[3 * N];
+  for (size_t i = 0; i < 3 * N; i++) {
+    tvm_set_root(th, tmp, tvm_alloc(th, TVM_BYTES, 0, 1000, 100 + i));
+    tvm_obj_t r;
+    if (i < N) {
+      r = tvm_alloc(th, TVM_WEAKREF, 1, 0, i); /* mmtk_add_weak_candidate */
+      tvm_set_ref(th, r, 0, tvm_root(th, tmp));
+    } else {
+      r = new_ref(&f, i < 2 * N ? SOFT : PHANTOM, tmp, i);
+    }
+    tvm_set_ref(th, tvm_root(th, arr), i, r);
+  }
+  tvm_set_root(th, tmp, NULL);
+  /* Were these registered, the GC would call the referent callbacks on a NODE. */
+  tvm_set_root(th, tmp, tvm_alloc(th, TVM_NODE, 1, 8, 9));
+  mmtk_add_weak_candidate(f.mmtk, tvm_root(th, tmp));
+  mmtk_add_soft_candidate(f.mmtk, tvm_root(th, tmp));
+  mmtk_add_phantom_candidate(f.mmtk, tvm_root(th, tmp));
+  for (size_t i = 0; i < 3 * N; i++) was[i] = referent(tvm_ref(tvm_root(th, arr), i));
+
+  tvm_counters_t c0 = counters(&f);
+  for (int round = 0; round < 3; round++) {
+    if (round == 1) garbage(&f, 24 * MiB, 4 * KiB);
+    else g_assert_true(tvm_gc(th));
+    for (size_t i = 0; i < 3 * N; i++) {
+      tvm_obj_t o = referent(tvm_ref(tvm_root(th, arr), i));
+      g_assert_nonnull(o);
+      g_assert_cmpuint(tvm_data(o), ==, 100 + i);
+      g_assert_true(tvm_pattern_ok(o));
+      if (round != 1) g_assert_true(MOVES ? o != was[i] : o == was[i]);
+      else if (!MOVES) g_assert_true(o == was[i]);
+      was[i] = o;
+    }
+  }
+  /* Emergency GCs: live objects until a request fails for good (a heap-full GC, then an
+   * emergency one, then out_of_memory). */
+  size_t list = tvm_push(th, NULL);
+  uint64_t oom0 = counters(&f).oom_calls;
+  for (size_t n = 0; counters(&f).oom_calls == oom0; n++) {
+    tvm_obj_t o = tvm_alloc(th, TVM_NODE, 1, 4000, n);
+    if (!o) break;
+    tvm_set_ref(th, o, 0, tvm_root(th, list));
+    tvm_set_root(th, list, o);
+  }
+  tvm_set_root(th, list, NULL);
+  g_assert_true(tvm_gc(th));
+  for (size_t i = 0; i < 3 * N; i++) {
+    tvm_obj_t o = referent(tvm_ref(tvm_root(th, arr), i));
+    g_assert_nonnull(o);
+    g_assert_cmpuint(tvm_data(o), ==, 100 + i);
+  }
+  tvm_counters_t c = counters(&f);
+  g_assert_cmpuint(c.referent_gets, ==, c0.referent_gets);
+  g_assert_cmpuint(c.referent_sets, ==, c0.referent_sets);
+  g_assert_cmpuint(c.referent_clears, ==, c0.referent_clears);
+  g_assert_cmpuint(c.enqueued_refs, ==, c0.enqueued_refs);
+  g_assert_cmpuint(c.weak_glue_errors, ==, 0);
+  g_assert_cmpuint(c.oom_calls, ==, oom0 + 1);
+  finish(&f);
+}
+
+/* ---- finalizer -------------------------------------------------------------------- */
+
+/* no_finalizer: mmtk_add_finalizer is ignored.  Nothing is finalized, ever; dead
+ * finalizable objects are reclaimed by the first GC that finds them dead. */
+static void test_no_finalizer(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:32M", "no_finalizer=true");
+  tvm_thread_t *th = f.th;
+  enum { N = 1000 };
+  size_t keep = tvm_push(th, tvm_alloc(th, TVM_ARRAY, N, 0, 1));
+  for (size_t i = 0; i < N; i++) {
+    tvm_obj_t o = tvm_alloc(th, TVM_FINALIZABLE, 0, 4000, 10 + i); /* mmtk_add_finalizer */
+    if (i % 10 == 0) tvm_set_ref(th, tvm_root(th, keep), i, o);
+  }
+  tvm_obj_t n = tvm_alloc(th, TVM_NODE, 0, 8, 2);
+  mmtk_add_finalizer(f.mmtk, n);
+  mmtk_object_t out[8];
+  g_assert_cmpuint(mmtk_get_all_finalizers(f.mmtk, out, 8), ==, 0);
+  tvm_counters_t c0 = counters(&f);
+  checked_gc(&f);
+  size_t live = mmtk_live_bytes_in_last_gc(f.mmtk);
+  note("live after the first GC: %zu bytes", live);
+  /* 100 kept objects of 4 KiB, not the 1,000 a finalizing GC would keep. */
+  g_assert_cmpuint(live, <, 2 * MiB);
+  g_assert_null(mmtk_get_finalized_object(f.mmtk));
+  tvm_set_root(th, keep, NULL);
+  checked_gc(&f);
+  checked_gc(&f);
+  g_assert_cmpuint(tvm_run_finalizers(th, NULL, NULL), ==, 0);
+  g_usleep(20000);
+  tvm_counters_t c = counters(&f);
+  g_assert_cmpuint(c.schedule_finalization, ==, c0.schedule_finalization);
+  g_assert_cmpuint(c.finalized, ==, 0);
+  g_assert_cmpuint(mmtk_get_all_finalizers(f.mmtk, out, 8), ==, 0);
+  finish(&f);
+}
+
+static bool contains(mmtk_object_t *v, size_t n, mmtk_object_t o) {
+  for (size_t i = 0; i < n; i++)
+    if (v[i] == o) return true;
+  return false;
+}
+
+/* mmtk_get_all_finalizers returns every registered object, reachable or not, at its
+ * current address, and takes it off the list: no finalization afterwards. */
+static void test_get_all_finalizers(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:32M", NULL);
+  tvm_thread_t *th = f.th;
+  enum { N = 100 };
+  size_t keep = tvm_push(th, tvm_alloc(th, TVM_ARRAY, N, 0, 1));
+  for (size_t i = 0; i < N; i++) {
+    tvm_obj_t o = tvm_alloc(th, TVM_FINALIZABLE, 0, 24, 10 + i);
+    if (i % 2 == 0) tvm_set_ref(th, tvm_root(th, keep), i, o);
+  }
+  /* A GC first: the odd ones are finalized (ready), the even ones move. */
+  tvm_counters_t c0 = counters(&f);
+  checked_gc(&f);
+  wait_schedule_finalization(&f, c0.schedule_finalization + 1);
+  /* More registrations, unreachable at once and not yet seen by a GC. */
+  size_t late = tvm_push(th, tvm_alloc(th, TVM_ARRAY, N, 0, 2));
+  for (size_t i = 0; i < N; i++)
+    tvm_set_ref(th, tvm_root(th, late), i, tvm_alloc(th, TVM_FINALIZABLE, 0, 24, 1000 + i));
+  mmtk_object_t expect[N + N / 2];
+  size_t ne = 0;
+  for (size_t i = 0; i < N; i += 2) expect[ne++] = tvm_ref(tvm_root(th, keep), i);
+  for (size_t i = 0; i < N; i++) expect[ne++] = tvm_ref(tvm_root(th, late), i);
+  tvm_set_root(th, late, NULL); /* the late ones are garbage now, still registered */
+
+  /* In batches of 7 until none are left: each registration exactly once. */
+  mmtk_object_t got[N + N / 2 + 7];
+  size_t ng = 0, k;
+  while ((k = mmtk_get_all_finalizers(f.mmtk, got + ng, 7)) > 0) {
+    g_assert_cmpuint(k, <=, 7);
+    ng += k;
+    g_assert_cmpuint(ng, <=, ne);
+  }
+  g_assert_cmpuint(ng, ==, ne);
+  for (size_t i = 0; i < ne; i++) {
+    g_assert_true(contains(got, ng, expect[i]));
+    g_assert_cmpuint(tvm_type(got[i]), ==, TVM_FINALIZABLE);
+  }
+  g_assert_cmpuint(mmtk_get_all_finalizers(f.mmtk, got, 7), ==, 0);
+  /* The ready ones are not among them, and are still there. */
+  g_assert_cmpuint(tvm_run_finalizers(th, NULL, NULL), ==, N / 2);
+  for (size_t i = 0; i < N; i++) g_assert_cmpuint(tvm_finalized(f.vm, 10 + i), ==, i % 2);
+
+  /* Everything dies: nothing more is finalized. */
+  tvm_set_root(th, keep, NULL);
+  checked_gc(&f);
+  checked_gc(&f);
+  g_assert_cmpuint(tvm_run_finalizers(th, NULL, NULL), ==, 0);
+  g_usleep(20000);
+  g_assert_cmpuint(counters(&f).schedule_finalization, ==, c0.schedule_finalization + 1);
+  g_assert_cmpuint(counters(&f).finalized, ==, N / 2);
+  finish(&f);
+}
+
+/* mmtk_get_finalizers_for takes one object's registrations (several when it was
+ * registered several times), up to the capacity; the others are finalized as usual. */
+static void test_get_finalizers_for(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:32M", NULL);
+  tvm_thread_t *th = f.th;
+  size_t x = tvm_push(th, tvm_alloc(th, TVM_FINALIZABLE, 0, 24, 1)); /* registered once */
+  mmtk_add_finalizer(f.mmtk, tvm_root(th, x));                       /* twice */
+  mmtk_add_finalizer(f.mmtk, tvm_root(th, x));                       /* three times */
+  size_t y = tvm_push(th, tvm_alloc(th, TVM_FINALIZABLE, 0, 24, 2));
+  size_t z = tvm_push(th, tvm_alloc(th, TVM_FINALIZABLE, 0, 24, 3));
+  checked_gc(&f); /* they move (SemiSpace); the registrations follow */
+  mmtk_object_t out[4] = {NULL, NULL, NULL, NULL};
+  g_assert_cmpuint(mmtk_get_finalizers_for(f.mmtk, tvm_root(th, x), out, 2), ==, 2);
+  g_assert_true(out[0] == tvm_root(th, x));
+  g_assert_true(out[1] == tvm_root(th, x));
+  g_assert_null(out[2]);
+  g_assert_cmpuint(mmtk_get_finalizers_for(f.mmtk, tvm_root(th, x), out, 4), ==, 1);
+  g_assert_true(out[0] == tvm_root(th, x));
+  g_assert_cmpuint(mmtk_get_finalizers_for(f.mmtk, tvm_root(th, x), out, 4), ==, 0);
+  /* Not registered at all: nothing. */
+  size_t node = tvm_push(th, tvm_alloc(th, TVM_NODE, 0, 8, 4));
+  g_assert_cmpuint(mmtk_get_finalizers_for(f.mmtk, tvm_root(th, node), out, 4), ==, 0);
+  /* Y's registration taken too; Z keeps its own. */
+  g_assert_cmpuint(mmtk_get_finalizers_for(f.mmtk, tvm_root(th, y), out, 4), ==, 1);
+  g_assert_true(out[0] == tvm_root(th, y));
+  tvm_set_root(th, x, NULL);
+  tvm_set_root(th, y, NULL);
+  tvm_set_root(th, z, NULL);
+  checked_gc(&f);
+  g_assert_cmpuint(tvm_run_finalizers(th, NULL, NULL), ==, 1);
+  g_assert_cmpuint(tvm_finalized(f.vm, 1), ==, 0);
+  g_assert_cmpuint(tvm_finalized(f.vm, 2), ==, 0);
+  g_assert_cmpuint(tvm_finalized(f.vm, 3), ==, 1);
+  checked_gc(&f);
+  g_assert_cmpuint(tvm_run_finalizers(th, NULL, NULL), ==, 0);
+  mmtk_object_t all[4];
+  g_assert_cmpuint(mmtk_get_all_finalizers(f.mmtk, all, 4), ==, 0);
+  finish(&f);
+}
+
+/* ---- trigger: DynamicHeapSize ----------------------------------------------------- */
+
+struct limits {
+  size_t min, max, lo, hi, checks;
+};
+
+static void check_limit(fx_t *f, struct limits *l) {
+  size_t t = mmtk_total_bytes(f->mmtk);
+  if (t < l->min || t > l->max || t % PAGE)
+    note("limit %zu bytes: not within [%zu, %zu] or not page aligned", t, l->min, l->max);
+  g_assert_cmpuint(t, >=, l->min);
+  g_assert_cmpuint(t, <=, l->max);
+  g_assert_cmpuint(t % PAGE, ==, 0);
+  mmtk_stats_t st = {.size = sizeof st};
+  g_assert_true(mmtk_get_stats(f->mmtk, &st));
+  g_assert_cmpuint(st.heap_bytes, ==, t);
+  if (t < l->lo) l->lo = t;
+  if (t > l->hi) l->hi = t;
+  l->checks++;
+}
+
+/* A live set grown in steps up to MAX / 4, with garbage between: the limit follows it up,
+ * never past MAX; once the live set is dropped, later GCs bring the limit back down. */
+static void test_dynamic_heap(void) {
+  fx_t f;
+  const size_t min = 4 * MiB, max = 64 * MiB;
+  start(&f, "DynamicHeapSize:4M,64M", EAGER);
+  tvm_thread_t *th = f.th;
+  struct limits l = {.min = min, .max = max, .lo = SIZE_MAX};
+  check_limit(&f, &l);
+  g_assert_cmpuint(mmtk_total_bytes(f.mmtk), ==, min); /* a collecting plan starts at MIN */
+  const size_t obj = 2000, step = MiB, steps = max / 4 / step;
+  size_t arr = tvm_push(th, tvm_alloc(th, TVM_ARRAY, steps, 0, 1));
+  size_t tmp = tvm_push(th, NULL);
+  size_t limit_at[64];
+  uint64_t g0 = gcs(&f);
+  for (size_t s = 0; s < steps; s++) {
+    for (size_t done = 0; done < step; done += obj) {
+      tvm_obj_t o = tvm_alloc(th, TVM_NODE, 1, obj - tvm_object_size(1, 0), done);
+      g_assert_nonnull(o);
+      tvm_set_ref(th, o, 0, tvm_root(th, tmp));
+      tvm_set_root(th, tmp, o);
+      g_assert_nonnull(tvm_alloc(th, TVM_BYTES, 0, obj - TVM_HEADER_BYTES, done)); /* garbage */
+      if (done % (64 * obj) == 0) check_limit(&f, &l);
+    }
+    tvm_set_ref(th, tvm_root(th, arr), s, tvm_root(th, tmp));
+    tvm_set_root(th, tmp, NULL);
+    limit_at[s] = mmtk_total_bytes(f.mmtk);
+  }
+  checked_gc(&f);
+  check_limit(&f, &l);
+  size_t peak = mmtk_total_bytes(f.mmtk);
+  note("%llu GCs; limit %zu KiB at 1 MiB live, %zu KiB at %zu MiB live, %zu KiB after a GC; "
+       "lowest %zu KiB, highest %zu KiB",
+       (unsigned long long)(gcs(&f) - g0), limit_at[0] / KiB, limit_at[steps - 1] / KiB, steps,
+       peak / KiB, l.lo / KiB, l.hi / KiB);
+  g_assert_cmpuint(gcs(&f) - g0, >=, 4);
+  /* Room to allocate after each GC, not a GC per buffer (that would be about 1,000). */
+  g_assert_cmpuint(gcs(&f) - g0, <=, 200);
+  /* It grew with the live set: above MIN, above what is live, and more at the end. */
+  g_assert_cmpuint(peak, >, min);
+  g_assert_cmpuint(peak, >=, steps * step);
+  g_assert_cmpuint(limit_at[steps - 1], >, limit_at[0]);
+  g_assert_cmpuint(counters(&f).oom_calls, ==, 0);
+
+  /* The live set dropped: garbage only, GCs as the heap fills; the limit comes down. */
+  tvm_set_root(th, arr, NULL);
+  g0 = gcs(&f);
+  for (int round = 0; round < 20; round++) {
+    garbage(&f, 2 * MiB, obj);
+    check_limit(&f, &l);
+  }
+  checked_gc(&f);
+  garbage(&f, 8 * MiB, obj);
+  check_limit(&f, &l);
+  size_t end = mmtk_total_bytes(f.mmtk);
+  note("after dropping the live set: %llu GCs, limit %zu KiB", (unsigned long long)(gcs(&f) - g0),
+       end / KiB);
+  g_assert_cmpuint(gcs(&f) - g0, >=, 2);
+  g_assert_cmpuint(end, <, peak);
+  g_assert_cmpuint(end - min, <=, (peak - min) / 4); /* most of the way back to MIN */
+  g_assert_cmpuint(counters(&f).oom_calls, ==, 0);
+  finish(&f);
+}
+
+/* A request larger than the current limit, at a small live size: the heap may grow to
+ * MAX, so it must be satisfied (MMTk counts the pending allocation when it sizes the heap
+ * after the GC). */
+static void test_dynamic_big_object(void) {
+  fx_t f;
+  start(&f, "DynamicHeapSize:4M,64M", NULL);
+  tvm_thread_t *th = f.th;
+  struct limits l = {.min = 4 * MiB, .max = 64 * MiB, .lo = SIZE_MAX};
+  size_t small = tvm_push(th, tvm_alloc(th, TVM_NODE, 0, 64, 1));
+  size_t big = tvm_push(th, tvm_alloc(th, TVM_BYTES, 0, 6 * MiB, 2));
+  check_limit(&f, &l);
+  tvm_counters_t c = counters(&f);
+  g_assert_cmpuint(c.oom_calls, ==, 0);
+  g_assert_nonnull(tvm_root(th, big));
+  g_assert_cmpuint(mmtk_total_bytes(f.mmtk), >, 6 * MiB);
+  /* And a second one, and a live array bigger than MIN. */
+  size_t big2 = tvm_push(th, tvm_alloc(th, TVM_BYTES, 0, 6 * MiB, 3));
+  g_assert_nonnull(tvm_root(th, big2));
+  size_t arr = tvm_push(th, tvm_alloc(th, TVM_ARRAY, MiB, 0, 4)); /* 8 MiB of fields */
+  g_assert_nonnull(tvm_root(th, arr));
+  check_limit(&f, &l);
+  checked_gc(&f);
+  check_limit(&f, &l);
+  g_assert_cmpuint(tvm_data(tvm_root(th, small)), ==, 1);
+  g_assert_true(tvm_pattern_ok(tvm_root(th, big)));
+  g_assert_cmpuint(counters(&f).oom_calls, ==, 0);
+  finish(&f);
+}
+
+/* MIN and MAX that are not multiples of a page: the limit is still page aligned and
+ * within them (rounded inwards). */
+static void test_dynamic_unaligned(void) {
+  fx_t f;
+  const size_t min = 4000001, max = 20000001;
+  start(&f, "DynamicHeapSize:4000001,20000001", EAGER);
+  tvm_thread_t *th = f.th;
+  struct limits l = {.min = min, .max = max, .lo = SIZE_MAX};
+  check_limit(&f, &l);
+  /* A live set close to what MAX holds (SemiSpace: with its copy reserve): the limit must
+   * come close to MAX, and not pass it. */
+  const size_t live = MOVES ? 9 * MiB : 15 * MiB, node = tvm_object_size(1, 4000);
+  size_t list = tvm_push(th, NULL);
+  for (size_t i = 0; i < live / node; i++) {
+    tvm_obj_t o = tvm_alloc(th, TVM_NODE, 1, 4000, i);
+    g_assert_nonnull(o);
+    tvm_set_ref(th, o, 0, tvm_root(th, list));
+    tvm_set_root(th, list, o);
+    if (i % 100 == 0) check_limit(&f, &l);
+  }
+  checked_gc(&f);
+  check_limit(&f, &l);
+  note("limits seen: %zu .. %zu", l.lo, l.hi);
+  g_assert_cmpuint(l.hi, >=, (MOVES ? 2 : 1) * live);
+  g_assert_cmpuint(counters(&f).oom_calls, ==, 0);
+  tvm_set_root(th, list, NULL);
+  for (int i = 0; i < 4; i++) {
+    checked_gc(&f);
+    check_limit(&f, &l);
+  }
+  g_assert_cmpuint(l.lo, <, min + PAGE);
+  finish(&f);
+}
+
+/* ---- trigger: poll, VM bytes, user requests --------------------------------------- */
+
+/* mmtk_gc_poll collects when (and only when) the heap is over its limit: here because
+ * the VM reports off-heap bytes. */
+static void test_gc_poll(void) {
+  fx_t f;
+  start_opts(&f, (tvm_options_t){.heap = "FixedHeapSize:16M", .vm_live_bytes = true});
+  tvm_thread_t *th = f.th;
+  size_t list = tvm_push(th, NULL);
+  for (size_t i = 0; i < 500; i++) { /* 2 MiB live */
+    tvm_obj_t o = tvm_alloc(th, TVM_NODE, 1, 4000, i);
+    tvm_set_ref(th, o, 0, tvm_root(th, list));
+    tvm_set_root(th, list, o);
+  }
+  mmtk_mutator_t *m = tvm_mutator(th);
+  uint64_t g0 = gcs(&f);
+  for (int i = 0; i < 20; i++) mmtk_gc_poll(m);
+  g_assert_cmpuint(gcs(&f), ==, g0);
+  tvm_set_vm_live_bytes(f.vm, 8 * MiB); /* more used, still under the limit */
+  for (int i = 0; i < 20; i++) mmtk_gc_poll(m);
+  g_assert_cmpuint(gcs(&f), ==, g0);
+  tvm_set_vm_live_bytes(f.vm, 17 * MiB); /* over it: every poll is a GC */
+  for (uint64_t i = 1; i <= 5; i++) {
+    tvm_snapshot_t before, after;
+    tvm_snapshot(f.vm, &before);
+    mmtk_gc_poll(m);
+    g_assert_cmpuint(gcs(&f), ==, g0 + i);
+    tvm_snapshot(f.vm, &after);
+    assert_graph_kept(&before, &after);
+  }
+  mmtk_stats_t st = {.size = sizeof st};
+  g_assert_true(mmtk_get_stats(f.mmtk, &st));
+  g_assert_cmpuint(st.gc_count, ==, gcs(&f));
+  tvm_set_vm_live_bytes(f.vm, 0);
+  for (int i = 0; i < 20; i++) mmtk_gc_poll(m);
+  g_assert_cmpuint(gcs(&f), ==, g0 + 5);
+  g_assert_cmpuint(counters(&f).oom_calls, ==, 0);
+  finish(&f);
+}
+
+/* Allocate `bytes` of 4 KiB garbage objects; the number of GCs it took. */
+static uint64_t gcs_for_garbage(size_t vm_bytes, size_t bytes) {
+  fx_t f;
+  start_opts(&f, (tvm_options_t){.heap = "FixedHeapSize:32M", .extra = EAGER, .vm_live_bytes = true});
+  tvm_set_vm_live_bytes(f.vm, vm_bytes);
+  uint64_t g0 = gcs(&f);
+  garbage(&f, bytes, 4 * KiB);
+  uint64_t n = gcs(&f) - g0;
+  g_assert_cmpuint(counters(&f).oom_calls, ==, 0);
+  size_t used = mmtk_used_bytes(f.mmtk);
+  g_assert_cmpuint(used, >=, vm_bytes);
+  g_assert_cmpuint(used, <=, 32 * MiB);
+  finish(&f);
+  return n;
+}
+
+/* Off-heap bytes reported through vm_live_bytes count towards the trigger: with half the
+ * heap taken by them, GCs come about twice as often. */
+static void test_vm_live_bytes(void) {
+  uint64_t plain = gcs_for_garbage(0, 256 * MiB), half = gcs_for_garbage(16 * MiB, 256 * MiB);
+  note("GCs for 256 MiB of garbage in a 32 MiB heap: %llu; with 16 MiB reported by the VM: %llu",
+       (unsigned long long)plain, (unsigned long long)half);
+  g_assert_cmpuint(plain, >=, 4);
+  g_assert_cmpuint(2 * half, >=, 3 * plain); /* at least 1.5 times as many */
+  g_assert_cmpuint(half, <=, 3 * plain);
+}
+
+/* ignore_system_gc: user requests do nothing on a collecting plan; the heap still gets
+ * collected when it fills, and polls still collect. */
+static void test_ignore_system_gc(void) {
+  fx_t f;
+  start_opts(&f, (tvm_options_t){.heap = "FixedHeapSize:16M", .extra = "ignore_system_gc=true",
+                                  .vm_live_bytes = true});
+  tvm_thread_t *th = f.th;
+  size_t keep = tvm_push(th, tvm_alloc(th, TVM_NODE, 0, 100, 1));
+  tvm_obj_t was = tvm_root(th, keep);
+  garbage(&f, 4 * MiB, 4 * KiB);
+  size_t used = mmtk_used_bytes(f.mmtk);
+  for (int i = 0; i < 5; i++) g_assert_false(tvm_gc(th));
+  g_assert_cmpuint(gcs(&f), ==, 0);
+  mmtk_stats_t st = {.size = sizeof st};
+  g_assert_true(mmtk_get_stats(f.mmtk, &st));
+  g_assert_cmpuint(st.gc_count, ==, 0);
+  g_assert_cmpuint(mmtk_used_bytes(f.mmtk), >=, used); /* nothing reclaimed */
+  g_assert_true(tvm_root(th, keep) == was);           /* nothing moved */
+  garbage(&f, 64 * MiB, 4 * KiB);
+  uint64_t natural = gcs(&f);
+  note("%llu heap-full GCs", (unsigned long long)natural);
+  g_assert_cmpuint(natural, >=, 4);
+  g_assert_cmpuint(tvm_data(tvm_root(th, keep)), ==, 1);
+  g_assert_true(tvm_pattern_ok(tvm_root(th, keep)));
+  g_assert_false(tvm_gc(th));
+  g_assert_cmpuint(gcs(&f), ==, natural);
+  tvm_set_vm_live_bytes(f.vm, 32 * MiB);
+  mmtk_gc_poll(tvm_mutator(th));
+  g_assert_cmpuint(gcs(&f), ==, natural + 1);
+  tvm_set_vm_live_bytes(f.vm, 0);
+  g_assert_cmpuint(counters(&f).oom_calls, ==, 0);
+  finish(&f);
+}
+
+/* ---- stress ----------------------------------------------------------------------- */
+
+/* R12 with precise_stress=false: bytes are counted as allocators take pages from the
+ * spaces, and a GC comes when an acquisition starts with stress_factor bytes already
+ * taken since the last one.  Large objects of exactly 16 pages and a factor of 64 pages:
+ * the first GC at the 5th object, then one every 4 objects. */
+static void test_stress_count_imprecise(void) {
+  fx_t f;
+  start_opts(&f, (tvm_options_t){.heap = "FixedHeapSize:64M", .stress_factor = "256K",
+                                  .extra = "precise_stress=false"});
+  const size_t size = 64 * KiB, n = 401;
+  g_assert_cmpuint(tvm_object_size(0, size - TVM_HEADER_BYTES), ==, size);
+  uint64_t g0 = gcs(&f);
+  for (size_t i = 0; i < n; i++) {
+    g_assert_nonnull(tvm_alloc(f.th, TVM_BYTES, 0, size - TVM_HEADER_BYTES, i));
+    g_assert_cmpuint(gcs(&f) - g0, ==, i / 4);
+  }
+  g_assert_cmpuint(gcs(&f) - g0, ==, (n - 1) / 4);
+  /* Small objects allocated inline are not counted one by one: 8 KiB of them, far less
+   * than the factor, bring no GC whatever the buffer state. */
+  uint64_t g1 = gcs(&f);
+  for (size_t i = 0; i < 128; i++) g_assert_nonnull(tvm_alloc(f.th, TVM_BYTES, 0, 40, i));
+  g_assert_cmpuint(gcs(&f) - g1, <=, 1);
+  finish(&f);
+}
+
+/* ---- Registration ----------------------------------------------------------------- */
+
+struct tcase {
+  GTestFunc fn;
+  unsigned timeout;
+};
+
+static void isolated(gconstpointer data) {
+  const struct tcase *t = data;
+  if (g_test_subprocess()) {
+    t->fn();
+    return;
+  }
+  g_test_trap_subprocess(NULL, (guint64)t->timeout * G_USEC_PER_SEC,
+                         G_TEST_SUBPROCESS_INHERIT_STDERR);
+  if (!g_test_trap_has_passed()) {
+    g_test_message("%s failed in its child process (see the messages above)", g_test_get_path());
+    g_test_fail();
+  }
+}
+
+static void add(const char *path, GTestFunc fn) {
+  char *full = g_strdup_printf("/%s/%s", PLAN, path);
+  struct tcase *t = g_new(struct tcase, 1);
+  t->fn = fn;
+  t->timeout = 150;
+  g_test_add_data_func(full, t, isolated);
+  g_free(full);
+}
+
+int main(int argc, char **argv) {
+  g_test_init(&argc, &argv, NULL);
+  g_test_message("config: plan=%s metadata=%s workers=%d sanity=%s; %s", PLAN,
+                 TVM_HEADER ? "header" : "side", TVM_WORKERS, MMTK_HAVE_SANITY ? "on" : "off",
+                 mmtk_build_info());
+  add("refs/soft-kept", test_soft_kept);
+  add("refs/soft-emergency", test_soft_emergency);
+  add("refs/phantom", test_phantom);
+  add("refs/weak-dropped", test_weak_dropped);
+  add("refs/foreign-registration", test_foreign_registration);
+  add("refs/no-reference-types", test_no_reference_types);
+  add("finalizer/no-finalizer", test_no_finalizer);
+  add("finalizer/get-all", test_get_all_finalizers);
+  add("finalizer/get-for", test_get_finalizers_for);
+  add("trigger/dynamic-heap", test_dynamic_heap);
+  add("trigger/dynamic-big-object", test_dynamic_big_object);
+  add("trigger/dynamic-unaligned", test_dynamic_unaligned);
+  add("trigger/gc-poll", test_gc_poll);
+  add("trigger/vm-live-bytes", test_vm_live_bytes);
+  add("trigger/ignore-system-gc", test_ignore_system_gc);
+  add("stress/gc-count-imprecise", test_stress_count_imprecise);
+  return g_test_run();
+}
