@@ -34,6 +34,8 @@ struct gc_state {
 /* gc_work.c */
 struct work_packet *gc_schedule_collection_packet(struct mmtk *mmtk);
 void gc_finish(struct mmtk *mmtk, struct mmtk_gc_worker *w);
+/* A packet that calls fn(worker, arg) once. */
+struct work_packet *gc_simple_packet_new(void (*fn)(struct mmtk_gc_worker *, void *), void *arg);
 /* Queue fn(worker, arg) as a packet of `stage`. */
 void gc_add_simple(struct mmtk *mmtk, int stage, void (*fn)(struct mmtk_gc_worker *, void *),
                    void *arg);

@@ -30,7 +30,7 @@ static void simple_run(struct work_packet *self, mmtk_gc_worker_t *w) {
   fn(w, arg);
 }
 
-static struct work_packet *simple_new(void (*fn)(mmtk_gc_worker_t *, void *), void *arg) {
+struct work_packet *gc_simple_packet_new(void (*fn)(mmtk_gc_worker_t *, void *), void *arg) {
   struct simple_packet *p = malloc(sizeof *p);
   if (!p) mmtk_panic(__FILE__, __LINE__, "out of memory for a work packet");
   p->base.run = simple_run;
@@ -40,7 +40,7 @@ static struct work_packet *simple_new(void (*fn)(mmtk_gc_worker_t *, void *), vo
 }
 
 void gc_add_simple(mmtk_t *mmtk, int stage, void (*fn)(mmtk_gc_worker_t *, void *), void *arg) {
-  scheduler_add(mmtk, stage, simple_new(fn, arg));
+  scheduler_add(mmtk, stage, gc_simple_packet_new(fn, arg));
 }
 #define add gc_add_simple
 
@@ -148,7 +148,7 @@ static void schedule_collection(mmtk_gc_worker_t *w, void *arg) {
 
 struct work_packet *gc_schedule_collection_packet(mmtk_t *mmtk) {
   (void)mmtk;
-  return simple_new(schedule_collection, NULL);
+  return gc_simple_packet_new(schedule_collection, NULL);
 }
 
 /* ---- The end ------------------------------------------------------------------------ */

@@ -107,6 +107,14 @@ static void bucket_push_locked(struct scheduler *s, int stage, struct work_packe
   if (stage <= s->open_upto) atomic_fetch_add(&s->open_packets, 1);
 }
 
+void scheduler_set_sentinel(mmtk_t *mmtk, int stage, struct work_packet *p) {
+  struct scheduler *s = &mmtk->sched;
+  pthread_mutex_lock(&s->lock);
+  MMTK_ASSERT(s->sentinels[stage] == NULL);
+  s->sentinels[stage] = p;
+  pthread_mutex_unlock(&s->lock);
+}
+
 void scheduler_add(mmtk_t *mmtk, int stage, struct work_packet *p) {
   struct scheduler *s = &mmtk->sched;
   pthread_mutex_lock(&s->lock);
@@ -135,6 +143,14 @@ struct work_packet *scheduler_pop_open(struct scheduler *s) {
 
 /* Open the next non-empty stage; false when every stage has drained. */
 static bool open_next_stage(struct scheduler *s) {
+  /* A stage's sentinel runs once everything else in it has drained (MMTk's bucket
+   * sentinel), and the stage stays open for what it adds. */
+  struct work_packet *sentinel = s->sentinels[s->open_upto];
+  if (sentinel) {
+    s->sentinels[s->open_upto] = NULL;
+    bucket_push_locked(s, s->open_upto, sentinel);
+    return true;
+  }
   uint64_t now = stats_now_ns();
   while (s->open_upto < MMTK_STAGE_COUNT - 1) {
     s->stage_ns[s->open_upto] += now - s->stage_start_ns;

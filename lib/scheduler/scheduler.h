@@ -54,6 +54,7 @@ struct scheduler {
   pthread_cond_t work_cond;  /* workers wait here for work */
   pthread_cond_t state_cond; /* worker start/exit */
   struct bucket buckets[MMTK_STAGE_COUNT];
+  struct work_packet *sentinels[MMTK_STAGE_COUNT]; /* see scheduler_set_sentinel() */
   int open_upto;              /* buckets[0..open_upto] are open */
   _Atomic size_t open_packets; /* packets in open buckets */
   _Atomic unsigned parked;
@@ -74,6 +75,9 @@ void scheduler_destroy(struct mmtk *mmtk);
 
 /* Add a packet to a stage bucket (any thread). */
 void scheduler_add(struct mmtk *mmtk, int stage, struct work_packet *p);
+/* Run `p` in `stage` once every other packet of that stage, and all the work they made,
+ * is done; one per stage at a time (workers only, during the stage). */
+void scheduler_set_sentinel(struct mmtk *mmtk, int stage, struct work_packet *p);
 /* Add a packet to the calling worker's deque (workers only, during a GC). */
 void worker_add(struct mmtk_gc_worker *w, struct work_packet *p);
 /* Ask the workers for a collection; ignored while one is under way. */

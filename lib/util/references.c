@@ -125,16 +125,18 @@ static void process_finalizable(mmtk_gc_worker_t *w, void *arg) {
   trace_drain(w);
 }
 
+/* The binding's own weak structures.  When it asks to be called again, the next call
+ * waits until the stage has drained: the objects it retained may be traced by other
+ * workers too (this worker shares its stack when they are idle), and liveness is final
+ * only once all of that is done. */
 static void process_vm_weak(mmtk_gc_worker_t *w, void *arg) {
   (void)arg;
   mmtk_t *mmtk = w->mmtk;
   mmtk_tracer_context_t tc = {.worker = w};
-  for (;;) {
-    tc.retained = false;
-    bool again = mmtk->vm.process_weak_refs(mmtk->vm_ctx, w->tls, &tc);
-    trace_drain(w);
-    if (!again) break;
-  }
+  bool again = mmtk->vm.process_weak_refs(mmtk->vm_ctx, w->tls, &tc);
+  trace_drain(w);
+  if (again) scheduler_set_sentinel(mmtk, MMTK_STAGE_VM_REF_CLOSURE,
+                                    gc_simple_packet_new(process_vm_weak, NULL));
 }
 
 struct stage_fn {

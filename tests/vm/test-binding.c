@@ -28,6 +28,8 @@
  *   binding/weak-table        process_weak_refs on a VM-side ephemeron table: "call me
  *                             again" after retaining, dead entries dropped, live ones
  *                             updated
+ *   binding/weak-table-wide   the same with values big enough to be traced by several
+ *                             workers: the next call waits until they are all done
  *   binding/post-forwarding   once per GC, after weak processing, every root already
  *                             forwarded, before resume_mutators
  *   binding/trace-edges       support_slot_enqueuing false for some objects: they are
@@ -832,6 +834,56 @@ static void test_weak_table(void) {
   finish(&f);
 }
 
+/* The same table where each value is a wide array whose first element's child is the
+ * next entry's key: tracing a retained value is big enough to be shared with idle
+ * workers (who take the oldest part of the mark stack, where the first element is), and
+ * the next call must wait until all of it is traced (the stage's sentinel) or it would
+ * miss the key and drop a live entry. */
+#define WIDE_CHAIN 3
+#define WIDE 6000
+
+static void test_weak_table_wide(void) {
+  fx_t f;
+  start(&f, weak_table_binding);
+  tvm_thread_t *th = f.th;
+  memset(table, 0, sizeof table);
+  pw_gc = UINT64_MAX;
+  pw_dropped = 0;
+  size_t base = tvm_depth(th);
+  size_t key = tvm_push(th, tvm_alloc(th, TVM_NODE, 0, 8, 1));
+  size_t values[WIDE_CHAIN];
+  for (int i = 0; i < WIDE_CHAIN; i++) {
+    values[i] = tvm_push(th, tvm_alloc(th, TVM_ARRAY, WIDE, 0, 500 + (uint64_t)i));
+    for (size_t j = 0; j < WIDE; j++) {
+      tvm_obj_t n = tvm_alloc(th, TVM_NODE, 1, 8, j);
+      tvm_set_ref(th, tvm_root(th, values[i]), j, n);
+    }
+  }
+  /* Entry i: key = the child of value[i-1]'s last node (key0 for i = 0), value[i]. */
+  for (int i = 0; i < WIDE_CHAIN; i++) {
+    tvm_obj_t k = i ? tvm_alloc(th, TVM_BYTES, 0, 8, 900 + (uint64_t)i) : tvm_root(th, key);
+    if (i) tvm_set_ref(th, tvm_ref(tvm_root(th, values[i - 1]), 0), 0, k);
+    table[WIDE_CHAIN - 1 - i] = (struct ephemeron){.key = k, .value = tvm_root(th, values[i])};
+  }
+  tvm_pop_to(th, key + 1); /* only key0 stays a root; no safepoint until the GC */
+  for (int round = 0; round < 5; round++) {
+    checked_gc(&f);
+    g_assert_cmpuint(pw_dropped, ==, 0);
+    g_assert_cmpuint(pw_calls_this_gc, ==, WIDE_CHAIN + 1);
+    for (int i = 0; i < WIDE_CHAIN; i++) {
+      tvm_obj_t v = table[WIDE_CHAIN - 1 - i].value;
+      assert_intact(&f, v, 500 + (uint64_t)i);
+      g_assert_cmpuint(tvm_nrefs(v), ==, WIDE);
+      if (i + 1 < WIDE_CHAIN)
+        g_assert_true(tvm_ref(tvm_ref(v, 0), 0) == table[WIDE_CHAIN - 2 - i].key);
+    }
+    g_assert_true(garbage(th, 2 * MiB, 200));
+  }
+  tvm_pop_to(th, base);
+  memset(table, 0, sizeof table);
+  finish(&f);
+}
+
 /* ---- post_forwarding ---------------------------------------------------------------- */
 
 static _Atomic uint64_t seq, pf_calls, pf_bad, pf_objects;
@@ -1279,6 +1331,7 @@ int main(int argc, char **argv) {
   if (MOVES || MMTK_HAVE_SANITY) add_crash("active-plan-check/iterate-mutators", test_iterate_skips);
 #endif
   add("weak-table", test_weak_table, 120);
+  add("weak-table-wide", test_weak_table_wide, 120);
   add("post-forwarding", test_post_forwarding, 120);
   add("trace-edges", test_trace_edges, 120);
   add("collection-disabled", test_collection_disabled, 120);
