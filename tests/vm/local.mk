@@ -28,6 +28,7 @@ tests_vm_libtvm_la_SOURCES = \
 	tests/vm/tvm.c \
 	tests/vm/tvm_check.c \
 	tests/vm/model.h \
+	tests/vm/suite.h \
 	tests/vm/model.c
 tests_vm_libtvm_la_CPPFLAGS = $(MMTK_CPPFLAGS) -I$(top_srcdir)/tests/vm
 tests_vm_libtvm_la_CFLAGS = $(PTHREAD_CFLAGS) $(GLIB_CFLAGS) $(MMTK_WARN_CFLAGS) $(SANITIZER_FLAGS)

@@ -53,35 +53,13 @@
 #include <unistd.h>
 
 #include "model.h"
+#include "suite.h"
 #include "tvm.h"
 
-#if TVM_PLAN_ID == 1
-#define PLAN "SemiSpace"
-#define MOVES 1
-#elif TVM_PLAN_ID == 2
-#define PLAN "MarkSweep"
-#define MOVES 0
-#else
-#error "TVM_PLAN_ID must be 1 (SemiSpace) or 2 (MarkSweep)"
-#endif
-
-#define KiB ((size_t)1 << 10)
-#define MiB ((size_t)1 << 20)
 /* The verifier scans every reachable object once more per GC. */
 #define SANITY_ON (MMTK_HAVE_SANITY ? 1 : 0)
 
 /* ---- Fixture ---------------------------------------------------------------------- */
-
-static const char *current_test;
-
-static void watchdog(int sig) {
-  (void)sig;
-  static const char msg[] = "watchdog: the test did not finish in time (deadlock?): ";
-  if (write(2, msg, sizeof msg - 1) < 0 ||
-      (current_test && write(2, current_test, strlen(current_test)) < 0) || write(2, "\n", 1) < 0) {
-  }
-  abort();
-}
 
 /* tvm's own callbacks, for the replacements that chain to them. */
 static mmtk_vm_binding_t orig;
@@ -94,12 +72,6 @@ static void customize_trampoline(tvm_t *vm, mmtk_vm_binding_t *b, void *arg) {
   customize_fn fn = (customize_fn)(uintptr_t)arg;
   if (fn) fn(b);
 }
-
-typedef struct fx {
-  tvm_t *vm;
-  tvm_thread_t *th;
-  mmtk_t *mmtk;
-} fx_t;
 
 static tvm_options_t options(const char *heap, const char *stress) {
   tvm_options_t o = {
@@ -115,9 +87,7 @@ static tvm_options_t options(const char *heap, const char *stress) {
 /* A new instance with `fn` applied to the binding; attaches the calling thread unless
  * the test defers collection. */
 static void start_opts(fx_t *f, tvm_options_t *o, customize_fn fn, unsigned timeout) {
-  current_test = g_test_get_path();
-  signal(SIGALRM, watchdog);
-  alarm(timeout);
+  suite_watchdog_arm(timeout);
   o->customize = customize_trampoline;
   o->customize_arg = (void *)(uintptr_t)fn;
   f->vm = tvm_new(o);

@@ -44,60 +44,14 @@
 #include <unistd.h>
 
 #include "model.h"
+#include "suite.h"
 #include "tvm.h"
-
-#if TVM_PLAN_ID == 1
-#define PLAN "SemiSpace"
-#define MOVES 1
-#elif TVM_PLAN_ID == 2
-#define PLAN "MarkSweep"
-#define MOVES 0
-#else
-#error "TVM_PLAN_ID must be 1 (SemiSpace) or 2 (MarkSweep)"
-#endif
-
-/* MarkSweep sweeps lazily by default: tests that measure reclaimed memory right after a
- * GC ask for the eager sweep. */
-#define EAGER (MOVES ? NULL : "eager_complete_sweep=true")
-
-#define KiB ((size_t)1 << 10)
-#define MiB ((size_t)1 << 20)
 
 /* ---- Fixture ---------------------------------------------------------------------- */
 
-static const char *current_test;
-
-static void watchdog(int sig) {
-  (void)sig;
-  static const char msg[] = "watchdog: the test did not finish in time (deadlock?): ";
-  if (write(2, msg, sizeof msg - 1) < 0 ||
-      (current_test && write(2, current_test, strlen(current_test)) < 0) || write(2, "\n", 1) < 0) {
-  }
-  abort();
-}
-
-/* A note for the log (the test bodies run in child processes: standard error). */
-static void note(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-static void note(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  char *m = g_strdup_vprintf(fmt, ap);
-  va_end(ap);
-  g_printerr("# %s: %s\n", g_test_get_path(), m);
-  g_free(m);
-}
-
-typedef struct fx {
-  tvm_t *vm;
-  tvm_thread_t *th;
-  mmtk_t *mmtk;
-} fx_t;
-
 static void start_with(fx_t *f, const char *heap, const char *stress, const char *extra,
                        unsigned timeout) {
-  current_test = g_test_get_path();
-  signal(SIGALRM, watchdog);
-  alarm(timeout);
+  suite_watchdog_arm(timeout);
   tvm_options_t o = {
       .plan = PLAN,
       .header_metadata = TVM_HEADER,

@@ -1,0 +1,74 @@
+/* What every GC suite on the test VM shares (test-gc.c, test-refs.c, test-binding.c):
+ * the plan it is compiled for, size units, the watchdog, log notes and the fixture.
+ *
+ * A suite program is built once per configuration with -DTVM_PLAN_ID=1 (SemiSpace) or 2
+ * (MarkSweep); its test paths start with PLAN. */
+#ifndef TVM_SUITE_H
+#define TVM_SUITE_H
+
+#include <glib.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tvm.h"
+
+#if TVM_PLAN_ID == 1
+#define PLAN "SemiSpace"
+#define MOVES 1
+#elif TVM_PLAN_ID == 2
+#define PLAN "MarkSweep"
+#define MOVES 0
+#else
+#error "TVM_PLAN_ID must be 1 (SemiSpace) or 2 (MarkSweep)"
+#endif
+
+/* MarkSweep sweeps lazily by default: tests that measure reclaimed memory right after a
+ * GC ask for the eager sweep. */
+#define EAGER (MOVES ? NULL : "eager_complete_sweep=true")
+
+#define KiB ((size_t)1 << 10)
+#define MiB ((size_t)1 << 20)
+
+/* One test's objects: its VM, the main thread, the instance. */
+typedef struct fx {
+  tvm_t *vm;
+  tvm_thread_t *th;
+  mmtk_t *mmtk;
+} fx_t;
+
+/* ---- The watchdog: a test that hangs (a deadlock) aborts, naming itself ------------ */
+
+static const char *suite_current_test;
+
+static void suite_watchdog(int sig) {
+  (void)sig;
+  static const char msg[] = "watchdog: the test did not finish in time (deadlock?): ";
+  const char *t = suite_current_test;
+  if (write(2, msg, sizeof msg - 1) < 0 || (t && write(2, t, strlen(t)) < 0) ||
+      write(2, "\n", 1) < 0) {
+  }
+  abort();
+}
+
+/* Arm it for the running test: `seconds` from now (0 disarms). */
+static inline void suite_watchdog_arm(unsigned seconds) {
+  suite_current_test = g_test_get_path();
+  signal(SIGALRM, suite_watchdog);
+  alarm(seconds);
+}
+
+/* A note for the log (the test bodies run in child processes: standard error). */
+static void note(const char *fmt, ...) G_GNUC_PRINTF(1, 2) G_GNUC_UNUSED;
+static void note(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char *m = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  g_printerr("# %s: %s\n", g_test_get_path(), m);
+  g_free(m);
+}
+
+#endif /* TVM_SUITE_H */
