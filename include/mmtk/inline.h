@@ -42,11 +42,19 @@ typedef struct mmtk_mutator_head {
   uint32_t max_inline_size;
   mmtk_t *mmtk;  /* the instance this mutator belongs to */
   void *tls;     /* the binding's thread pointer given to mmtk_bind_mutator() */
-  uintptr_t reserved[2];
+  /* The size-class free lists that serve MMTK_ALLOC_DEFAULT when the plan's default
+   * allocator is a free-list allocator (MarkSweep); NULL otherwise.  Word 2c is the
+   * first free cell of class c, whose cells hold 8 (c + 1) bytes, for
+   * c < MMTK_INLINE_FREE_LIST_CLASSES (0: none in hand); the first word of a free cell
+   * is the next one.  Word 2c + 1 belongs to libmmtk. */
+  uintptr_t *free_lists;
+  uintptr_t reserved[1];
 } mmtk_mutator_head_t;
 
 /* Largest size the inline path attempts (bigger requests go out of line). */
 #define MMTK_INLINE_ALLOC_MAX ((size_t)1 << 20)
+/* Size classes the inline free-list path serves: requests of up to 64 bytes. */
+#define MMTK_INLINE_FREE_LIST_CLASSES 8
 
 MMTK_EXTERN void *mmtk_alloc_slow(mmtk_mutator_t *mutator, size_t size, size_t align,
                                   size_t offset, mmtk_alloc_semantics_t semantics);
@@ -81,6 +89,18 @@ static inline MMTK_ALWAYS_INLINE void *mmtk_alloc_fast(mmtk_mutator_t *mutator, 
     if (MMTK_LIKELY(end <= bp->limit)) {
       bp->cursor = end;
       return (void *)result;
+    }
+    /* A free-list plan: pop a cell of the size class and zero it. */
+    uintptr_t *lists = mmtk__head(mutator)->free_lists;
+    if (lists && size - 1 < 8 * MMTK_INLINE_FREE_LIST_CLASSES && a == MMTK_MIN_ALIGNMENT &&
+        offset == 0) {
+      size_t c = (size - 1) >> 3;
+      uintptr_t *cell = (uintptr_t *)lists[2 * c];
+      if (MMTK_LIKELY(cell != NULL)) {
+        lists[2 * c] = cell[0];
+        for (size_t i = 0; i <= c; i++) cell[i] = 0;
+        return cell;
+      }
     }
   }
   return mmtk_alloc_slow(mutator, size, align, offset, semantics);

@@ -161,6 +161,12 @@ mmtk_mutator_t *mmtk_bind_mutator(mmtk_t *mmtk, void *tls) {
   mmtk->plan->mutator_init(mmtk, m);
   if (mmtk->stress_precise)
     for (unsigned i = 0; i < MUTATOR_BUMP_ALLOCATORS; i++) m->bump[i].hide_limit = true;
+  /* Inline code pops the default free-list allocator's cells (mmtk_alloc_fast): its
+   * classes are laid out as the head documents.  Not with precise stress, where every
+   * allocation must reach the slow path. */
+  const mmtk_allocator_selector_t *def = &m->mapping[MMTK_ALLOC_DEFAULT];
+  if (def->kind == MMTK_ALLOCATOR_FREE_LIST && !mmtk->stress_precise)
+    m->head.free_lists = (uintptr_t *)m->freelist[def->index].cls;
   m->sig = MUTATOR_SIG;
 
   pthread_mutex_lock(&mmtk->mutators_lock);

@@ -26,6 +26,11 @@ struct free_list_class {
   struct ms_block *block; /* the block those cells belong to */
 };
 
+/* The head's free_lists (<mmtk/inline.h>) is this array: word 2c is class c's free. */
+_Static_assert(sizeof(struct free_list_class) == 2 * sizeof(uintptr_t) &&
+                   offsetof(struct free_list_class, free) == 0,
+               "ABI: a size class is two words, the free cell first");
+
 struct free_list_allocator {
   struct space *space; /* a mark-sweep space */
   struct large_object_allocator *large; /* for requests bigger than a cell */
