@@ -35,6 +35,8 @@ bool ms_space_init(struct space *s, struct side_metadata_spec *mark) {
   struct ms_state *st = calloc(1, sizeof *st);
   if (!st) return false;
   pthread_mutex_init(&st->lock, NULL);
+  /* Side marks are a bit per word: ms_trace's test-and-set and sweep() read them so. */
+  MMTK_ASSERT(!mark || (mark->log_bits == 0 && mark->log_region == LOG_BYTES_IN_WORD));
   st->mark = mark;
   s->policy_data = st;
   return true;
@@ -139,9 +141,14 @@ static bool sweep(struct space *s, struct ms_block *b) {
   uintptr_t *link = &free;
   unsigned nfree = 0;
   uint64_t live[BITMAP_WORDS];
-  if (!st->mark) header_live_cells(s, b, live, true);
+  /* Side marks: a bit per word, the block's bits from this byte on (the block is aligned
+   * far beyond a byte's 64 bytes of heap), read here without a call per cell. */
+  const uint8_t *marks = NULL;
+  if (st->mark) marks = (const uint8_t *)side_metadata_unit_address(st->mark, (uintptr_t)b);
+  else header_live_cells(s, b, live, true);
   for (unsigned i = 0; i < b->ncells; i++, c += b->cell_size) {
-    if (st->mark ? side_metadata_load(st->mark, c) != 0 : (live[i / 64] >> (i % 64) & 1)) continue;
+    uintptr_t off = c - (uintptr_t)b;
+    if (marks ? (marks[off >> 6] >> ((off >> 3) & 7) & 1) : (live[i / 64] >> (i % 64) & 1)) continue;
     *link = c;
     link = (uintptr_t *)c;
     nfree++;
