@@ -38,6 +38,13 @@ uintptr_t trace_object(mmtk_gc_worker_t *w, uintptr_t object) {
 void trace_push(mmtk_gc_worker_t *w, uintptr_t object) {
   struct tracer *t = &w->trace;
   if (MMTK_UNLIKELY(t->depth == t->capacity)) {
+    if (t->bottom) { /* shared from the bottom: close the gap first */
+      t->depth -= t->bottom;
+      memmove(t->stack, t->stack + t->bottom, t->depth * sizeof *t->stack);
+      t->bottom = 0;
+      t->stack[t->depth++] = object;
+      return;
+    }
     size_t cap = t->capacity ? t->capacity * 2 : STACK_INITIAL;
     uintptr_t *stack = realloc(t->stack, cap * sizeof *stack);
     if (!stack)
@@ -84,15 +91,27 @@ static void scan_one(mmtk_gc_worker_t *w, uintptr_t o) {
   if ((size_t)(t->visitor.cursor - t->slots) >= t->slot_batch) visitor_flush(&t->visitor);
 }
 
-/* Hand the oldest part of a deep stack to idle workers. */
+static inline bool stack_empty(const struct tracer *t) { return t->depth == t->bottom; }
+
+static inline uintptr_t stack_pop(struct tracer *t) {
+  uintptr_t o = t->stack[--t->depth];
+  if (t->depth == t->bottom) t->depth = t->bottom = 0;
+  return o;
+}
+
+/* While other workers are idle, hand them the oldest half of the stack (at most
+ * SHARE_CHUNK objects).  The oldest entries are the best to give: in a depth-first trace
+ * of a tree they are the siblings of this worker's ancestors, whole subtrees, so even a
+ * stack of two is worth splitting (a deep tree keeps a shallow stack). */
 static void maybe_share(mmtk_gc_worker_t *w) {
 #if !MMTK_HAVE_SINGLE_WORKER
   struct tracer *t = &w->trace;
-  if (t->depth < 2 * SHARE_CHUNK || scheduler_idle_workers(&w->mmtk->sched) == 0) return;
-  struct work_packet *p = nodes_packet_new(t->stack, SHARE_CHUNK, false);
+  size_t n = (t->depth - t->bottom) / 2;
+  if (n == 0 || scheduler_idle_workers(&w->mmtk->sched) == 0) return;
+  if (n > SHARE_CHUNK) n = SHARE_CHUNK;
+  struct work_packet *p = nodes_packet_new(t->stack + t->bottom, n, false);
   if (!p) return;
-  t->depth -= SHARE_CHUNK;
-  memmove(t->stack, t->stack + SHARE_CHUNK, t->depth * sizeof *t->stack);
+  t->bottom += n;
   worker_add(w, p);
 #else
   (void)w;
@@ -112,20 +131,20 @@ void trace_drain(mmtk_gc_worker_t *w) {
   struct tracer *t = &w->trace;
   if (!t->prefetch_grey) {
     do {
-      while (t->depth) {
-        scan_one(w, t->stack[--t->depth]);
+      while (!stack_empty(t)) {
+        scan_one(w, stack_pop(t));
         if ((++t->scanned & 127) == 0) maybe_share(w);
       }
       if (t->visitor.cursor != t->slots) visitor_flush(&t->visitor);
-    } while (t->depth);
+    } while (!stack_empty(t));
     return;
   }
   uintptr_t fifo[PREFETCH_FIFO];
   unsigned head = 0, count = 0;
   for (;;) {
     uintptr_t o;
-    if (t->depth) {
-      uintptr_t grey = t->stack[--t->depth];
+    if (!stack_empty(t)) {
+      uintptr_t grey = stack_pop(t);
       __builtin_prefetch((const void *)grey);
       if (count < PREFETCH_FIFO) {
         fifo[(head + count++) & (PREFETCH_FIFO - 1)] = grey;

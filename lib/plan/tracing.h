@@ -59,7 +59,7 @@ struct tracer {
   mmtk_slot_t slots[TRACE_SLOT_BUFFER];
   struct mmtk_object_tracer object_tracer;
   uintptr_t *stack;
-  size_t depth, capacity;
+  size_t bottom, depth, capacity; /* live entries: stack[bottom, depth) */
   uint64_t scanned;    /* objects scanned in this GC */
   uint64_t live_bytes; /* bytes of the objects this worker reached first */
   bool prefetch_grey;  /* prefetch objects between the mark stack and their scan */

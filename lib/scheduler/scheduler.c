@@ -168,6 +168,7 @@ static bool open_next_stage(struct scheduler *s) {
 static void start_gc_locked(struct scheduler *s) {
   s->gc_requested = false;
   s->in_gc = true;
+  atomic_store_explicit(&s->tracing, true, memory_order_relaxed);
   s->open_upto = MMTK_STAGE_UNCONSTRAINED;
   s->stage_start_ns = stats_now_ns();
   memset(s->stage_ns, 0, sizeof s->stage_ns);
@@ -213,6 +214,7 @@ bool scheduler_park(mmtk_gc_worker_t *w) {
           return true;
         }
         s->finishing = true;
+        atomic_store_explicit(&s->tracing, false, memory_order_relaxed);
         /* Mutators run again from here: packets they add wait for the next GC
          * (Unconstrained ones excepted). */
         s->stage_ns[s->open_upto] += stats_now_ns() - s->stage_start_ns;

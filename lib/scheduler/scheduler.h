@@ -58,6 +58,8 @@ struct scheduler {
   int open_upto;              /* buckets[0..open_upto] are open */
   _Atomic size_t open_packets; /* packets in open buckets */
   _Atomic unsigned parked;
+  _Atomic unsigned searching; /* workers looking for work before they park */
+  _Atomic bool tracing;       /* a GC is under way: idle workers search before parking */
   unsigned running; /* workers inside mmtk_start_worker() */
   unsigned started; /* workers handed to threads and not yet returned */
   unsigned spawned; /* workers handed to threads, ever (scheduler_start() only) */
@@ -82,9 +84,10 @@ void scheduler_set_sentinel(struct mmtk *mmtk, int stage, struct work_packet *p)
 void worker_add(struct mmtk_gc_worker *w, struct work_packet *p);
 /* Ask the workers for a collection; ignored while one is under way. */
 void scheduler_request_gc(struct mmtk *mmtk);
-/* Workers that are idle, for the tracer's decision to share work. */
+/* Workers that are idle (parked or searching), for the tracer's decision to share work. */
 static inline unsigned scheduler_idle_workers(struct scheduler *s) {
-  return atomic_load_explicit(&s->parked, memory_order_relaxed);
+  return atomic_load_explicit(&s->parked, memory_order_relaxed) +
+         atomic_load_explicit(&s->searching, memory_order_relaxed);
 }
 
 /* Internal to the scheduler (scheduler.c, worker.c). */

@@ -127,6 +127,39 @@ static struct work_packet *next_packet(mmtk_gc_worker_t *w) {
   return steal(w);
 }
 
+/* Out of work during a GC: look again for a few microseconds before parking.  A worker
+ * searching counts as idle, so busy workers share with it (tracing.c), and it takes what
+ * they share without the futex round trip of parking and being woken: tracing a deep
+ * structure shares often, a few hundred objects at a time. */
+#define SEARCH_ROUNDS 64
+#define SEARCH_PAUSES 32
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+static struct work_packet *search(mmtk_gc_worker_t *w) {
+#if MMTK_HAVE_SINGLE_WORKER
+  (void)w;
+  return NULL;
+#else
+  struct scheduler *s = &w->mmtk->sched;
+  if (s->nworkers < 2 || !atomic_load_explicit(&s->tracing, memory_order_relaxed)) return NULL;
+  atomic_fetch_add(&s->searching, 1);
+  struct work_packet *p = NULL;
+  for (int r = 0; r < SEARCH_ROUNDS && !p; r++) {
+    for (int i = 0; i < SEARCH_PAUSES; i++) cpu_relax();
+    p = next_packet(w);
+  }
+  atomic_fetch_sub(&s->searching, 1);
+  return p;
+#endif
+}
+
 void mmtk_start_worker(mmtk_t *mmtk, void *tls, mmtk_gc_worker_t *worker) {
   if (!instance_check(mmtk, "mmtk_start_worker")) return;
   if (!worker || worker->mmtk != mmtk) {
@@ -139,6 +172,7 @@ void mmtk_start_worker(mmtk_t *mmtk, void *tls, mmtk_gc_worker_t *worker) {
   scheduler_worker_enter(worker);
   for (;;) {
     struct work_packet *p = next_packet(worker);
+    if (!p) p = search(worker);
     if (p) {
       worker->packets_run++;
       p->run(p, worker);
