@@ -105,7 +105,7 @@ bench_mt_gcbench_malloc_CFLAGS = $(BENCH_CC_FLAGS)
 bench_mt_gcbench_malloc_LDFLAGS = $(BENCH_MALLOC_LD)
 
 CLEANFILES += $(EXTRA_PROGRAMS) bench/results.md bench/results.raw bench/results.svg \
-	bench/results.png bench/results.gp bench/results-*.dat
+	bench/results.png bench/results.gp bench/results.md.gp bench/results-*.dat
 dist_noinst_SCRIPTS += bench/run
 
 .PHONY: bench
