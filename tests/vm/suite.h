@@ -39,6 +39,18 @@ typedef struct fx {
   mmtk_t *mmtk;
 } fx_t;
 
+/* The end of a test: the VM saw no error, its thread detaches, the instance goes, the
+ * watchdog is disarmed. */
+static G_GNUC_UNUSED void finish(fx_t *f) {
+  tvm_assert_clean(f->vm);
+  tvm_detach(f->th);
+  tvm_destroy(f->vm);
+  alarm(0);
+}
+
+/* GCs so far (counted when the VM resumes its mutators). */
+static G_GNUC_UNUSED uint64_t gcs(fx_t *f) { return tvm_gc_count(f->vm); }
+
 /* ---- The watchdog: a test that hangs (a deadlock) aborts, naming itself ------------ */
 
 static const char *suite_current_test;
@@ -69,6 +81,42 @@ static void note(const char *fmt, ...) {
   va_end(ap);
   g_printerr("# %s: %s\n", g_test_get_path(), m);
   g_free(m);
+}
+
+/* ---- Registration: each test in a child process ------------------------------------
+ *
+ * g_test_trap_subprocess() runs every test in a child of its own, so that one failing or
+ * crashing test neither hides the others nor leaves a broken heap behind; the child's
+ * standard error (assertion messages, notes) goes to the log. */
+
+struct suite_case {
+  GTestFunc fn;
+  unsigned timeout; /* seconds, a backstop behind the child's own watchdog */
+};
+
+static void suite_isolated(gconstpointer data) {
+  const struct suite_case *t = data;
+  if (g_test_subprocess()) {
+    t->fn();
+    return;
+  }
+  g_test_trap_subprocess(NULL, (guint64)t->timeout * G_USEC_PER_SEC,
+                         G_TEST_SUBPROCESS_INHERIT_STDERR);
+  if (!g_test_trap_has_passed()) {
+    g_test_message("%s failed in its child process (see the messages above)", g_test_get_path());
+    g_test_fail();
+  }
+}
+
+/* Register /PLAN/<path> (path may include a group, "binding/vm-copy"); the child has
+ * `timeout` seconds (its watchdog), the parent waits 30 more. */
+static G_GNUC_UNUSED void suite_add(const char *path, GTestFunc fn, unsigned timeout) {
+  char *full = g_strdup_printf("/%s/%s", PLAN, path);
+  struct suite_case *t = g_new(struct suite_case, 1); /* lives as long as the program */
+  t->fn = fn;
+  t->timeout = timeout + 30;
+  g_test_add_data_func(full, t, suite_isolated);
+  g_free(full);
 }
 
 #endif /* TVM_SUITE_H */

@@ -100,15 +100,6 @@ static void start(fx_t *f, customize_fn fn) {
   start_opts(f, &o, fn, 120);
 }
 
-static void finish(fx_t *f) {
-  tvm_assert_clean(f->vm);
-  tvm_detach(f->th);
-  tvm_destroy(f->vm);
-  alarm(0);
-}
-
-static uint64_t gcs(fx_t *f) { return tvm_gc_count(f->vm); }
-
 static void checked_gc(fx_t *f) {
   tvm_snapshot_t before, after;
   tvm_snapshot(f->vm, &before);
@@ -1251,32 +1242,10 @@ static void test_dump_object(void) {
 
 /* ---- Registration ------------------------------------------------------------------- */
 
-struct tcase {
-  GTestFunc fn;
-  unsigned timeout;
-};
-
-static void isolated(gconstpointer data) {
-  const struct tcase *t = data;
-  if (g_test_subprocess()) {
-    t->fn();
-    return;
-  }
-  g_test_trap_subprocess(NULL, (guint64)t->timeout * G_USEC_PER_SEC,
-                         G_TEST_SUBPROCESS_INHERIT_STDERR);
-  if (!g_test_trap_has_passed()) {
-    g_test_message("%s failed in its child process (see the messages above)", g_test_get_path());
-    g_test_fail();
-  }
-}
-
 static void add(const char *path, GTestFunc fn, unsigned timeout) {
-  char *full = g_strdup_printf("/%s/binding/%s", PLAN, path);
-  struct tcase *t = g_new(struct tcase, 1); /* lives as long as the program */
-  t->fn = fn;
-  t->timeout = timeout + 30;
-  g_test_add_data_func(full, t, isolated);
-  g_free(full);
+  char *p = g_strdup_printf("binding/%s", path);
+  suite_add(p, fn, timeout);
+  g_free(p);
 }
 
 /* Tests that expect their child to abort run it themselves. */

@@ -70,15 +70,6 @@ static void start_with(fx_t *f, const char *heap, const char *stress, const char
 
 static void start(fx_t *f, const char *heap) { start_with(f, heap, NULL, NULL, 120); }
 
-static void finish(fx_t *f) {
-  tvm_assert_clean(f->vm);
-  tvm_detach(f->th);
-  tvm_destroy(f->vm);
-  alarm(0);
-}
-
-static uint64_t gcs(fx_t *f) { return tvm_gc_count(f->vm); }
-
 /* A forced GC, with the whole graph checked before and after. */
 static void checked_gc(fx_t *f) {
   tvm_snapshot_t before, after;
@@ -1194,36 +1185,7 @@ static void test_packets_right_after_gc(void) {
 
 /* ---- Registration ------------------------------------------------------------------- */
 
-/* Each test runs in a child process (g_test_trap_subprocess), so that one failing or
- * crashing test neither hides the others nor leaves a broken heap behind; the child's
- * standard error (assertion messages, g_test_message() notes) goes to the log. */
-struct tcase {
-  GTestFunc fn;
-  unsigned timeout; /* seconds, a backstop behind the child's own watchdog */
-};
-
-static void isolated(gconstpointer data) {
-  const struct tcase *t = data;
-  if (g_test_subprocess()) {
-    t->fn();
-    return;
-  }
-  g_test_trap_subprocess(NULL, (guint64)t->timeout * G_USEC_PER_SEC,
-                         G_TEST_SUBPROCESS_INHERIT_STDERR);
-  if (!g_test_trap_has_passed()) {
-    g_test_message("%s failed in its child process (see the messages above)", g_test_get_path());
-    g_test_fail();
-  }
-}
-
-static void add(const char *path, GTestFunc fn, unsigned timeout) {
-  char *full = g_strdup_printf("/%s/%s", PLAN, path);
-  struct tcase *t = g_new(struct tcase, 1); /* lives as long as the program */
-  t->fn = fn;
-  t->timeout = timeout + 30;
-  g_test_add_data_func(full, t, isolated);
-  g_free(full);
-}
+#define add suite_add
 
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);

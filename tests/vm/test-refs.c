@@ -72,15 +72,6 @@ static void start(fx_t *f, const char *heap, const char *extra) {
   start_opts(f, (tvm_options_t){.heap = heap, .extra = extra});
 }
 
-static void finish(fx_t *f) {
-  tvm_assert_clean(f->vm);
-  tvm_detach(f->th);
-  tvm_destroy(f->vm);
-  alarm(0);
-}
-
-static uint64_t gcs(fx_t *f) { return tvm_gc_count(f->vm); }
-
 static tvm_counters_t counters(fx_t *f) {
   tvm_counters_t c;
   tvm_counters(f->vm, &c);
@@ -987,33 +978,8 @@ static void test_stress_count_imprecise(void) {
 
 /* ---- Registration ----------------------------------------------------------------- */
 
-struct tcase {
-  GTestFunc fn;
-  unsigned timeout;
-};
-
-static void isolated(gconstpointer data) {
-  const struct tcase *t = data;
-  if (g_test_subprocess()) {
-    t->fn();
-    return;
-  }
-  g_test_trap_subprocess(NULL, (guint64)t->timeout * G_USEC_PER_SEC,
-                         G_TEST_SUBPROCESS_INHERIT_STDERR);
-  if (!g_test_trap_has_passed()) {
-    g_test_message("%s failed in its child process (see the messages above)", g_test_get_path());
-    g_test_fail();
-  }
-}
-
-static void add(const char *path, GTestFunc fn) {
-  char *full = g_strdup_printf("/%s/%s", PLAN, path);
-  struct tcase *t = g_new(struct tcase, 1);
-  t->fn = fn;
-  t->timeout = 150;
-  g_test_add_data_func(full, t, isolated);
-  g_free(full);
-}
+/* Every test here gets two minutes. */
+#define add(path, fn) suite_add(path, fn, 120)
 
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
