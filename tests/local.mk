@@ -12,6 +12,8 @@
 #   tests/test-symbols.sh  the exported symbols, their version node and the soname
 #   tests/test-install.sh  make install DESTDIR=..., then a client built with pkg-config
 #   tests/test-configure.sh  configure --help and the refusal of bad heap ranges
+#   tests/design-tags.sh   every design.* tag cited in lib/ and include/ has a section or
+#                          bullet in doc/design/*.md, and every note is distributed
 # (tests/test-options is in tests/options.mk.)
 
 if HAVE_GLIB
@@ -78,6 +80,7 @@ tests_test_lifecycle_LDADD = $(FOUNDATION_DEPLIBS)
 endif
 
 # Shell tests: they need only the built library and the tools configure found.
-FOUNDATION_SHELL_TESTS = tests/test-symbols.sh tests/test-install.sh tests/test-configure.sh
+FOUNDATION_SHELL_TESTS = tests/test-symbols.sh tests/test-install.sh tests/test-configure.sh \
+	tests/design-tags.sh
 TESTS += $(FOUNDATION_SHELL_TESTS)
 dist_noinst_SCRIPTS += $(FOUNDATION_SHELL_TESTS)
