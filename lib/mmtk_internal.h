@@ -74,8 +74,8 @@ struct mmtk {
 /* Check a public instance handle; false with a message naming `who`. */
 bool instance_check(const mmtk_t *mmtk, const char *who);
 
-/* The space holding `a` (in a mapped chunk), or NULL.  MMTk's SFT lookup. */
-/* The space of a heap address (NULL outside the heap's mapped chunks). */
+/* The space of a heap address (NULL outside the heap's mapped chunks): MMTk's SFT
+ * lookup, a subtraction, a shift and a load. */
 static inline struct space *heap_space_of(const mmtk_t *mmtk, uintptr_t a) {
   if (!layout_chunk_owner(&mmtk->layout, a)) return NULL;
   return mmtk->spaces[layout_space_index(&mmtk->layout, a)];

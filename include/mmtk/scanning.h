@@ -51,8 +51,9 @@ MMTK_EXTERN bool mmtk_tracer_is_reachable(mmtk_tracer_context_t *tracer, mmtk_ob
 /* The object's reference after this GC if it is reachable, NULL if it is dead. */
 MMTK_EXTERN mmtk_object_t mmtk_tracer_get_forwarded(mmtk_tracer_context_t *tracer,
                                                     mmtk_object_t object);
-/* Keep `object` (and what it reaches) alive; returns its new reference.  The hook must
- * then return true so that it is called again after those objects are traced. */
+/* Keep `object` (and what it reaches) alive; returns its new reference.  A hook that
+ * retains an object nothing had reached yet is called again once those objects are
+ * traced, whatever it returns. */
 MMTK_EXTERN mmtk_object_t mmtk_tracer_retain(mmtk_tracer_context_t *tracer, mmtk_object_t object);
 
 /* A binding's own copy callback: space for the copy, then the metadata of the copy. */

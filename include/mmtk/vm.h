@@ -52,8 +52,9 @@ typedef struct mmtk_vm_binding {
   /* ---- ObjectModel ------------------------------------------------------------------ */
 
   /* Placement of each piece of per-object metadata (zero = on the side).  With
-   * --enable-side-metadata every bit is kept on the side whatever is asked here; the
-   * forwarding pointer then overwrites the first word of a forwarded (dead) object. */
+   * --enable-side-metadata every bit is kept on the side whatever is asked here.  The
+   * forwarding pointer always overwrites a word of a forwarded (dead) object: the word at
+   * the bit offset given here from ref_to_header(), the first one by default. */
   mmtk_metadata_spec_t global_log_bit;           /* 1 bit, 1 = unlogged */
   mmtk_metadata_spec_t local_forwarding_pointer; /* one word */
   mmtk_metadata_spec_t local_forwarding_bits;    /* 2 bits */
@@ -118,10 +119,11 @@ typedef struct mmtk_vm_binding {
   /* Optional: called before the roots are scanned a second time in one GC. */
   void (*prepare_for_roots_re_scanning)(void *ctx);
   /* Optional: process weak structures the VM keeps itself after the strong closure
-   * (MMTk's VMRefClosure stage, once per GC, on one GC worker, the world stopped): ask
-   * liveness with mmtk_tracer_is_reachable(), update survivors with
-   * mmtk_tracer_get_forwarded(), keep objects alive with mmtk_tracer_retain(); return
-   * true to be called again once the objects retained through `tracer` are traced. */
+   * (MMTk's VMRefClosure stage, the world stopped; one call at a time, each on some GC
+   * worker): ask liveness with mmtk_tracer_is_reachable(), update survivors with
+   * mmtk_tracer_get_forwarded(), keep objects alive with mmtk_tracer_retain().  It is
+   * called again, once everything retained so far is traced, when it returns true or
+   * when it retained an object that nothing had reached before. */
   bool (*process_weak_refs)(void *ctx, void *worker_tls, mmtk_tracer_context_t *tracer);
   /* Optional (MarkCompact): update weak fields after objects moved. */
   void (*forward_weak_refs)(void *ctx, void *worker_tls, mmtk_tracer_context_t *tracer);
@@ -185,7 +187,7 @@ typedef struct mmtk_vm_binding {
    *
    * is_mutator and get_mutator are independent, and used only with
    * --enable-extreme-assertions: each API entry point that takes a bound mutator
-   * (allocation slow path, mmtk_post_alloc, mmtk_gc_poll, collection requests,
+   * (the allocation slow path, mmtk_post_alloc, mmtk_gc_poll, collection requests,
    * mmtk_flush_mutator, mmtk_harness_begin; not mmtk_destroy_mutator) then panics unless
    * is_mutator(tls) is true and get_mutator(tls) returns that mutator, tls being what
    * was given to mmtk_bind_mutator(). */

@@ -58,6 +58,7 @@ void *mutator_alloc_free_list_fast(struct mmtk_mutator *m, size_t size, size_t a
       offset != 0 || size - 1 >= (size_t)m->head.max_inline_size ||
       m->head.mmtk->stress_precise)
     return NULL;
+  active_plan_assert_mutator(m->head.mmtk, m, "mmtk_alloc"); /* extreme assertions only */
   struct free_list_allocator *a = &m->freelist[m->mapping[MMTK_ALLOC_DEFAULT].index];
   unsigned cls = ms_size_class(align_up(size, MMTK_MIN_ALIGNMENT));
   struct free_list_class *fc = &a->cls[cls];

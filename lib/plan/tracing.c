@@ -270,8 +270,11 @@ mmtk_object_t mmtk_tracer_get_forwarded(mmtk_tracer_context_t *tc, mmtk_object_t
 
 mmtk_object_t mmtk_tracer_retain(mmtk_tracer_context_t *tc, mmtk_object_t object) {
   if (!object) return NULL;
-  tc->retained = true;
-  return (mmtk_object_t)trace_object(tc->worker, (uintptr_t)object);
+  /* Newly reached objects are pushed: then the hook must run again (references.c). */
+  size_t depth = tc->worker->trace.depth;
+  uintptr_t n = trace_object(tc->worker, (uintptr_t)object);
+  if (tc->worker->trace.depth != depth) tc->retained = true;
+  return (mmtk_object_t)n;
 }
 
 bool object_is_reachable(mmtk_t *mmtk, uintptr_t object) {

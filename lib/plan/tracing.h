@@ -47,7 +47,7 @@ mmtk_object_t sanity_trace_object(struct sanity *s, mmtk_object_t object);
 
 struct mmtk_tracer_context {
   struct mmtk_gc_worker *worker;
-  bool retained; /* mmtk_tracer_retain() was called */
+  bool retained; /* mmtk_tracer_retain() reached an object not reached before */
 };
 
 struct mmtk_copy_context {

@@ -127,7 +127,8 @@ static struct work_packet *next_packet(mmtk_gc_worker_t *w) {
   return steal(w);
 }
 
-/* Out of work during a GC: look again for a few microseconds before parking.  A worker
+/* Out of work during a GC: look again for a while (2,048 pause instructions, some tens of
+ * microseconds) before parking.  A worker
  * searching counts as idle, so busy workers share with it (tracing.c), and it takes what
  * they share without the futex round trip of parking and being woken: tracing a deep
  * structure shares often, a few hundred objects at a time. */

@@ -125,41 +125,32 @@ static void process_finalizable(mmtk_gc_worker_t *w, void *arg) {
   trace_drain(w);
 }
 
-/* The binding's own weak structures.  When it asks to be called again, the next call
- * waits until the stage has drained: the objects it retained may be traced by other
- * workers too (this worker shares its stack when they are idle), and liveness is final
- * only once all of that is done. */
+/* The binding's own weak structures.  It is called again when it asks to be, or when it
+ * retained an object that nothing had reached yet (what that object reaches may make
+ * more of its entries live; each such round reaches new objects, so this ends).  The
+ * next call waits until the stage has drained: the objects retained may be traced by
+ * other workers too (this worker shares its stack when they are idle), and liveness is
+ * final only once all of that is done. */
 static void process_vm_weak(mmtk_gc_worker_t *w, void *arg) {
   (void)arg;
   mmtk_t *mmtk = w->mmtk;
   mmtk_tracer_context_t tc = {.worker = w};
   bool again = mmtk->vm.process_weak_refs(mmtk->vm_ctx, w->tls, &tc);
   trace_drain(w);
-  if (again) scheduler_set_sentinel(mmtk, MMTK_STAGE_VM_REF_CLOSURE,
-                                    gc_simple_packet_new(process_vm_weak, NULL));
+  if (again || tc.retained)
+    scheduler_set_sentinel(mmtk, MMTK_STAGE_VM_REF_CLOSURE,
+                           gc_simple_packet_new(process_vm_weak, NULL));
 }
 
-struct stage_fn {
-  int stage;
-  void (*fn)(mmtk_gc_worker_t *, void *);
-};
-
+/* Every stage is queued, whatever the lists hold now: a thread the VM does not stop may
+ * register a candidate until the stage runs (an empty list costs a lock and a look). */
 void references_schedule(mmtk_t *mmtk) {
-  pthread_mutex_lock(&mmtk->refs.lock);
-  struct simple_add {
-    int stage;
-    void (*fn)(mmtk_gc_worker_t *, void *);
-    bool wanted;
-  } list[] = {
-      {MMTK_STAGE_SOFT_REF_CLOSURE, retain_soft, mmtk->refs.soft.count > 0},
-      {MMTK_STAGE_WEAK_REF_CLOSURE, process_weak, mmtk->refs.soft.count + mmtk->refs.weak.count > 0},
-      {MMTK_STAGE_FINAL_REF_CLOSURE, process_finalizable, mmtk->refs.finalizable.count > 0},
-      {MMTK_STAGE_PHANTOM_REF_CLOSURE, process_phantom, mmtk->refs.phantom.count > 0},
-      {MMTK_STAGE_VM_REF_CLOSURE, process_vm_weak, mmtk->vm.process_weak_refs != NULL},
-  };
-  pthread_mutex_unlock(&mmtk->refs.lock);
-  for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
-    if (list[i].wanted) gc_add_simple(mmtk, list[i].stage, list[i].fn, NULL);
+  gc_add_simple(mmtk, MMTK_STAGE_SOFT_REF_CLOSURE, retain_soft, NULL);
+  gc_add_simple(mmtk, MMTK_STAGE_WEAK_REF_CLOSURE, process_weak, NULL);
+  gc_add_simple(mmtk, MMTK_STAGE_FINAL_REF_CLOSURE, process_finalizable, NULL);
+  gc_add_simple(mmtk, MMTK_STAGE_PHANTOM_REF_CLOSURE, process_phantom, NULL);
+  if (mmtk->vm.process_weak_refs)
+    gc_add_simple(mmtk, MMTK_STAGE_VM_REF_CLOSURE, process_vm_weak, NULL);
 }
 
 void references_enqueue(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
@@ -236,7 +227,7 @@ mmtk_object_t mmtk_get_finalized_object(mmtk_t *mmtk) {
   return o;
 }
 
-/* Move up to `capacity` entries of `l` accepted by `match` into out[]. */
+/* Move up to `capacity` entries of `l` accepted by `only` (NULL: all) into out[]. */
 static size_t take(struct object_list *l, mmtk_object_t *out, size_t capacity, size_t n,
                    mmtk_object_t only) {
   size_t kept = 0;

@@ -18,7 +18,9 @@ struct object_list {
 };
 
 struct references {
-  pthread_mutex_t lock; /* every list below, outside GCs */
+  pthread_mutex_t lock; /* the candidate lists, the registration functions and the GC
+                         * stages that walk them (cleared and ready: the GC, and the
+                         * finalizer queries) */
   struct object_list soft, weak, phantom;
   struct object_list cleared; /* references cleared by this GC, handed to the binding */
   struct object_list finalizable, ready;

@@ -30,6 +30,8 @@
  *                             updated
  *   binding/weak-table-wide   the same with values big enough to be traced by several
  *                             workers: the next call waits until they are all done
+ *   binding/weak-table-retain-only  a hook that never returns true is called again
+ *                             all the same after it retained new objects
  *   binding/post-forwarding   once per GC, after weak processing, every root already
  *                             forwarded, before resume_mutators
  *   binding/trace-edges       support_slot_enqueuing false for some objects: they are
@@ -679,6 +681,9 @@ struct ephemeron {
 
 static struct ephemeron table[CHAIN + DEAD_CHAIN + WEAK_SINGLES];
 static uint64_t pw_gc = UINT64_MAX, pw_calls_this_gc, pw_dropped;
+/* The hook never asks to be called again: libmmtk must call it again anyway after it
+ * retained objects nothing had reached. */
+static bool pw_never_again;
 
 static bool pw_process_weak_refs(void *ctx, void *worker_tls, mmtk_tracer_context_t *tc) {
   (void)worker_tls;
@@ -700,7 +705,7 @@ static bool pw_process_weak_refs(void *ctx, void *worker_tls, mmtk_tracer_contex
     }
     e->resolved = true;
   }
-  if (retained) return true; /* the retained values may make more keys reachable */
+  if (retained) return !pw_never_again; /* the retained values may make more keys reachable */
   for (size_t i = 0; i < G_N_ELEMENTS(table); i++)
     if (table[i].key && !table[i].resolved) {
       table[i].key = table[i].value = NULL;
@@ -843,6 +848,15 @@ static void test_weak_table_wide(void) {
   tvm_pop_to(th, base);
   memset(table, 0, sizeof table);
   finish(&f);
+}
+
+/* The table of test_weak_table_wide, with a hook that always returns false: the entries
+ * stay just the same, each GC, since libmmtk calls again a hook that retained new
+ * objects. */
+static void test_weak_table_retain_only(void) {
+  pw_never_again = true;
+  test_weak_table_wide();
+  pw_never_again = false;
 }
 
 /* ---- post_forwarding ---------------------------------------------------------------- */
@@ -1271,6 +1285,7 @@ int main(int argc, char **argv) {
 #endif
   add("weak-table", test_weak_table, 120);
   add("weak-table-wide", test_weak_table_wide, 120);
+  add("weak-table-retain-only", test_weak_table_retain_only, 120);
   add("post-forwarding", test_post_forwarding, 120);
   add("trace-edges", test_trace_edges, 120);
   add("collection-disabled", test_collection_disabled, 120);
