@@ -10,10 +10,7 @@ bool gc_can_collect(mmtk_t *mmtk, uint32_t opts) {
 
 void gc_collect(struct mmtk_mutator *m, enum gc_reason reason) {
   mmtk_t *mmtk = m->head.mmtk;
-  /* Both are read by the GC that the request starts (or by the one under way). */
-  if (reason == GC_REASON_EMERGENCY) mmtk->gc.emergency = true;
-  mmtk->gc.reason = reason;
-  scheduler_request_gc(mmtk);
+  scheduler_request_gc(mmtk, reason);
   mmtk->vm.block_for_gc(mmtk->vm_ctx, m->head.tls);
 }
 

@@ -200,7 +200,6 @@ void gc_finish(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
              (unsigned long long)mmtk->stats.gc_count, mmtk_plan_name(mmtk->plan->kind),
              reason_names[g->reason], before, after, limit, (double)pause / 1e6);
   }
-  g->emergency = false;
   g->stress_bytes = 0;
   bool finalize = finalizers_ready(mmtk);
   mmtk->vm.resume_mutators(mmtk->vm_ctx, w->tls);

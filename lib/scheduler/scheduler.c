@@ -167,6 +167,9 @@ static bool open_next_stage(struct scheduler *s) {
 
 static void start_gc_locked(struct scheduler *s) {
   s->gc_requested = false;
+  /* Fixed for this GC before any of its packets runs (they read it). */
+  s->mmtk->gc.reason = (enum gc_reason)s->requested_reason;
+  s->mmtk->gc.emergency = s->requested_reason == GC_REASON_EMERGENCY;
   s->in_gc = true;
   atomic_store_explicit(&s->tracing, true, memory_order_relaxed);
   s->open_upto = MMTK_STAGE_UNCONSTRAINED;
@@ -176,13 +179,16 @@ static void start_gc_locked(struct scheduler *s) {
   bucket_push_locked(s, MMTK_STAGE_UNCONSTRAINED, gc_schedule_collection_packet(s->mmtk));
 }
 
-void scheduler_request_gc(mmtk_t *mmtk) {
+void scheduler_request_gc(mmtk_t *mmtk, int reason) {
   struct scheduler *s = &mmtk->sched;
   pthread_mutex_lock(&s->lock);
   /* During a GC the requester is (or is about to be) stopped and will see this GC end;
    * once the GC is finishing, mutators run again and a request means a new GC. */
-  if ((!s->in_gc || s->finishing) && !s->gc_requested) {
+  if (s->gc_requested) {
+    if (reason == GC_REASON_EMERGENCY) s->requested_reason = reason;
+  } else if (!s->in_gc || s->finishing) {
     s->gc_requested = true;
+    s->requested_reason = reason;
     wake_all(s);
   }
   pthread_mutex_unlock(&s->lock);

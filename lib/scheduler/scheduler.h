@@ -64,6 +64,7 @@ struct scheduler {
   unsigned started; /* workers handed to threads and not yet returned */
   unsigned spawned; /* workers handed to threads, ever (scheduler_start() only) */
   bool gc_requested, in_gc, finishing, shutdown;
+  int requested_reason; /* of the pending request (enum gc_reason) */
   uint64_t stage_start_ns, stage_ns[MMTK_STAGE_COUNT];
 };
 
@@ -82,8 +83,10 @@ void scheduler_add(struct mmtk *mmtk, int stage, struct work_packet *p);
 void scheduler_set_sentinel(struct mmtk *mmtk, int stage, struct work_packet *p);
 /* Add a packet to the calling worker's deque (workers only, during a GC). */
 void worker_add(struct mmtk_gc_worker *w, struct work_packet *p);
-/* Ask the workers for a collection; ignored while one is under way. */
-void scheduler_request_gc(struct mmtk *mmtk);
+/* Ask the workers for a collection, for `reason` (enum gc_reason); ignored while one is
+ * under way.  Requests that meet before the GC starts make one GC, an emergency one if
+ * any of them was. */
+void scheduler_request_gc(struct mmtk *mmtk, int reason);
 /* Workers that are idle (parked or searching), for the tracer's decision to share work. */
 static inline unsigned scheduler_idle_workers(struct scheduler *s) {
   return atomic_load_explicit(&s->parked, memory_order_relaxed) +
