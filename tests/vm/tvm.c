@@ -333,7 +333,12 @@ static void b_out_of_memory(void *ctx, void *tls, int kind) {
 static void b_schedule_finalization(void *ctx, void *worker_tls) {
   tvm_t *vm = ctx;
   BUMP(vm, schedule_finalization);
-  if (vm->fin_hook) vm->fin_hook(vm, worker_tls, vm->fin_hook_arg);
+  /* The world runs again here: a test may be setting the hook (ThreadSanitizer). */
+  vm_lock(vm);
+  tvm_roots_hook_fn fn = vm->fin_hook;
+  void *arg = vm->fin_hook_arg;
+  vm_unlock(vm);
+  if (fn) fn(vm, worker_tls, arg);
 }
 
 /* ---- Binding: ReferenceGlue -------------------------------------------------------- */
