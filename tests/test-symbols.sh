@@ -103,7 +103,7 @@ report "exports are the out-of-line functions of the headers ($(sed -n '$=' "$tm
 sed -n 's/^NEEDED //p' "$tmp/dynamic" | while read -r lib; do
   case $lib in
   libc.so.*|libpthread.so.*|ld-linux*.so.*) ;;
-  libasan.so.*|libubsan.so.*|libstdc++.so.*|libm.so.*|libgcc_s.so.*)
+  libasan.so.*|libubsan.so.*|libtsan.so.*|libstdc++.so.*|libm.so.*|libgcc_s.so.*)
     test -n "${SANITIZER_FLAGS:-}" || echo "needs $lib (only libc and pthreads are allowed)" ;;
   *) echo "needs $lib (only libc and pthreads are allowed)" ;;
   esac
@@ -118,7 +118,7 @@ if test -n "${SANITIZER_FLAGS:-}"; then
   sed -i '/__[a-z]*san_\|__ubsan\|@GCC_\|@CXXABI\|@GLIBCXX/d' "$tmp/undef"
   # The sanitizers' runtimes intercept malloc, memcpy, pthread_create ...: the link binds
   # those to them, unversioned.  Accept exactly the names a runtime defines.
-  for rt in $(ldd "$so" 2>/dev/null | awk '/lib(a|ub)san\.so/ { print $3 }'); do
+  for rt in $(ldd "$so" 2>/dev/null | awk '/lib(a|ub|t)san\.so/ { print $3 }'); do
     $NM -D --defined-only "$rt"
   done | awk '{ sub(/@.*/, "", $NF); print $NF }' | sort -u > "$tmp/runtime"
   awk 'NR == FNR { rt[$1] = 1; next } !($2 in rt)' "$tmp/runtime" "$tmp/undef" > "$tmp/undef.own"
