@@ -165,7 +165,7 @@ static obj *alloc_aligned(uint64_t nrefs, uint64_t data, size_t align, size_t of
 }
 
 /* MarkSweep with the mark bit in the object header (bit 63 of nrefs): the marks really
- * are in the header (set on live objects right after a GC; never with
+ * are in the header (every survivor carries its GC's mark, which flips each GC; never with
  * --enable-side-metadata), and objects placed off their cell's start by alignments and
  * offsets are found by the sweep: survivors intact, garbage reclaimed. */
 static void test_header_mark(void) {
@@ -191,8 +191,14 @@ static void test_header_mark(void) {
     }
     if (round % 40 == 39) {
       g_assert_true(mmtk_handle_user_collection_request(MU));
-      /* Lazy sweeping: no allocation since the GC, so the marks are still there. */
-      g_assert_cmpuint(head->nrefs >> 63, ==, MMTK_HAVE_SIDE_METADATA ? 0 : 1);
+      /* The marks really are in the header: every survivor carries this GC's mark (the
+       * mark alternates between 1 and 0 from one GC to the next: it is never cleared),
+       * and the two GCs in a row flip it.  None with --enable-side-metadata. */
+      uint64_t mark = head->nrefs >> 63;
+      for (obj *o = head; o; o = o->refs[0]) g_assert_cmpuint(o->nrefs >> 63, ==, mark);
+      g_assert_true(mmtk_handle_user_collection_request(MU));
+      for (obj *o = head; o; o = o->refs[0])
+        g_assert_cmpuint(o->nrefs >> 63, ==, MMTK_HAVE_SIDE_METADATA ? 0 : mark ^ 1);
     }
   }
   g_assert_cmpuint(gcs, >=, 6); /* far more garbage than heap */

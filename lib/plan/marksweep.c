@@ -69,6 +69,8 @@ static void ms_mutator_init(mmtk_t *mmtk, struct mmtk_mutator *m) {
   mutator_map(m, MMTK_ALLOC_READ_ONLY, MMTK_ALLOCATOR_BUMP_POINTER, 1);
   mutator_map(m, MMTK_ALLOC_LOS, MMTK_ALLOCATOR_LARGE_OBJECT, 0);
   mutator_map(m, MMTK_ALLOC_LARGE_CODE, MMTK_ALLOCATOR_LARGE_OBJECT, 0);
+  /* Header marks take the space's mark state at post_alloc (marksweepspace.c). */
+  if (header_marks(mmtk)) m->head.flags |= MMTK_MUTATOR_POST_ALLOC_SLOW;
 }
 
 static void ms_plan_prepare(mmtk_t *mmtk) {

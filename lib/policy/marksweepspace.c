@@ -61,8 +61,16 @@ static inline uintptr_t cells_start(const struct ms_block *b) {
  * With the mark bit in the object header the sweep must find each cell's object: at the
  * cell start unless b->disp says otherwise.  Cells that were free before the GC hold a
  * free-list link, not an object, so they are excluded by walking the block's free list
- * (complete at sweep time: allocators hand their blocks back at every GC).  Live objects'
- * marks are cleared as they are swept, so every mark is clear when a GC starts. */
+ * (complete at sweep time: allocators hand their blocks back at every GC).
+ *
+ * Header marks are never cleared: a lazy sweep runs beside the mutators, and writing
+ * into live objects' headers there would race with the VM's own header updates (a
+ * ThreadSanitizer report; with a VM's read-modify-write of its header word, a lost
+ * update).  The mark is the space's mark state instead, flipped at each GC's Prepare,
+ * after the last sweep of the old marks: an object is marked when its bit equals the
+ * state.  A new object must read as unmarked at the next GC, so ms_post_alloc() gives it
+ * the current state (zero-filled memory already holds state 0); mutators of such a plan
+ * therefore take mmtk_post_alloc()'s out-of-line path. */
 
 #define MAX_CELLS ((MS_BLOCK_BYTES - MS_HEADER_BYTES) / 8)
 #define BITMAP_WORDS ((MAX_CELLS + 63) / 64)
@@ -71,10 +79,11 @@ static inline uintptr_t cell_object(const struct ms_block *b, unsigned i, uintpt
   return b->disp ? c + b->disp[i] : c;
 }
 
-/* Bit i of `live`: cell i holds a marked object.  `clear`: also clear those marks. */
-static void header_live_cells(struct space *s, struct ms_block *b, uint64_t *live, bool clear) {
+/* Bit i of `live`: cell i holds a marked object. */
+static void header_live_cells(struct space *s, struct ms_block *b, uint64_t *live) {
   const mmtk_t *mmtk = s->mmtk;
   const struct obj_meta *mark = &mmtk->om.mark;
+  uint8_t marked = s->mark_state;
   uint64_t was_free[BITMAP_WORDS] = {0};
   uintptr_t first = cells_start(b);
   for (uintptr_t f = b->free; f; f = *(uintptr_t *)f) {
@@ -86,9 +95,8 @@ static void header_live_cells(struct space *s, struct ms_block *b, uint64_t *liv
   for (unsigned i = 0; i < b->ncells; i++, c += b->cell_size) {
     if (was_free[i / 64] >> (i % 64) & 1) continue;
     uintptr_t o = cell_object(b, i, c);
-    if (!om_load(mmtk, mark, o)) continue;
+    if (om_load(mmtk, mark, o) != marked) continue;
     live[i / 64] |= (uint64_t)1 << (i % 64);
-    if (clear) om_store(mmtk, mark, o, 0);
   }
 }
 
@@ -145,7 +153,7 @@ static bool sweep(struct space *s, struct ms_block *b) {
    * far beyond a byte's 64 bytes of heap), read here without a call per cell. */
   const uint8_t *marks = NULL;
   if (st->mark) marks = (const uint8_t *)side_metadata_unit_address(st->mark, (uintptr_t)b);
-  else header_live_cells(s, b, live, true);
+  else header_live_cells(s, b, live);
   for (unsigned i = 0; i < b->ncells; i++, c += b->cell_size) {
     uintptr_t off = c - (uintptr_t)b;
     if (marks ? (marks[off >> 6] >> ((off >> 3) & 7) & 1) : (live[i / 64] >> (i % 64) & 1)) continue;
@@ -265,6 +273,7 @@ void ms_prepare(struct space *s) {
   pthread_mutex_lock(&st->lock);
   sweep_all_unswept(s);
   pthread_mutex_unlock(&st->lock);
+  if (!st->mark) space_flip_mark_state(s); /* header marks: see "Header marks" above */
 }
 
 void ms_sweep_all(struct space *s) {
@@ -284,7 +293,7 @@ static void clear_dead_vo_bits(struct space *s, struct ms_block *b) {
   const struct side_metadata_spec *mark = state(s)->mark, *vo = &s->mmtk->vo_bit;
   if (!mark) {
     uint64_t live[BITMAP_WORDS];
-    header_live_cells(s, b, live, false);
+    header_live_cells(s, b, live);
     uintptr_t c = cells_start(b);
     for (unsigned i = 0; i < b->ncells; i++, c += b->cell_size)
       if (!(live[i / 64] >> (i % 64) & 1)) side_metadata_bzero(vo, c, b->cell_size);
@@ -338,7 +347,8 @@ static uintptr_t ms_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object
   struct side_metadata_spec *mark = state(s)->mark;
   if (!mark) {
     const struct obj_meta *hm = &s->mmtk->om.mark;
-    if (!om_load(s->mmtk, hm, object) && om_cas(s->mmtk, hm, object, 0, 1)) {
+    uint8_t marked = s->mark_state;
+    if (om_load(s->mmtk, hm, object) != marked && om_cas(s->mmtk, hm, object, marked ^ 1, marked)) {
       w->trace.live_bytes += block_of(object)->cell_size;
       trace_push(w, object);
     }
@@ -352,12 +362,18 @@ static uintptr_t ms_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object
 }
 
 static bool ms_reachable(const struct space *s, uintptr_t object) {
-  if (!state(s)->mark) return om_load(s->mmtk, &s->mmtk->om.mark, object) != 0;
+  if (!state(s)->mark) return om_load(s->mmtk, &s->mmtk->om.mark, object) == s->mark_state;
   return side_metadata_load(state(s)->mark, cell_of(object)) != 0;
 }
 
 static uintptr_t ms_forwarded(const struct space *s, uintptr_t object) {
   return ms_reachable(s, object) ? object : 0;
+}
+
+/* Header marks: a new object reads as unmarked at the next GC (see "Header marks"). */
+static void ms_post_alloc(struct space *s, uintptr_t object, size_t bytes) {
+  (void)bytes;
+  if (!state(s)->mark && s->mark_state) om_store(s->mmtk, &s->mmtk->om.mark, object, 1);
 }
 
 const struct space_ops mark_sweep_space_ops = {
@@ -367,7 +383,7 @@ const struct space_ops mark_sweep_space_ops = {
     .pin = space_no_change,
     .unpin = space_no_change,
     .is_pinned = space_always,
-    .post_alloc = space_no_metadata,
+    .post_alloc = ms_post_alloc,
     .trace_object = ms_trace,
     .is_reachable = ms_reachable,
     .get_forwarded = ms_forwarded,
