@@ -1,7 +1,7 @@
 /* The mark-sweep space (design.policy.marksweep). */
 #include "mmtk_internal.h"
 
-enum { MS_AVAILABLE, MS_UNSWEPT, MS_OWNED, MS_FULL };
+enum { MS_AVAILABLE, MS_UNSWEPT, MS_OWNED, MS_FULL, MS_NEW /* not yet in the space's list */ };
 
 /* 8-byte steps to 64, then four classes per power of two (mimalloc's bins, as MMTk). */
 const uint32_t ms_class_size[MS_CLASSES] = {
@@ -174,18 +174,11 @@ static bool sweep(struct space *s, struct ms_block *b) {
   return false;
 }
 
+/* A fresh block of class `cls`, not yet known to the space (NULL and *status when the
+ * pages cannot be had).  Called without the space's lock: taking pages may call the
+ * binding (vm_live_bytes, is_gc_required), which may take locks of its own that it also
+ * holds when it calls libmmtk (ThreadSanitizer found that lock-order inversion). */
 static struct ms_block *new_block(struct space *s, unsigned cls, uint32_t opts, int *status) {
-  struct ms_state *st = state(s);
-  if (st->nall == st->cap) {
-    size_t cap = st->cap ? st->cap * 2 : 256;
-    struct ms_block **all = realloc(st->all, cap * sizeof *all);
-    if (!all) {
-      *status = ALLOC_MMAP_FAILED;
-      return NULL;
-    }
-    st->all = all;
-    st->cap = cap;
-  }
   enum alloc_status as;
   uintptr_t start = space_acquire(s, MS_BLOCK_BYTES >> LOG_BYTES_IN_PAGE, opts, &as);
   if (!start) {
@@ -204,9 +197,23 @@ static struct ms_block *new_block(struct space *s, unsigned cls, uint32_t opts, 
   *(uintptr_t *)c = 0;
   b->free = cells_start(b);
   b->disp = NULL;
+  b->where = MS_NEW;
+  return b;
+}
+
+/* Make a new block known to the space (the lock is held); false if out of memory. */
+static bool register_block(struct space *s, struct ms_block *b) {
+  struct ms_state *st = state(s);
+  if (st->nall == st->cap) {
+    size_t cap = st->cap ? st->cap * 2 : 256;
+    struct ms_block **all = realloc(st->all, cap * sizeof *all);
+    if (!all) return false;
+    st->all = all;
+    st->cap = cap;
+  }
   b->index = st->nall;
   st->all[st->nall++] = b;
-  return b;
+  return true;
 }
 
 /* Lazily sweep every unswept block (freeing the empty ones). */
@@ -226,32 +233,52 @@ static void sweep_all_unswept(struct space *s) {
   }
 }
 
+/* A block of class `cls` that has a free cell, the lock held: an available one, or one
+ * swept now (lazy sweeping: the allocator sweeps the blocks it takes). */
+static struct ms_block *reuse_block(struct space *s, unsigned cls) {
+  struct ms_state *st = state(s);
+  struct ms_block *b = st->available[cls];
+  if (b) {
+    st->available[cls] = b->next;
+    return b;
+  }
+  while ((b = st->unswept[cls])) {
+    st->unswept[cls] = b->next;
+    if (sweep(s, b)) continue; /* empty: its pages went back; try the next */
+    if (b->nfree) return b;
+    b->where = MS_FULL;
+  }
+  return NULL;
+}
+
 struct ms_block *ms_take_block(struct space *s, unsigned cls, uint32_t opts, int *status) {
   struct ms_state *st = state(s);
-  struct ms_block *b = NULL;
   pthread_mutex_lock(&st->lock);
-  if ((b = st->available[cls])) {
-    st->available[cls] = b->next;
-  } else {
-    /* Lazy sweeping: the allocator sweeps the blocks it takes. */
-    while ((b = st->unswept[cls])) {
-      st->unswept[cls] = b->next;
-      if (sweep(s, b)) continue; /* empty: its pages went back; try the next */
-      if (b->nfree) break;
-      b->where = MS_FULL;
-    }
-    if (!b) {
-      b = new_block(s, cls, opts, status);
-      if (!b && *status == ALLOC_HEAP_FULL) {
-        /* Empty blocks may still wait to be swept: free them before asking for a GC. */
-        sweep_all_unswept(s);
-        if ((b = st->available[cls])) st->available[cls] = b->next;
-        else b = new_block(s, cls, opts, status);
-      }
-    }
-  }
-  if (b) b->where = MS_OWNED;
+  struct ms_block *b = reuse_block(s, cls);
   pthread_mutex_unlock(&st->lock);
+  bool fresh = false;
+  if (!b) {
+    b = new_block(s, cls, opts, status);
+    if (!b && *status == ALLOC_HEAP_FULL) {
+      /* Empty blocks may still wait to be swept: free them before asking for a GC. */
+      pthread_mutex_lock(&st->lock);
+      sweep_all_unswept(s);
+      b = reuse_block(s, cls);
+      pthread_mutex_unlock(&st->lock);
+      if (!b) b = new_block(s, cls, opts, status);
+    }
+    fresh = b && b->where == MS_NEW;
+  }
+  if (!b) return NULL;
+  pthread_mutex_lock(&st->lock);
+  bool ok = !fresh || register_block(s, b);
+  if (ok) b->where = MS_OWNED;
+  pthread_mutex_unlock(&st->lock);
+  if (!ok) {
+    space_release(s, (uintptr_t)b, MS_BLOCK_BYTES >> LOG_BYTES_IN_PAGE);
+    *status = ALLOC_MMAP_FAILED;
+    return NULL;
+  }
   return b;
 }
 

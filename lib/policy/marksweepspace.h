@@ -30,7 +30,7 @@ struct ms_block {
   uint32_t cell_size;
   uint16_t ncells, nfree;
   uint8_t cls;
-  uint8_t where; /* MS_AVAILABLE, MS_UNSWEPT, MS_OWNED, MS_FULL */
+  uint8_t where; /* MS_AVAILABLE, MS_UNSWEPT, MS_OWNED, MS_FULL, MS_NEW */
   uint8_t reserved[2];
   uint32_t cell_magic; /* ceil(2^32 / cell_size): offset / cell_size without a divide */
   size_t index;        /* in the space's array of blocks */
