@@ -112,10 +112,10 @@ static void suite_isolated(gconstpointer data) {
  * `timeout` seconds (its watchdog), the parent waits 30 more. */
 static G_GNUC_UNUSED void suite_add(const char *path, GTestFunc fn, unsigned timeout) {
   char *full = g_strdup_printf("/%s/%s", PLAN, path);
-  struct suite_case *t = g_new(struct suite_case, 1); /* lives as long as the program */
+  struct suite_case *t = g_new(struct suite_case, 1); /* GLib frees it with the suite */
   t->fn = fn;
   t->timeout = timeout + 30;
-  g_test_add_data_func(full, t, suite_isolated);
+  g_test_add_data_func_full(full, t, suite_isolated, g_free);
   g_free(full);
 }
 
