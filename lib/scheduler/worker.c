@@ -153,6 +153,8 @@ static struct work_packet *search(mmtk_gc_worker_t *w) {
   atomic_fetch_add(&s->searching, 1);
   struct work_packet *p = NULL;
   for (int r = 0; r < SEARCH_ROUNDS && !p; r++) {
+    /* Nobody busy, nobody to share: park now, so that the stage can end at once. */
+    if (scheduler_idle_workers(s) >= s->nworkers) break;
     for (int i = 0; i < SEARCH_PAUSES; i++) cpu_relax();
     p = next_packet(w);
   }
