@@ -51,6 +51,20 @@ static G_GNUC_UNUSED void finish(fx_t *f) {
 /* GCs so far (counted when the VM resumes its mutators). */
 static G_GNUC_UNUSED uint64_t gcs(fx_t *f) { return tvm_gc_count(f->vm); }
 
+/* One forced GC from the fixture's thread, exactly one, with the reachable graph
+ * snapshotted before and after and the two compared by `kept` (tvm_assert_preserved, or
+ * a suite's own rule). */
+static G_GNUC_UNUSED void suite_checked_gc(fx_t *f, void (*kept)(const tvm_snapshot_t *before,
+                                                                 const tvm_snapshot_t *after)) {
+  tvm_snapshot_t before, after;
+  tvm_snapshot(f->vm, &before);
+  uint64_t n = gcs(f);
+  g_assert_true(tvm_gc(f->th));
+  g_assert_cmpuint(gcs(f), ==, n + 1);
+  tvm_snapshot(f->vm, &after);
+  kept(&before, &after);
+}
+
 /* ---- The watchdog: a test that hangs (a deadlock) aborts, naming itself ------------ */
 
 static const char *suite_current_test;

@@ -102,15 +102,7 @@ static void start(fx_t *f, customize_fn fn) {
   start_opts(f, &o, fn, 120);
 }
 
-static void checked_gc(fx_t *f) {
-  tvm_snapshot_t before, after;
-  tvm_snapshot(f->vm, &before);
-  uint64_t n = gcs(f);
-  g_assert_true(tvm_gc(f->th));
-  g_assert_cmpuint(gcs(f), ==, n + 1);
-  tvm_snapshot(f->vm, &after);
-  tvm_assert_preserved(&before, &after);
-}
+static void checked_gc(fx_t *f) { suite_checked_gc(f, tvm_assert_preserved); }
 
 /* A singly linked list of `n` nodes in a new root slot; returns the slot. */
 static size_t make_list(tvm_thread_t *th, size_t n, size_t data_bytes, uint64_t first) {

@@ -95,15 +95,7 @@ static void assert_graph_kept(const tvm_snapshot_t *before, const tvm_snapshot_t
 }
 
 /* A forced GC, the graph checked before and after. */
-static void checked_gc(fx_t *f) {
-  tvm_snapshot_t before, after;
-  tvm_snapshot(f->vm, &before);
-  uint64_t n = gcs(f);
-  g_assert_true(tvm_gc(f->th));
-  g_assert_cmpuint(gcs(f), ==, n + 1);
-  tvm_snapshot(f->vm, &after);
-  assert_graph_kept(&before, &after);
-}
+static void checked_gc(fx_t *f) { suite_checked_gc(f, assert_graph_kept); }
 
 /* A reference object in the tvm format (a WEAKREF: field 0 is the referent, not scanned)
  * that tvm_alloc() has not registered: the test registers it as soft or phantom.  The
