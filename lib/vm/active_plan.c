@@ -54,8 +54,8 @@ void active_plan_iterate_mutators(mmtk_t *mmtk, const char *who, mmtk_mutator_vi
 #endif
 }
 
-void active_plan_assert_mutator(const mmtk_t *mmtk, const struct mmtk_mutator *m, const char *who) {
 #if MMTK_HAVE_EXTREME_ASSERTIONS
+void active_plan_assert_mutator(const mmtk_t *mmtk, const struct mmtk_mutator *m, const char *who) {
   const mmtk_vm_binding_t *vm = &mmtk->vm;
   void *tls = m->head.tls;
   if (vm->is_mutator && !vm->is_mutator(mmtk->vm_ctx, tls))
@@ -68,7 +68,5 @@ void active_plan_assert_mutator(const mmtk_t *mmtk, const struct mmtk_mutator *m
                  "returns %p for tls %p, not the mutator %p it was bound to", who, (void *)got,
                  tls, (const void *)m);
   }
-#else
-  (void)mmtk, (void)m, (void)who;
-#endif
 }
+#endif

@@ -17,7 +17,15 @@ size_t active_plan_number_of_mutators(mmtk_t *mmtk);
 void active_plan_iterate_mutators(mmtk_t *mmtk, const char *who, mmtk_mutator_visitor_fn visit,
                                   void *arg);
 /* With --enable-extreme-assertions: panic, naming `who`, unless the binding's is_mutator()
- * and get_mutator() (those it sets) agree that `m` is the mutator of its thread. */
+ * and get_mutator() (those it sets) agree that `m` is the mutator of its thread.  Nothing
+ * at all otherwise (it sits on allocation paths). */
+#if MMTK_HAVE_EXTREME_ASSERTIONS
 void active_plan_assert_mutator(const mmtk_t *mmtk, const struct mmtk_mutator *m, const char *who);
+#else
+static inline void active_plan_assert_mutator(const mmtk_t *mmtk, const struct mmtk_mutator *m,
+                                              const char *who) {
+  (void)mmtk, (void)m, (void)who;
+}
+#endif
 
 #endif /* MMTK_VM_ACTIVE_PLAN_H */
