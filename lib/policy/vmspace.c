@@ -45,18 +45,9 @@ static uintptr_t vm_forwarded(const struct space *s, uintptr_t object) {
   return vm_reachable(s, object) ? object : 0;
 }
 
-/* NoGC never traces: its VM space only answers queries. */
-static const struct space_ops vm_space_nogc_ops = {
-    .policy = "vm",
-    .is_live = space_always,
-    .is_movable = space_never,
-    .pin = space_no_change,
-    .unpin = space_no_change,
-    .is_pinned = space_always,
-    .post_alloc = space_no_metadata,
-};
-
-static const struct space_ops vm_space_gc_ops = {
+/* Under NoGC nothing traces, so the trace operations (and the mark bitmap they use, not
+ * allocated then) are never reached: the space only answers queries. */
+static const struct space_ops vm_space_ops = {
     .policy = "vm",
     .is_live = space_always,
     .is_movable = space_never,
@@ -109,7 +100,7 @@ bool vm_space_set(mmtk_t *mmtk, uintptr_t start, size_t size, const char *who) {
     v->mark_bytes = bytes;
   }
   memset(s, 0, sizeof *s);
-  s->ops = mmtk->plan->collects_garbage ? &vm_space_gc_ops : &vm_space_nogc_ops;
+  s->ops = &vm_space_ops;
   s->name = "vm";
   s->mmtk = mmtk;
   s->index = MAX_SPACES; /* in no extent of the heap */
