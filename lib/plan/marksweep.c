@@ -37,6 +37,10 @@ static bool ms_create(mmtk_t *mmtk) {
   space_init(&p->immortal, mmtk, "immortal", IMMORTAL, &immortal_space_gc_ops, PR_MONOTONE);
   space_init(&p->los, mmtk, "los", LOS, &large_object_space_gc_ops, PR_FREELIST);
   mmtk->plan_data = p;
+  if (!los_init(&p->los)) {
+    mmtk_error(mmtk, "mmtk_init: out of memory for the large object space");
+    return false;
+  }
   if (!ms_space_init(&p->ms, header_marks(mmtk) ? NULL : &mmtk->plan_meta[0])) {
     mmtk_error(mmtk, "mmtk_init: out of memory for the mark-sweep space");
     return false;

@@ -18,26 +18,33 @@ const struct space_ops large_object_space_ops = {
  * reached ones (the large-object bits: 1 = marked) and the sweep gives the pages of the
  * others back (MMTk's treadmill, as a list). */
 
+/* A record per object.  Every field is guarded by the space's lock (los_state.lock). */
 struct los_node {
   struct los_node *next, *prev;
-  uintptr_t start, object;
+  uintptr_t start, object; /* the pages' start; the object's reference (see los_post_alloc) */
   size_t pages;
 };
 
+/* Made by los_init() with the space, before any mutator exists: a lazy creation on the
+ * first large object would let two threads each make one, and the objects recorded in
+ * the lost one would never be swept. */
 struct los_state {
-  pthread_mutex_t lock;
+  pthread_mutex_t lock; /* guards the fields below and every node's fields */
   struct los_node *head;
   size_t count;
 };
 
-static struct los_state *los_state(struct space *s) {
-  if (!s->policy_data) {
-    struct los_state *st = calloc(1, sizeof *st);
-    if (!st) mmtk_panic(__FILE__, __LINE__, "out of memory for the large object space");
-    pthread_mutex_init(&st->lock, NULL);
-    s->policy_data = st;
-  }
+static struct los_state *los_state(const struct space *s) {
+  MMTK_ASSERT(s->policy_data);
   return s->policy_data;
+}
+
+bool los_init(struct space *s) {
+  struct los_state *st = calloc(1, sizeof *st);
+  if (!st) return false;
+  pthread_mutex_init(&st->lock, NULL);
+  s->policy_data = st;
+  return true;
 }
 
 bool los_record(struct space *s, uintptr_t start, size_t pages, uintptr_t object) {
@@ -59,13 +66,16 @@ bool los_record(struct space *s, uintptr_t start, size_t pages, uintptr_t object
 
 void los_prepare(struct space *s) {
   struct los_state *st = los_state(s);
+  pthread_mutex_lock(&st->lock);
   for (struct los_node *n = st->head; n; n = n->next)
     om_store(s->mmtk, &s->mmtk->om.los, n->object, 0);
+  pthread_mutex_unlock(&st->lock);
 }
 
 void los_sweep(struct space *s) {
   struct los_state *st = los_state(s);
   mmtk_t *mmtk = s->mmtk;
+  pthread_mutex_lock(&st->lock);
   struct los_node *n = st->head;
   while (n) {
     struct los_node *next = n->next;
@@ -82,6 +92,7 @@ void los_sweep(struct space *s) {
     }
     n = next;
   }
+  pthread_mutex_unlock(&st->lock);
 }
 
 void los_destroy(struct space *s) {

@@ -92,7 +92,9 @@ void vm_space_destroy(struct mmtk *mmtk);
 
 /* Marking (immortal, mark-sweep) spaces: start a new mark epoch. */
 void space_flip_mark_state(struct space *s);
-/* The large object space: record an object's pages; forget unmarked objects. */
+/* The large object space: make its state (with the space, false if out of memory);
+ * record an object's pages; forget unmarked objects. */
+bool los_init(struct space *s);
 bool los_record(struct space *s, uintptr_t start, size_t pages, uintptr_t object);
 void los_prepare(struct space *s);
 void los_sweep(struct space *s);

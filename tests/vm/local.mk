@@ -18,6 +18,9 @@
 #                                  VM copy, GC threads, ActivePlan, weak tables,
 #                                  post_forwarding, ...), 4 GC workers, sanity as above.
 #                                  Paths: /SemiSpace/binding/..., /MarkSweep/binding/...
+#   tests/vm/spaces-PLAN           regression tests of the large object and immortal spaces
+#                                  and the GC trigger (test-spaces.c), side metadata,
+#                                  4 GC workers.  Paths: /SemiSpace/..., /MarkSweep/...
 #
 # Every program is a GLib test program run under the TAP driver.
 
@@ -59,8 +62,14 @@ TVM_REFS_TESTS = \
 	tests/vm/refs-marksweep \
 	tests/vm/refs-marksweep-header-1worker
 
-check_PROGRAMS += tests/vm/test-tvm $(TVM_GC_TESTS) $(TVM_BINDING_TESTS) $(TVM_REFS_TESTS)
-TESTS += tests/vm/test-tvm $(TVM_GC_TESTS) $(TVM_BINDING_TESTS) $(TVM_REFS_TESTS)
+TVM_SPACES_TESTS = \
+	tests/vm/spaces-semispace \
+	tests/vm/spaces-marksweep
+
+check_PROGRAMS += tests/vm/test-tvm $(TVM_GC_TESTS) $(TVM_BINDING_TESTS) $(TVM_REFS_TESTS) \
+	$(TVM_SPACES_TESTS)
+TESTS += tests/vm/test-tvm $(TVM_GC_TESTS) $(TVM_BINDING_TESTS) $(TVM_REFS_TESTS) \
+	$(TVM_SPACES_TESTS)
 
 tests_vm_test_tvm_SOURCES = tests/vm/test-tvm.c
 tests_vm_test_tvm_CPPFLAGS = $(TVM_CPP)
@@ -153,4 +162,17 @@ tests_vm_refs_marksweep_header_1worker_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=2 -DT
 tests_vm_refs_marksweep_header_1worker_CFLAGS = $(TVM_CC)
 tests_vm_refs_marksweep_header_1worker_LDFLAGS = $(TVM_LINK)
 tests_vm_refs_marksweep_header_1worker_LDADD = $(TVM_DEPLIBS)
+
+# The large object and immortal spaces, the GC trigger: one source, two plans.
+tests_vm_spaces_semispace_SOURCES = tests/vm/test-spaces.c
+tests_vm_spaces_semispace_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=1
+tests_vm_spaces_semispace_CFLAGS = $(TVM_CC)
+tests_vm_spaces_semispace_LDFLAGS = $(TVM_LINK)
+tests_vm_spaces_semispace_LDADD = $(TVM_DEPLIBS)
+
+tests_vm_spaces_marksweep_SOURCES = tests/vm/test-spaces.c
+tests_vm_spaces_marksweep_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=2
+tests_vm_spaces_marksweep_CFLAGS = $(TVM_CC)
+tests_vm_spaces_marksweep_LDFLAGS = $(TVM_LINK)
+tests_vm_spaces_marksweep_LDADD = $(TVM_DEPLIBS)
 endif
