@@ -38,7 +38,8 @@ typedef struct mmtk_mutator_head {
   uintptr_t vo_bit_base;
   uint32_t flags; /* MMTK_MUTATOR_* */
   /* Largest request the inline path may bump into default_bump (bigger ones belong to
-   * the large object space); 0 disables the inline path. */
+   * the large object space, and their post-alloc goes out of line); never above the
+   * plan's largest non-LOS default request; 0 disables the inline path. */
   uint32_t max_inline_size;
   mmtk_t *mmtk;  /* the instance this mutator belongs to */
   void *tls;     /* the binding's thread pointer given to mmtk_bind_mutator() */
@@ -107,12 +108,16 @@ static inline MMTK_ALWAYS_INLINE void *mmtk_alloc_fast(mmtk_mutator_t *mutator, 
 }
 
 /* Finish an allocation once the VM has initialised the object's header: same contract as
- * mmtk_post_alloc(); for default allocations it is a VO-bit store (or nothing) inline. */
+ * mmtk_post_alloc(); for default allocations it is a VO-bit store (or nothing) inline.
+ * Only an object the inline path could have bumped (at most max_inline_size bytes) is
+ * finished here: a bigger default request went to the large object space, which must
+ * see the object's reference (it may not be the address allocation returned). */
 static inline MMTK_ALWAYS_INLINE void mmtk_post_alloc_fast(mmtk_mutator_t *mutator,
                                                            mmtk_object_t object, size_t bytes,
                                                            mmtk_alloc_semantics_t semantics) {
   mmtk_mutator_head_t *h = mmtk__head(mutator);
-  if (MMTK_LIKELY(semantics == MMTK_ALLOC_DEFAULT && !(h->flags & MMTK_MUTATOR_POST_ALLOC_SLOW))) {
+  if (MMTK_LIKELY(semantics == MMTK_ALLOC_DEFAULT && bytes <= h->max_inline_size &&
+                  !(h->flags & MMTK_MUTATOR_POST_ALLOC_SLOW))) {
     if (h->vo_bit_base) {
       uintptr_t a = (uintptr_t)object;
       __atomic_fetch_or((uint8_t *)(h->vo_bit_base + (a >> 6)), (uint8_t)(1u << ((a >> 3) & 7)),

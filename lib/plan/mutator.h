@@ -23,6 +23,7 @@ _Static_assert(offsetof(struct mmtk_mutator, head) == 0, "the head is the mutato
 _Static_assert(offsetof(mmtk_mutator_head_t, default_bump) == 0, "ABI: default_bump at 0");
 _Static_assert(offsetof(mmtk_mutator_head_t, vo_bit_base) == 16, "ABI: vo_bit_base at 16");
 _Static_assert(offsetof(mmtk_mutator_head_t, flags) == 24, "ABI: flags at 24");
+_Static_assert(offsetof(mmtk_mutator_head_t, max_inline_size) == 28, "ABI: max_inline_size at 28");
 _Static_assert(offsetof(mmtk_mutator_head_t, mmtk) == 32, "ABI: mmtk at 32");
 _Static_assert(offsetof(mmtk_mutator_head_t, free_lists) == 48, "ABI: free_lists at 48");
 _Static_assert(sizeof(mmtk_mutator_head_t) == 64, "ABI: the head is 64 bytes");
