@@ -32,9 +32,13 @@ void mutator_map(struct mmtk_mutator *m, mmtk_alloc_semantics_t semantics, uint8
       kind == MMTK_ALLOCATOR_BUMP_POINTER && m->bump[index].bp == &m->head.default_bump ? 0 : -1;
 }
 
+/* A buffer over an immortal space is kept: a GC never frees or moves what it covers,
+ * and its unused rest would be lost (the space only grows), about 32 KiB per mutator and
+ * GC.  Objects allocated from it after a GC get that cycle's mark state in post_alloc. */
 void mutator_reset_buffers(struct mmtk_mutator *m) {
   for (unsigned i = 0; i < MUTATOR_BUMP_ALLOCATORS; i++)
-    if (m->bump[i].bp) bump_reset(&m->bump[i]);
+    if (m->bump[i].bp && !(m->bump[i].space && m->bump[i].space->ops->keeps_buffers))
+      bump_reset(&m->bump[i]);
   free_list_reset(&m->freelist[0]);
 }
 

@@ -37,7 +37,8 @@ void *mutator_alloc_free_list_fast(struct mmtk_mutator *m, size_t size, size_t a
                                    size_t offset, mmtk_alloc_semantics_t semantics);
 void *mutator_alloc(struct mmtk_mutator *m, size_t size, size_t align, size_t offset,
                     mmtk_alloc_semantics_t semantics, uint32_t opts, const char *who);
-/* Give every allocation buffer back (the spaces keep the pages). */
+/* Give back every allocation buffer a GC invalidates (the spaces keep the pages); those
+ * over spaces that keep buffers (space_ops.keeps_buffers) stay. */
 void mutator_reset_buffers(struct mmtk_mutator *m);
 /* Check a public mutator handle; false with a message naming `who`. */
 bool mutator_check(const struct mmtk_mutator *m, const char *who);

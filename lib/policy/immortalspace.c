@@ -11,6 +11,7 @@ const struct space_ops immortal_space_ops = {
     .unpin = space_no_change,
     .is_pinned = space_always,
     .post_alloc = space_no_metadata,
+    .keeps_buffers = true,
     .alloc = NULL,
 };
 
@@ -54,5 +55,6 @@ const struct space_ops immortal_space_gc_ops = {
     .trace_object = immortal_trace,
     .is_reachable = immortal_reachable,
     .get_forwarded = immortal_forwarded,
+    .keeps_buffers = true,
     .alloc = NULL,
 };

@@ -41,6 +41,10 @@ struct space_ops {
   uintptr_t (*trace_object)(struct space *s, struct mmtk_gc_worker *w, uintptr_t object);
   bool (*is_reachable)(const struct space *s, uintptr_t object);
   uintptr_t (*get_forwarded)(const struct space *s, uintptr_t object);
+  /* True when a GC neither moves nor frees anything here and leaves the pages alone (the
+   * immortal spaces): a mutator's bump buffer over the space stays valid across GCs, and
+   * keeping it saves the buffer's unused rest, which the space could never reuse. */
+  bool keeps_buffers;
   /* Spaces that allocate without thread-local buffers (NULL for the others). */
   uintptr_t (*alloc)(struct space *s, size_t bytes, size_t align, size_t offset, uint32_t opts,
                      enum alloc_status *status);
