@@ -19,9 +19,12 @@ bool gc_required(mmtk_t *mmtk, size_t pages) {
   if (mmtk->options.gc_trigger.kind == MMTK_TRIGGER_DELEGATED)
     return mmtk->vm.is_gc_required(mmtk->vm_ctx, gc_trigger_used_bytes(mmtk),
                                    pages << LOG_BYTES_IN_PAGE);
+  /* One load of the page count: used bytes minus a second load of it would wrap around
+   * when another thread gave pages back in between (a lazy sweep, a refused charge), and
+   * the huge result asked for a GC. */
   size_t used = atomic_load_explicit(&t->used_pages, memory_order_relaxed);
   size_t reserve = mmtk->plan->reserved_pages ? mmtk->plan->reserved_pages(mmtk) : 0;
-  size_t extra = bytes_to_pages_up(gc_trigger_used_bytes(mmtk) - (used << LOG_BYTES_IN_PAGE));
+  size_t extra = bytes_to_pages_up(gc_trigger_extra_bytes(mmtk));
   return used + reserve + extra + pages > (t->limit_bytes >> LOG_BYTES_IN_PAGE);
 }
 

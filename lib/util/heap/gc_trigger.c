@@ -32,7 +32,7 @@ void gc_trigger_init(mmtk_t *mmtk) {
   }
 }
 
-static size_t extra_bytes(const mmtk_t *mmtk) {
+size_t gc_trigger_extra_bytes(const mmtk_t *mmtk) {
   size_t extra = 0;
 #if MMTK_HAVE_MALLOC_COUNTED_SIZE
   extra += atomic_load_explicit(&mmtk->malloc_bytes, memory_order_relaxed);
@@ -43,7 +43,7 @@ static size_t extra_bytes(const mmtk_t *mmtk) {
 
 size_t gc_trigger_used_bytes(const mmtk_t *mmtk) {
   size_t pages = atomic_load_explicit(&mmtk->trigger.used_pages, memory_order_relaxed);
-  return (pages << LOG_BYTES_IN_PAGE) + extra_bytes(mmtk);
+  return (pages << LOG_BYTES_IN_PAGE) + gc_trigger_extra_bytes(mmtk);
 }
 
 bool gc_trigger_charge(mmtk_t *mmtk, size_t pages, bool overcommit) {
@@ -51,7 +51,7 @@ bool gc_trigger_charge(mmtk_t *mmtk, size_t pages, bool overcommit) {
   size_t now = atomic_fetch_add_explicit(&t->used_pages, pages, memory_order_relaxed) + pages;
   if (!overcommit) {
     size_t limit_pages = t->limit_bytes >> LOG_BYTES_IN_PAGE;
-    size_t extra_pages = bytes_to_pages_up(extra_bytes(mmtk));
+    size_t extra_pages = bytes_to_pages_up(gc_trigger_extra_bytes(mmtk));
     if (mmtk->plan->reserved_pages) extra_pages += mmtk->plan->reserved_pages(mmtk);
     if (now > limit_pages || limit_pages - now < extra_pages) {
       atomic_fetch_sub_explicit(&t->used_pages, pages, memory_order_relaxed);
@@ -136,7 +136,7 @@ void gc_trigger_after_gc(mmtk_t *mmtk, size_t live_bytes) {
    * current limit would fail while the heap may still grow). */
   size_t pending = atomic_exchange_explicit(&t->pending_pages, 0, memory_order_relaxed);
   size_t needed = atomic_load_explicit(&t->used_pages, memory_order_relaxed) + pending +
-                  bytes_to_pages_up(extra_bytes(mmtk));
+                  bytes_to_pages_up(gc_trigger_extra_bytes(mmtk));
   if (mmtk->plan->reserved_pages) needed += mmtk->plan->reserved_pages(mmtk);
   if (target < (needed << LOG_BYTES_IN_PAGE)) target = needed << LOG_BYTES_IN_PAGE;
   target = align_up(target, BYTES_IN_PAGE);

@@ -34,6 +34,8 @@ void gc_trigger_uncharge(struct mmtk *mmtk, size_t pages);
 /* Bytes in use as the heap counts them: pages held, counted malloc bytes (with
  * --enable-malloc-counted-size) and the VM's off-heap live bytes. */
 size_t gc_trigger_used_bytes(const struct mmtk *mmtk);
+/* The part of it that is not pages (counted malloc bytes, the VM's off-heap bytes). */
+size_t gc_trigger_extra_bytes(const struct mmtk *mmtk);
 /* DynamicHeapSize: resize the heap limit after a GC from the live size, the allocation
  * rate and the collector's speed (MemBalancer, design.heap.trigger.dynamic). */
 void gc_trigger_after_gc(struct mmtk *mmtk, size_t live_bytes);
