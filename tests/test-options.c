@@ -358,12 +358,13 @@ static void test_vm_space(void) {
                                            "0x20000000000", NULL};
   static const char *const start_bad[] = {"4097", "0x1001", "-4096", "abc", "", "0x", "4K",
                                           "0x10000000 ", NULL};
-  static const char *const size_good[] = {"1", "64M", "220M", "4096", NULL};
-  static const char *const size_bad[] = {"0", "", "-1", "64Q", NULL};
+  /* Whole pages, as mmtk-options(7) says. */
+  static const char *const size_good[] = {"4K", "64M", "220M", "4096", NULL};
+  static const char *const size_bad[] = {"0", "", "-1", "64Q", "1", "4097", "4095", "6K", NULL};
   accept_all("vm_space_start", start_good);
   reject_all("vm_space_start", start_bad, "4096");
   accept_all("vm_space_size", size_good);
-  reject_all("vm_space_size", size_bad, "size");
+  reject_all("vm_space_size", size_bad, "a multiple of 4096");
 }
 
 static void test_thread_affinity(void) {

@@ -224,7 +224,8 @@ static bool p_vm_space_start(struct mmtk_options *o, const char *v) {
 
 static bool p_vm_space_size(struct mmtk_options *o, const char *v) {
   size_t n;
-  if (!mmtk_parse_size(v, &n) || n == 0) return false;
+  /* Whole pages: the VM space is a run of pages (mmtk_set_vm_space). */
+  if (!mmtk_parse_size(v, &n) || n == 0 || n % BYTES_IN_PAGE) return false;
   o->vm_space_size = n;
   return true;
 }
@@ -339,7 +340,8 @@ static const struct option_desc {
     {"no_reference_types", p_no_reference_types, BOOL_FORM},
     {"vm_space_start", p_vm_space_start,
      "an address, decimal or 0x-hexadecimal, a multiple of 4096 (0: no VM space)"},
-    {"vm_space_size", p_vm_space_size, SIZE_FORM},
+    {"vm_space_size", p_vm_space_size,
+     "a size in bytes such as 4096, 64K or 220M, a multiple of 4096 (at least 4096)"},
     {"thread_affinity", p_thread_affinity,
      "a CPU list such as 0,5,8-11 (CPUs below 1024), optionally prefixed RoundRobin: or "
      "AllInSet:, or OsDefault (or empty)"},
