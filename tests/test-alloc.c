@@ -295,10 +295,16 @@ static void test_los_threshold(void) {
       /* A small object first, so that the buffer is fresh and has room. */
       void *q = do_alloc(API_SLOW, m, 8, 8, 0, MMTK_ALLOC_DEFAULT);
       check_new(mmtk, q, 8, 8, 0, MMTK_ALLOC_DEFAULT, "mmtk_alloc_slow");
+      const mmtk_mutator_head_t *h = (const mmtk_mutator_head_t *)(void *)m;
+      /* mmtk_alloc_fast(3): the buffer serves requests of up to max_inline_size (16 KiB,
+       * the large object threshold), never bigger ones. */
+      g_assert_cmpuint(h->max_inline_size, ==, NOGC_MAX_NON_LOS);
+      mmtk_bump_pointer_t buf = h->default_bump;
       void *p = do_alloc(api, m, lsizes[s], 8, 0, MMTK_ALLOC_DEFAULT);
       check_new(mmtk, p, lsizes[s], 8, 0, MMTK_ALLOC_DEFAULT, api_name[api]);
+      if (lsizes[s] > NOGC_MAX_NON_LOS) g_assert_cmpuint(h->default_bump.cursor, ==, buf.cursor);
+      else if (buf.cursor + lsizes[s] <= buf.limit) g_assert_cmpuint((uintptr_t)p, ==, buf.cursor);
       /* Use the rest of the buffer up, so that the next small object takes a new one. */
-      const mmtk_mutator_head_t *h = (const mmtk_mutator_head_t *)(void *)m;
       for (size_t rest; (rest = h->default_bump.limit - h->default_bump.cursor) >= 8;) {
         size_t chunk = rest < NOGC_MAX_NON_LOS ? rest : NOGC_MAX_NON_LOS;
         void *f = do_alloc(API_SLOW, m, chunk, 8, 0, MMTK_ALLOC_DEFAULT);

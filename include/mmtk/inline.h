@@ -2,9 +2,9 @@
  *
  * The first bytes of every mutator are the documented mmtk_mutator_head_t below: a VM or
  * a JIT may read and bump `default_bump` itself (that is what mmtk_alloc_fast() does) and
- * call mmtk_alloc_slow() when it is exhausted.  libmmtk resets every mutator's buffer
- * whenever it takes the buffer back (after a GC, on flush), so a cached copy is never
- * valid across a safepoint: always go through the mutator.
+ * call mmtk_alloc_slow() when it is exhausted.  libmmtk takes every mutator's default
+ * buffer back and resets it at each GC (mmtk_flush_mutator() keeps it), so a cached copy
+ * is never valid across a safepoint: always go through the mutator.
  */
 #ifndef MMTK_INLINE_H
 #define MMTK_INLINE_H

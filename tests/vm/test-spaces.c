@@ -124,6 +124,9 @@ static void test_los_offset_reference(void) {
   fx_t f;
   tvm_options_t o = {.heap = "FixedHeapSize:64M", .customize = prefix_binding, .extra = EAGER};
   start_opts(&f, &o, 60);
+  /* The inline paths stop at 16 KiB on every plan (mmtk_alloc_fast(3)). */
+  const mmtk_mutator_head_t *h = (const mmtk_mutator_head_t *)(void *)tvm_mutator(f.th);
+  g_assert_cmpuint(h->max_inline_size, ==, 16 * KiB);
   static const size_t sizes[] = {20 * KiB, 100 * KiB, MiB};
   size_t first = tvm_depth(f.th);
   for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++)
