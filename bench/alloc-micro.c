@@ -1,25 +1,39 @@
-/* alloc-micro: the allocation micro-benchmark, one source built three ways.
+/* alloc-micro: steady-state allocation of short-lived objects, one source built five ways.
  *
- *   bench/alloc-micro-mmtk    libmmtk (NoGC), the inline fast path of <mmtk/inline.h>
- *   bench/alloc-micro-malloc  the C library's malloc, everything freed at the end
- *   bench/alloc-micro-bdw     the Boehm-Demers-Weiser collector, GC_MALLOC with its
- *                             thread-local free lists (when configure found bdw-gc)
+ *   bench/alloc-micro-mmtk      libmmtk through examples/minivm (the inline fast path of
+ *                               <mmtk/inline.h>); the plan from MMTK_PLAN
+ *   bench/alloc-micro-bdw       the Boehm-Demers-Weiser collector, GC_MALLOC with its
+ *                               thread-local free lists and parallel markers
+ *   bench/alloc-micro-malloc    malloc+free pairs of the C library
+ *   bench/alloc-micro-jemalloc  malloc+free pairs of jemalloc (linked in, it replaces them)
+ *   bench/alloc-micro-mimalloc  mi_malloc+mi_free pairs of mimalloc
  *
- *   alloc-micro-VARIANT [-b BYTES] [SIZE...]
+ *   alloc-micro-VARIANT [-b BYTES] [-w WINDOW] [-H HEAP] [SIZE...]
  *
  * For each object size (default: 32, 64 and 256 bytes) it allocates BYTES worth of
- * objects (default 256M), links every object to the previous one so that all stay alive,
- * and writes a value into each.  Only that loop is timed.  Each size runs in a child
- * process of its own, so every variant allocates fresh memory from the kernel.  Then it walks the list,
- * checks the number of objects and the sum of the values, and releases everything (free()
- * for malloc, mmtk_shutdown() for libmmtk, dropping the root for Boehm).
+ * objects (default 256M) and writes a value into each.  Every object dies young: a ring
+ * of WINDOW slots (default 256) holds the live ones, and each new object takes the slot
+ * of the oldest, whose value is added up first (and which malloc variants free there).
+ * So the live set stays tiny and the memory is reused: the collectors must reclaim it,
+ * and malloc must recycle it, as a program that churns through temporaries would.
+ *
+ * libmmtk runs in a fixed heap of HEAP bytes (default 32M: many collections), unless
+ * MMTK_GC_TRIGGER says otherwise.  Under NoGC nothing is reclaimed: the heap defaults to
+ * the whole volume, and the figure is the raw speed of bump allocation, which bench/run
+ * labels as such.
+ *
+ * Only the loop is timed.  Each size runs in a child process of its own, so that every
+ * variant starts from fresh memory.  The sum of the values of all objects (evicted or
+ * left in the ring) is checked against its closed form.
  *
  * Output: a line for people and, for bench/run, a line
- *   @bench PROGRAM VARIANT CASE METRIC=VALUE...
+ *   @bench alloc-micro VARIANT SIZEB ns/object=NS GB/s=G gcs=N gc_ms=MS rss_mb=MB
  * whose first metric is the one to compare (lower is better).  Exit status 1 when an
- * answer is wrong or an allocation fails, 2 on a usage error.
+ * answer is wrong or setting up fails, 2 on a usage error, 3 when libmmtk's heap is
+ * exhausted.
  */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* strcasecmp */
 
 #include <errno.h>
 #include <inttypes.h>
@@ -28,139 +42,207 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #if defined(ALLOC_MICRO_MMTK)
-#include <mmtk.h>
+#include "minivm.h"
 #define VARIANT "mmtk"
 #elif defined(ALLOC_MICRO_BDW)
-#ifndef GC_THREADS
-#define GC_THREADS
-#endif
-#include <gc.h>
 #define VARIANT "bdw"
+#elif defined(ALLOC_MICRO_JEMALLOC)
+#include <jemalloc/jemalloc.h>
+#define VARIANT "jemalloc"
+#elif defined(ALLOC_MICRO_MIMALLOC)
+#include <mimalloc.h>
+#define VARIANT "mimalloc"
 #elif defined(ALLOC_MICRO_MALLOC)
 #define VARIANT "malloc"
 #else
-#error "define one of ALLOC_MICRO_MMTK, ALLOC_MICRO_BDW, ALLOC_MICRO_MALLOC"
+#error "define one of ALLOC_MICRO_MMTK, _BDW, _MALLOC, _JEMALLOC, _MIMALLOC"
 #endif
+#include "bench-bdw.h" /* the GC thread counts; Boehm GC's set-up for -DALLOC_MICRO_BDW */
 
 #define MIB ((uint64_t)1 << 20)
-#define MIN_SIZE sizeof(struct obj)
+#define MIN_SIZE 16 /* a header or link word, and the value */
 #define MAX_SIZE 4096
 
-struct obj {
-  struct obj *next;
-  uint64_t value;
-};
+/* The run's parameters, shared by the child processes. */
+static uint64_t volume = 256 * MIB, heap_bytes = 32 * MIB;
+static size_t window = 256;
 
-/* ---- The variants: begin (per size), allocate, end --------------------------------- */
+/* ---- The variants: begin, allocate-and-retire, end, and what to tell people ----------- *
+ *
+ * variant_step(slot, size, value) allocates an object of `size` bytes holding `value`,
+ * puts it in ring slot `slot` and returns the value of the object it replaces (0 when the
+ * slot was empty). */
 
 #if defined(ALLOC_MICRO_MMTK)
 
-static mmtk_t *instance;
-static mmtk_mutator_t *mutator;
+enum { TYPE_CELL = 1, TYPE_RING = 2 };
+static minivm_obj_t ring;
 
-static bool env_sets(const char *name) {
-  extern char **environ;
-  size_t len = strlen(name);
-  for (char **e = environ; e && *e; e++)
-    if (!strncmp(*e, "MMTK_", 5) && !strncasecmp(*e + 5, name, len) && (*e)[5 + len] == '=')
-      return true;
-  return false;
+static bool plan_is_nogc(void) {
+  const char *p = getenv("MMTK_PLAN");
+  return p && !strcasecmp(p, "NoGC");
 }
 
-/* A fresh NoGC instance for each size, with a heap that holds the volume (unless the
- * environment chooses the plan or the heap). */
-static bool variant_begin(uint64_t volume, size_t size) {
-  mmtk_builder_t *b = mmtk_builder_new();
-  if (!b) return false;
-  bool ok = true;
-  if (!env_sets("PLAN")) ok = ok && mmtk_process(b, "plan", "NoGC");
-  if (!env_sets("GC_TRIGGER")) {
-    char value[64];
-    snprintf(value, sizeof value, "FixedHeapSize:%" PRIu64 "M", (volume + volume / 4) / MIB + 64);
-    ok = ok && mmtk_process(b, "gc_trigger", value);
-  }
-  mmtk_vm_binding_t binding;
-  memset(&binding, 0, sizeof binding);
-  binding.size = sizeof binding;
-  binding.version = MMTK_VM_BINDING_VERSION;
-  if (ok) instance = mmtk_init(b, &binding, NULL);
-  mmtk_builder_free(b);
-  if (!instance) return false;
-  if (!mmtk_initialize_collection(instance, NULL) ||
-      !(mutator = mmtk_bind_mutator(instance, NULL))) {
-    mmtk_shutdown(instance);
-    instance = NULL;
-    return false;
-  }
+static bool variant_begin(size_t size) {
+  (void)size;
+  /* NoGC never reclaims: its heap must hold the whole volume (and the ring). */
+  uint64_t heap = plan_is_nogc() ? volume + volume / 4 + 64 * MIB : heap_bytes;
+  char defaults[96];
+  snprintf(defaults, sizeof defaults, "gc_trigger=FixedHeapSize:%" PRIu64 "M",
+           (heap + MIB - 1) / MIB);
+  if (!minivm_init(defaults) || !minivm_attach_thread()) return false;
+  ring = minivm_alloc(TYPE_RING, window, 0);
+  minivm_push_root(&ring);
   return true;
 }
 
-static inline struct obj *variant_alloc(size_t size) {
-  return mmtk_alloc_fast(mutator, size, 8, 0, MMTK_ALLOC_DEFAULT);
+static inline MMTK_ALWAYS_INLINE uint64_t variant_step(size_t slot, size_t size,
+                                                       uint64_t value) {
+  /* A safepoint: `ring` is a root, so it is valid (perhaps moved) afterwards. */
+  minivm_obj_t o = minivm_alloc(TYPE_CELL, 0, size - 8);
+  *(uint64_t *)minivm_data(o) = value;
+  minivm_obj_t old = minivm_get_ref(ring, slot);
+  minivm_set_ref(ring, slot, o);
+  return old ? *(const uint64_t *)minivm_data(old) : 0;
 }
 
-static inline void variant_post_alloc(struct obj *o, size_t size) {
-  mmtk_post_alloc_fast(mutator, o, size, MMTK_ALLOC_DEFAULT);
+static uint64_t variant_drain(void) {
+  uint64_t sum = 0;
+  for (size_t i = 0; i < window; i++) {
+    minivm_obj_t o = minivm_get_ref(ring, i);
+    if (o) sum += *(const uint64_t *)minivm_data(o);
+  }
+  return sum;
 }
 
-static void variant_end(struct obj *list) {
-  (void)list; /* NoGC: the whole heap goes at once */
-  mmtk_destroy_mutator(mutator);
-  mmtk_shutdown(instance);
-  mutator = NULL;
-  instance = NULL;
+static void variant_end(void) {
+  minivm_pop_roots(1);
+  ring = NULL;
+  minivm_detach_thread();
+  minivm_shutdown();
+}
+
+static void variant_gc(uint64_t *gcs, double *gc_ms, char *what, size_t len) {
+  minivm_stats_t s;
+  minivm_gc_stats(&s);
+  *gcs = s.gcs;
+  *gc_ms = s.gc_ms;
+  snprintf(what, len, "%s: %" PRIu64 " GCs taking %.1f ms, libmmtk workers %zu, Boehm markers %u",
+           plan_is_nogc() ? "NoGC (bump only, nothing reclaimed)" : "heap reclaimed", s.gcs,
+           s.gc_ms, mmtk_num_of_workers(minivm_mmtk()), bench_bdw_markers_wanted());
 }
 
 #elif defined(ALLOC_MICRO_BDW)
 
-static struct obj *volatile root;
+/* The ring, reachable from a static root as well as from the stack. */
+static void **volatile ring;
 
-static bool variant_begin(uint64_t volume, size_t size) {
-  (void)volume;
+static bool variant_begin(size_t size) {
   (void)size;
-  return true;
+  bench_bdw_start(); /* in the child: Boehm GC starts fresh for each size */
+  ring = GC_MALLOC(window * sizeof *ring);
+  return ring != NULL;
 }
 
-static inline struct obj *variant_alloc(size_t size) { return GC_MALLOC(size); }
-
-static inline void variant_post_alloc(struct obj *o, size_t size) {
-  (void)o;
-  (void)size;
-}
-
-static void variant_end(struct obj *list) {
-  (void)list;
-  root = NULL; /* everything becomes garbage for the next size */
-  GC_gcollect();
-}
-
-#else /* malloc */
-
-static bool variant_begin(uint64_t volume, size_t size) {
-  (void)volume;
-  (void)size;
-  return true;
-}
-
-static inline struct obj *variant_alloc(size_t size) { return malloc(size); }
-
-static inline void variant_post_alloc(struct obj *o, size_t size) {
-  (void)o;
-  (void)size;
-}
-
-static void variant_end(struct obj *list) {
-  while (list) {
-    struct obj *next = list->next;
-    free(list);
-    list = next;
+static inline uint64_t variant_step(size_t slot, size_t size, uint64_t value) {
+  uint64_t *o = GC_MALLOC(size); /* cleared memory, as libmmtk's */
+  if (!o) {
+    fprintf(stderr, "alloc-micro-bdw: out of memory\n");
+    exit(3);
   }
+  o[0] = value;
+  uint64_t *old = ring[slot];
+  ring[slot] = o;
+  return old ? old[0] : 0;
+}
+
+static uint64_t variant_drain(void) {
+  uint64_t sum = 0;
+  for (size_t i = 0; i < window; i++)
+    if (ring[i]) sum += *(const uint64_t *)ring[i];
+  return sum;
+}
+
+static void variant_end(void) { ring = NULL; }
+
+static void variant_gc(uint64_t *gcs, double *gc_ms, char *what, size_t len) {
+  bench_bdw_counters(gcs, gc_ms);
+  snprintf(what, len, "%" PRIu64 " Boehm GCs taking %.1f ms, libmmtk workers %u, Boehm markers %u",
+           *gcs, *gc_ms, bench_mmtk_workers(), bench_bdw_markers());
+}
+
+#else /* the malloc family: every object is freed when it leaves the ring */
+
+#if defined(ALLOC_MICRO_MIMALLOC)
+#define ALLOC(n) mi_malloc(n)
+#define FREE(p) mi_free(p)
+#else /* glibc, or jemalloc's malloc and free, which the link put in front of glibc's */
+#define ALLOC(n) malloc(n)
+#define FREE(p) free(p)
+#endif
+
+static uint64_t **ring;
+
+static bool variant_begin(size_t size) {
+  (void)size;
+  ring = calloc(window, sizeof *ring);
+  return ring != NULL;
+}
+
+static inline uint64_t variant_step(size_t slot, size_t size, uint64_t value) {
+  uint64_t *o = ALLOC(size);
+  if (!o) {
+    fprintf(stderr, "alloc-micro-%s: out of memory\n", VARIANT);
+    exit(3);
+  }
+  o[0] = value;
+  uint64_t *old = ring[slot], v = 0;
+  ring[slot] = o;
+  if (old) {
+    v = old[0];
+    FREE(old);
+  }
+  return v;
+}
+
+static uint64_t variant_drain(void) {
+  uint64_t sum = 0;
+  for (size_t i = 0; i < window; i++)
+    if (ring[i]) sum += ring[i][0];
+  return sum;
+}
+
+static void variant_end(void) {
+  for (size_t i = 0; i < window; i++) FREE(ring[i]);
+  free(ring);
+  ring = NULL;
+}
+
+static void variant_gc(uint64_t *gcs, double *gc_ms, char *what, size_t len) {
+  *gcs = 0;
+  *gc_ms = 0;
+#if defined(ALLOC_MICRO_JEMALLOC)
+  /* Evidence that jemalloc served the loop: its version and this thread's bytes. */
+  const char *version = "?";
+  uint64_t allocated = 0;
+  size_t sz = sizeof version;
+  mallctl("version", &version, &sz, NULL, 0);
+  sz = sizeof allocated;
+  mallctl("thread.allocated", &allocated, &sz, NULL, 0);
+  snprintf(what, len, "jemalloc %s, %.0f MiB allocated by it", version,
+           (double)allocated / (double)MIB);
+#elif defined(ALLOC_MICRO_MIMALLOC)
+  snprintf(what, len, "mimalloc %d", mi_version());
+#else
+  snprintf(what, len, "no GC");
+#endif
 }
 
 #endif
@@ -173,54 +255,46 @@ static double now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* One size: false if an allocation failed or the answer is wrong. */
-static bool run(uint64_t volume, size_t size) {
-  uint64_t n = volume / size;
-  if (!variant_begin(volume, size)) {
+/* One size: false if setting up failed or the answer is wrong. */
+static bool run(size_t size) {
+  uint64_t n = volume / size, sum = 0;
+  if (!variant_begin(size)) {
     fprintf(stderr, "alloc-micro-%s: setting up for %zu-byte objects failed\n", VARIANT, size);
     return false;
   }
-  struct obj *head = NULL;
   double t0 = now();
+  size_t slot = 0;
   for (uint64_t i = 0; i < n; i++) {
-    struct obj *o = variant_alloc(size);
-    if (!o) {
-      fprintf(stderr, "alloc-micro-%s: allocation %" PRIu64 " of %zu bytes failed\n", VARIANT, i,
-              size);
-      variant_end(head);
-      return false;
-    }
-    o->next = head;
-    o->value = i * 3 + 1;
-    variant_post_alloc(o, size);
-    head = o;
+    sum += variant_step(slot, size, i * 3 + 1);
+    if (++slot == window) slot = 0;
   }
   double seconds = now() - t0;
-#if defined(ALLOC_MICRO_BDW)
-  root = head;
-#endif
+  sum += variant_drain();
 
-  /* The answer: n objects whose values are 3i + 1 for i < n. */
-  uint64_t count = 0, sum = 0;
-  for (const struct obj *o = head; o; o = o->next) {
-    count++;
-    sum += o->value;
-  }
+  uint64_t gcs;
+  double gc_ms;
+  char what[192];
+  variant_gc(&gcs, &gc_ms, what, sizeof what);
+  variant_end();
+  struct rusage ru;
+  double rss = getrusage(RUSAGE_SELF, &ru) == 0 ? (double)ru.ru_maxrss / 1024.0 : 0;
+
+  /* The answer: the values 3i + 1 for i < n, each counted once. */
   uint64_t want = 3 * (n * (n - 1) / 2) + n;
-  variant_end(head);
-  if (count != n || sum != want) {
-    fprintf(stderr,
-            "alloc-micro-%s: WRONG ANSWER for %zu-byte objects: %" PRIu64 " objects (expected %" PRIu64
-            "), sum %" PRIu64 " (expected %" PRIu64 ")\n",
-            VARIANT, size, count, n, sum, want);
+  if (sum != want) {
+    fprintf(stderr, "alloc-micro-%s: WRONG ANSWER for %zu-byte objects: sum %" PRIu64
+                    " (expected %" PRIu64 ")\n",
+            VARIANT, size, sum, want);
     return false;
   }
   if (seconds <= 0) seconds = 1e-9;
   double ns = seconds * 1e9 / (double)n, gbs = (double)n * (double)size / seconds / 1e9;
-  printf("alloc-micro-%s: %" PRIu64 " objects of %zu bytes in %.3f s: %.2f ns/object, %.2f GB/s; "
-         "answer checked\n",
-         VARIANT, n, size, seconds, ns, gbs);
-  printf("@bench alloc-micro %s %zuB ns/object=%.3f GB/s=%.3f\n", VARIANT, size, ns, gbs);
+  printf("alloc-micro-%s: %" PRIu64 " objects of %zu bytes, %zu live at a time, in %.3f s: "
+         "%.2f ns/object, %.2f GB/s; %s; peak RSS %.1f MiB; answer checked\n",
+         VARIANT, n, size, window, seconds, ns, gbs, what, rss);
+  printf("@bench alloc-micro %s %zuB ns/object=%.3f GB/s=%.3f gcs=%" PRIu64
+         " gc_ms=%.2f rss_mb=%.1f\n",
+         VARIANT, size, ns, gbs, gcs, gc_ms, rss);
   fflush(stdout);
   return true;
 }
@@ -239,25 +313,31 @@ static bool parse_size(const char *s, uint64_t *out) {
 }
 
 static int usage(void) {
-  fprintf(stderr, "usage: alloc-micro-%s [-b BYTES] [SIZE...]\n"
-                  "  -b BYTES  bytes to allocate per object size (default 256M)\n"
-                  "  SIZE      object sizes, %zu..%d bytes (default: 32 64 256)\n",
+  fprintf(stderr, "usage: alloc-micro-%s [-b BYTES] [-w WINDOW] [-H HEAP] [SIZE...]\n"
+                  "  -b BYTES   bytes to allocate per object size (default 256M)\n"
+                  "  -w WINDOW  objects alive at a time, 1..1048576 (default 256)\n"
+                  "  -H HEAP    libmmtk's fixed heap, unless NoGC or MMTK_GC_TRIGGER (default 32M)\n"
+                  "  SIZE       object sizes, multiples of 8 from %d to %d (default: 32 64 256)\n",
           VARIANT, MIN_SIZE, MAX_SIZE);
   return 2;
 }
 
 int main(int argc, char **argv) {
-  uint64_t volume = 256 * MIB;
   size_t sizes[64];
   size_t nsizes = 0;
   for (int i = 1; i < argc; i++) {
     uint64_t v;
     if (!strcmp(argv[i], "-b") && i + 1 < argc) {
       if (!parse_size(argv[++i], &volume)) return usage();
+    } else if (!strcmp(argv[i], "-H") && i + 1 < argc) {
+      if (!parse_size(argv[++i], &heap_bytes)) return usage();
+    } else if (!strcmp(argv[i], "-w") && i + 1 < argc) {
+      if (!parse_size(argv[++i], &v) || v > ((uint64_t)1 << 20)) return usage();
+      window = (size_t)v;
     } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
       usage();
       return 0;
-    } else if (parse_size(argv[i], &v) && v >= MIN_SIZE && v <= MAX_SIZE &&
+    } else if (parse_size(argv[i], &v) && v >= MIN_SIZE && v <= MAX_SIZE && v % 8 == 0 &&
                nsizes < sizeof sizes / sizeof sizes[0]) {
       sizes[nsizes++] = (size_t)v;
     } else {
@@ -271,7 +351,7 @@ int main(int argc, char **argv) {
     nsizes = 3;
   }
   /* Each size in a process of its own, so that every variant starts from the same state:
-   * fresh memory from the kernel, nothing left over for malloc or Boehm to reuse. */
+   * fresh memory from the kernel, nothing left over for the allocator to reuse. */
   int status = 0;
   for (size_t i = 0; i < nsizes; i++) {
     if (volume / sizes[i] == 0) return usage();
@@ -283,10 +363,7 @@ int main(int argc, char **argv) {
       return 1;
     }
     if (pid == 0) {
-#if defined(ALLOC_MICRO_BDW)
-      GC_INIT();
-#endif
-      bool ok = run(volume, sizes[i]);
+      bool ok = run(sizes[i]);
       fflush(stdout);
       _exit(ok ? 0 : 1);
     }
@@ -301,7 +378,7 @@ int main(int argc, char **argv) {
       if (WIFSIGNALED(wstatus))
         fprintf(stderr, "alloc-micro-%s: %zu-byte objects: killed by signal %d\n", VARIANT,
                 sizes[i], WTERMSIG(wstatus));
-      status = 1;
+      status = status ? status : WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 1;
     }
   }
   return status;

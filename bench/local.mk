@@ -1,38 +1,71 @@
 # bench area: benchmark programs, built and run by `make bench` only (never by `make`,
 # `make check` or `make install`).  bench/run measures each -mmtk program's minimum heap
 # per plan, runs every configuration alternately (each plan at 1.5, 2, 3 and 6 times
-# that heap, Boehm GC, malloc) and writes bench/results.md and, with gnuplot,
+# that heap, Boehm GC, malloc; alloc-micro also jemalloc and mimalloc when found) and writes bench/results.md and, with gnuplot,
 # bench/results.svg and .png.  Environment: BENCH_QUICK=1 (one round, 2x only, smaller
 # programs: a smoke test), BENCH_REPS=N (N rounds, default 5), BENCH_PLANS,
 # BENCH_MULTIPLES (see bench/run).
 BENCH_BINS = bench/alloc-micro-mmtk$(EXEEXT) bench/alloc-micro-malloc$(EXEEXT)
+# The allocators configure did not find: bench/run notes that their rows are missing.
+BENCH_SKIPPED =
 
 # Shared by every benchmark program.
 BENCH_CC_FLAGS = -O2 -DNDEBUG $(PTHREAD_CFLAGS) $(MMTK_WARN_CFLAGS) $(SANITIZER_FLAGS)
 BENCH_LD_FLAGS = $(PTHREAD_LIBS) $(SANITIZER_FLAGS)
 
-# alloc-micro: one source, three allocators.
-bench_alloc_micro_mmtk_SOURCES = bench/alloc-micro.c
-bench_alloc_micro_mmtk_CPPFLAGS = $(MMTK_CPPFLAGS) -DALLOC_MICRO_MMTK
+# minivm, the reference binding, is compiled into every -mmtk program.
+MINIVM_SOURCES = examples/minivm.c examples/minivm.h
+BENCH_MMTK_CPP = $(MMTK_CPPFLAGS) -I$(top_srcdir)/examples -DBENCH_MMTK
+BENCH_MMTK_LD = -no-install $(BENCH_LD_FLAGS)
+
+# alloc-micro: one source, five allocators (libmmtk on minivm, Boehm GC, glibc malloc,
+# jemalloc, mimalloc).
+bench_alloc_micro_mmtk_SOURCES = bench/alloc-micro.c bench/bench-bdw.h $(MINIVM_SOURCES)
+bench_alloc_micro_mmtk_CPPFLAGS = $(MMTK_CPPFLAGS) -I$(top_srcdir)/examples -DALLOC_MICRO_MMTK
 bench_alloc_micro_mmtk_CFLAGS = $(BENCH_CC_FLAGS)
-bench_alloc_micro_mmtk_LDFLAGS = -no-install $(BENCH_LD_FLAGS)
+bench_alloc_micro_mmtk_LDFLAGS = $(BENCH_MMTK_LD)
 bench_alloc_micro_mmtk_LDADD = lib/libmmtk.la
 
-bench_alloc_micro_malloc_SOURCES = bench/alloc-micro.c
+bench_alloc_micro_malloc_SOURCES = bench/alloc-micro.c bench/bench-bdw.h
 bench_alloc_micro_malloc_CPPFLAGS = -DALLOC_MICRO_MALLOC
 bench_alloc_micro_malloc_CFLAGS = $(BENCH_CC_FLAGS)
 bench_alloc_micro_malloc_LDFLAGS = $(BENCH_LD_FLAGS)
 
 if HAVE_BDWGC
 BENCH_BINS += bench/alloc-micro-bdw$(EXEEXT)
+else
+BENCH_SKIPPED += Boehm-GC(libgc-dev)
 endif
-bench_alloc_micro_bdw_SOURCES = bench/alloc-micro.c
+bench_alloc_micro_bdw_SOURCES = bench/alloc-micro.c bench/bench-bdw.h
 bench_alloc_micro_bdw_CPPFLAGS = -DALLOC_MICRO_BDW $(BDWGC_CFLAGS)
 bench_alloc_micro_bdw_CFLAGS = $(BENCH_CC_FLAGS)
 bench_alloc_micro_bdw_LDFLAGS = $(BENCH_LD_FLAGS)
 bench_alloc_micro_bdw_LDADD = $(BDWGC_LIBS)
 
-EXTRA_PROGRAMS = bench/alloc-micro-mmtk bench/alloc-micro-malloc bench/alloc-micro-bdw
+if HAVE_JEMALLOC
+BENCH_BINS += bench/alloc-micro-jemalloc$(EXEEXT)
+else
+BENCH_SKIPPED += jemalloc(libjemalloc-dev)
+endif
+bench_alloc_micro_jemalloc_SOURCES = bench/alloc-micro.c bench/bench-bdw.h
+bench_alloc_micro_jemalloc_CPPFLAGS = -DALLOC_MICRO_JEMALLOC $(JEMALLOC_CFLAGS)
+bench_alloc_micro_jemalloc_CFLAGS = $(BENCH_CC_FLAGS)
+bench_alloc_micro_jemalloc_LDFLAGS = $(BENCH_LD_FLAGS)
+bench_alloc_micro_jemalloc_LDADD = $(JEMALLOC_LIBS)
+
+if HAVE_MIMALLOC
+BENCH_BINS += bench/alloc-micro-mimalloc$(EXEEXT)
+else
+BENCH_SKIPPED += mimalloc(libmimalloc-dev)
+endif
+bench_alloc_micro_mimalloc_SOURCES = bench/alloc-micro.c bench/bench-bdw.h
+bench_alloc_micro_mimalloc_CPPFLAGS = -DALLOC_MICRO_MIMALLOC
+bench_alloc_micro_mimalloc_CFLAGS = $(BENCH_CC_FLAGS)
+bench_alloc_micro_mimalloc_LDFLAGS = $(BENCH_LD_FLAGS)
+bench_alloc_micro_mimalloc_LDADD = $(MIMALLOC_LIBS)
+
+EXTRA_PROGRAMS = bench/alloc-micro-mmtk bench/alloc-micro-malloc bench/alloc-micro-bdw \
+	bench/alloc-micro-jemalloc bench/alloc-micro-mimalloc
 
 # ---- The GC benchmarks: gcbench, binarytrees, mt-gcbench --------------------------------
 # Each is one source built three ways (bench/bench-util.h): -mmtk through the reference
@@ -49,10 +82,6 @@ EXTRA_PROGRAMS += \
 	bench/binarytrees-mmtk bench/binarytrees-malloc bench/binarytrees-bdw \
 	bench/mt-gcbench-mmtk bench/mt-gcbench-malloc bench/mt-gcbench-bdw
 
-# minivm, the reference binding, is compiled into every -mmtk program.
-MINIVM_SOURCES = examples/minivm.c examples/minivm.h
-BENCH_MMTK_CPP = $(MMTK_CPPFLAGS) -I$(top_srcdir)/examples -DBENCH_MMTK
-BENCH_MMTK_LD = -no-install $(BENCH_LD_FLAGS)
 BENCH_BDW_CPP = -DBENCH_BDW $(BDWGC_CFLAGS)
 BENCH_BDW_LD = $(BENCH_LD_FLAGS)
 BENCH_MALLOC_CPP = -DBENCH_MALLOC
@@ -110,5 +139,5 @@ dist_noinst_SCRIPTS += bench/run
 
 .PHONY: bench
 bench: $(BENCH_BINS)
-	BENCH_QUICK='$(BENCH_QUICK)' BENCH_REPS='$(BENCH_REPS)' \
+	BENCH_QUICK='$(BENCH_QUICK)' BENCH_REPS='$(BENCH_REPS)' BENCH_SKIPPED='$(BENCH_SKIPPED)' \
 	  $(SHELL) $(srcdir)/bench/run $(BENCH_BINS)
