@@ -22,8 +22,10 @@
  * the whole volume, and the figure is the raw speed of bump allocation, which bench/run
  * labels as such.
  *
- * Only the loop is timed.  Each size runs in a child process of its own, so that every
- * variant starts from fresh memory.  The sum of the values of all objects (evicted or
+ * Only the steady state is timed: an untimed warm-up first allocates a quarter of the
+ * volume (with libmmtk's collecting plans at least 1.25 heaps, so that every page of the
+ * heap has been touched), and the GCs it caused are not counted.  Each size runs in a
+ * child process of its own, so that every variant starts from fresh memory.  The sum of the values of all objects (evicted or
  * left in the ring) is checked against its closed form.
  *
  * Output: a line for people and, for bench/run, a line
@@ -92,8 +94,8 @@ static bool plan_is_nogc(void) {
 
 static bool variant_begin(size_t size) {
   (void)size;
-  /* NoGC never reclaims: its heap must hold the whole volume (and the ring). */
-  uint64_t heap = plan_is_nogc() ? volume + volume / 4 + 64 * MIB : heap_bytes;
+  /* NoGC never reclaims: its heap must hold the whole volume, the warm-up and the ring. */
+  uint64_t heap = plan_is_nogc() ? volume + volume / 2 + 64 * MIB : heap_bytes;
   char defaults[96];
   snprintf(defaults, sizeof defaults, "gc_trigger=FixedHeapSize:%" PRIu64 "M",
            (heap + MIB - 1) / MIB);
@@ -129,14 +131,22 @@ static void variant_end(void) {
   minivm_shutdown();
 }
 
-static void variant_gc(uint64_t *gcs, double *gc_ms, char *what, size_t len) {
+/* Bytes to allocate untimed first: enough to have touched the whole heap. */
+static uint64_t variant_warm_up(void) {
+  return plan_is_nogc() ? 0 : heap_bytes + heap_bytes / 4;
+}
+
+static void variant_counters(uint64_t *gcs, double *gc_ms) {
   minivm_stats_t s;
   minivm_gc_stats(&s);
   *gcs = s.gcs;
   *gc_ms = s.gc_ms;
+}
+
+static void variant_describe(char *what, size_t len, uint64_t gcs, double gc_ms) {
   snprintf(what, len, "%s: %" PRIu64 " GCs taking %.1f ms, libmmtk workers %zu, Boehm markers %u",
-           plan_is_nogc() ? "NoGC (bump only, nothing reclaimed)" : "heap reclaimed", s.gcs,
-           s.gc_ms, mmtk_num_of_workers(minivm_mmtk()), bench_bdw_markers_wanted());
+           plan_is_nogc() ? "NoGC (bump only, nothing reclaimed)" : "heap reclaimed", gcs, gc_ms,
+           mmtk_num_of_workers(minivm_mmtk()), bench_bdw_markers_wanted());
 }
 
 #elif defined(ALLOC_MICRO_BDW)
@@ -172,10 +182,13 @@ static uint64_t variant_drain(void) {
 
 static void variant_end(void) { ring = NULL; }
 
-static void variant_gc(uint64_t *gcs, double *gc_ms, char *what, size_t len) {
-  bench_bdw_counters(gcs, gc_ms);
+static uint64_t variant_warm_up(void) { return 0; }
+
+static void variant_counters(uint64_t *gcs, double *gc_ms) { bench_bdw_counters(gcs, gc_ms); }
+
+static void variant_describe(char *what, size_t len, uint64_t gcs, double gc_ms) {
   snprintf(what, len, "%" PRIu64 " Boehm GCs taking %.1f ms, libmmtk workers %u, Boehm markers %u",
-           *gcs, *gc_ms, bench_mmtk_workers(), bench_bdw_markers());
+           gcs, gc_ms, bench_mmtk_workers(), bench_bdw_markers());
 }
 
 #else /* the malloc family: every object is freed when it leaves the ring */
@@ -225,9 +238,15 @@ static void variant_end(void) {
   ring = NULL;
 }
 
-static void variant_gc(uint64_t *gcs, double *gc_ms, char *what, size_t len) {
+static uint64_t variant_warm_up(void) { return 0; }
+
+static void variant_counters(uint64_t *gcs, double *gc_ms) {
   *gcs = 0;
   *gc_ms = 0;
+}
+
+static void variant_describe(char *what, size_t len, uint64_t gcs, double gc_ms) {
+  (void)gcs, (void)gc_ms;
 #if defined(ALLOC_MICRO_JEMALLOC)
   /* Evidence that jemalloc served the loop: its version and this thread's bytes. */
   const char *version = "?";
@@ -255,32 +274,49 @@ static double now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* Objects [from, to) of the run: the sum of the values they evicted.  Inline, so that
+ * the timed loop is as tight as a program's own. */
+static inline uint64_t churn(uint64_t from, uint64_t to, size_t size, size_t *slot) {
+  uint64_t sum = 0;
+  size_t s = *slot;
+  for (uint64_t i = from; i < to; i++) {
+    sum += variant_step(s, size, i * 3 + 1);
+    if (++s == window) s = 0;
+  }
+  *slot = s;
+  return sum;
+}
+
 /* One size: false if setting up failed or the answer is wrong. */
 static bool run(size_t size) {
   uint64_t n = volume / size, sum = 0;
+  uint64_t warm = volume / 4, more = variant_warm_up();
+  warm = (warm > more ? warm : more) / size;
   if (!variant_begin(size)) {
     fprintf(stderr, "alloc-micro-%s: setting up for %zu-byte objects failed\n", VARIANT, size);
     return false;
   }
-  double t0 = now();
   size_t slot = 0;
-  for (uint64_t i = 0; i < n; i++) {
-    sum += variant_step(slot, size, i * 3 + 1);
-    if (++slot == window) slot = 0;
-  }
+  sum += churn(0, warm, size, &slot);
+  uint64_t gcs0, gcs1;
+  double gc_ms0, gc_ms1;
+  variant_counters(&gcs0, &gc_ms0);
+  double t0 = now();
+  sum += churn(warm, warm + n, size, &slot);
   double seconds = now() - t0;
+  variant_counters(&gcs1, &gc_ms1);
   sum += variant_drain();
 
-  uint64_t gcs;
-  double gc_ms;
+  uint64_t gcs = gcs1 - gcs0;
+  double gc_ms = gc_ms1 - gc_ms0;
   char what[192];
-  variant_gc(&gcs, &gc_ms, what, sizeof what);
+  variant_describe(what, sizeof what, gcs, gc_ms);
   variant_end();
   struct rusage ru;
   double rss = getrusage(RUSAGE_SELF, &ru) == 0 ? (double)ru.ru_maxrss / 1024.0 : 0;
 
-  /* The answer: the values 3i + 1 for i < n, each counted once. */
-  uint64_t want = 3 * (n * (n - 1) / 2) + n;
+  /* The answer: the values 3i + 1 for i < warm + n, each counted once. */
+  uint64_t all = warm + n, want = 3 * (all * (all - 1) / 2) + all;
   if (sum != want) {
     fprintf(stderr, "alloc-micro-%s: WRONG ANSWER for %zu-byte objects: sum %" PRIu64
                     " (expected %" PRIu64 ")\n",
