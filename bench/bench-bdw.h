@@ -105,6 +105,8 @@ static inline void bench_bdw_start(void) {
    * to libgc, which reads it itself. */
   if (!bench_env_count("GC_MARKERS")) GC_set_markers_count(bench_bdw_markers_wanted());
   GC_INIT();
+  /* After GC_INIT() (the setter takes the GC lock): the empty collection libgc may run
+   * while it initialises goes uncounted, as it would in libmmtk, which has none. */
   GC_set_on_collection_event(bench_bdw_on_event);
   /* What the first pthread_create() would do; no-op when there is one marker. */
   GC_start_mark_threads();

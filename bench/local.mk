@@ -1,10 +1,11 @@
 # bench area: benchmark programs, built and run by `make bench` only (never by `make`,
 # `make check` or `make install`).  bench/run measures each -mmtk program's minimum heap
 # per plan, runs every configuration alternately (each plan at 1.5, 2, 3 and 6 times
-# that heap, Boehm GC, malloc; alloc-micro also jemalloc and mimalloc when found) and writes bench/results.md and, with gnuplot,
-# bench/results.svg and .png.  Environment: BENCH_QUICK=1 (one round, 2x only, smaller
-# programs: a smoke test), BENCH_REPS=N (N rounds, default 5), BENCH_PLANS,
-# BENCH_MULTIPLES (see bench/run).
+# that heap, Boehm GC, malloc; alloc-micro also jemalloc and mimalloc when found) and
+# writes bench/results.md and, with gnuplot, bench/results.svg and .png.  Environment:
+# BENCH_QUICK=1 (one round, 2x only, smaller programs: a smoke test), BENCH_REPS=N (N
+# rounds, default 5), BENCH_THREADS=N (GC threads of libmmtk and Boehm GC alike),
+# BENCH_PLANS, BENCH_MULTIPLES (see bench/run).
 BENCH_BINS = bench/alloc-micro-mmtk$(EXEEXT) bench/alloc-micro-malloc$(EXEEXT)
 # The allocators configure did not find: bench/run notes that their rows are missing.
 BENCH_SKIPPED =
@@ -139,5 +140,6 @@ dist_noinst_SCRIPTS += bench/run
 
 .PHONY: bench
 bench: $(BENCH_BINS)
-	BENCH_QUICK='$(BENCH_QUICK)' BENCH_REPS='$(BENCH_REPS)' BENCH_SKIPPED='$(BENCH_SKIPPED)' \
+	BENCH_QUICK='$(BENCH_QUICK)' BENCH_REPS='$(BENCH_REPS)' BENCH_THREADS='$(BENCH_THREADS)' \
+	  BENCH_SKIPPED='$(BENCH_SKIPPED)' \
 	  $(SHELL) $(srcdir)/bench/run $(BENCH_BINS)
