@@ -92,6 +92,10 @@ static void prepare(mmtk_gc_worker_t *w, void *arg) {
 static void release(mmtk_gc_worker_t *w, void *arg) {
   (void)arg;
   mmtk_t *mmtk = w->mmtk;
+#if MMTK_HAVE_SANITY
+  /* While the forwarding state is still there (the plan's release frees from-space). */
+  if (mmtk->options.sanity) references_forward_dropped(mmtk);
+#endif
   mmtk->plan->release(mmtk);
   references_enqueue(mmtk, w);
 }

@@ -7,7 +7,8 @@
  * died are revived, traced, and moved to the ready list (FinalRefClosure); phantom
  * references are treated like weak ones after that (PhantomRefClosure); and the binding's
  * own weak structures are processed until it has nothing more to keep (VMRefClosure).
- * A reference object that itself died is dropped from its list. */
+ * A reference object that itself died is cleared and dropped from its list (a later stage
+ * may revive it). */
 #include "mmtk_internal.h"
 
 static bool list_push(struct object_list *l, mmtk_object_t o) {
@@ -39,6 +40,7 @@ void references_destroy(struct references *r) {
   list_free(&r->cleared);
   list_free(&r->finalizable);
   list_free(&r->ready);
+  list_free(&r->dropped);
   pthread_mutex_destroy(&r->lock);
 }
 
@@ -60,13 +62,26 @@ static void retain_soft(mmtk_gc_worker_t *w, void *arg) {
   trace_drain(w);
 }
 
-/* Clear or forward every reference of `l`; keep the live ones. */
+/* Clear or forward every reference of `l`; keep the live ones.
+ *
+ * A reference object that is dead here is cleared before it is dropped, as MMTk does
+ * (design.refs.weak.dead): a later stage may still revive it (a finalizable object or the
+ * binding's weak processing reaching it), and its referent, which nothing updates from
+ * now on, would then be the referent's old copy (a moving plan) or a freed cell. */
 static void scan_list(mmtk_t *mmtk, struct object_list *l) {
   const mmtk_vm_binding_t *vm = &mmtk->vm;
   size_t kept = 0;
   for (size_t i = 0; i < l->count; i++) {
     uintptr_t r = (uintptr_t)l->items[i];
-    if (!object_is_reachable(mmtk, r)) continue; /* the reference object itself died */
+    if (!object_is_reachable(mmtk, r)) {
+      vm->clear_referent(mmtk->vm_ctx, (void *)r);
+#if MMTK_HAVE_SANITY
+      if (mmtk->options.sanity && !list_push(&mmtk->refs.dropped, (void *)r))
+        mmtk_log(mmtk, MMTK_LOG_WARN, "sanity: out of memory: dead reference %p not recorded",
+                 (void *)r);
+#endif
+      continue;
+    }
     void *nr = (void *)object_get_forwarded(mmtk, r);
     mmtk_object_t referent = vm->get_referent(mmtk->vm_ctx, nr);
     if (!referent) continue;
@@ -181,6 +196,16 @@ void finalizers_scan_ready(mmtk_t *mmtk, mmtk_roots_factory_t *factory) {
 }
 
 bool finalizers_ready(mmtk_t *mmtk) { return mmtk->refs.ready.count > 0; }
+
+void references_forward_dropped(mmtk_t *mmtk) {
+  struct object_list *l = &mmtk->refs.dropped;
+  size_t kept = 0;
+  for (size_t i = 0; i < l->count; i++) {
+    uintptr_t r = (uintptr_t)l->items[i];
+    if (object_is_reachable(mmtk, r)) l->items[kept++] = (void *)object_get_forwarded(mmtk, r);
+  }
+  l->count = kept;
+}
 
 /* ---- Public --------------------------------------------------------------------------- */
 

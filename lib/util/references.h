@@ -24,6 +24,7 @@ struct references {
   struct object_list soft, weak, phantom;
   struct object_list cleared; /* references cleared by this GC, handed to the binding */
   struct object_list finalizable, ready;
+  struct object_list dropped; /* sanity: reference objects found dead by this GC (GC only) */
 };
 
 void references_init(struct references *r);
@@ -35,5 +36,8 @@ void references_enqueue(struct mmtk *mmtk, struct mmtk_gc_worker *w);
 /* Objects ready for finalization stay alive: report them as root slots. */
 void finalizers_scan_ready(struct mmtk *mmtk, mmtk_roots_factory_t *factory);
 bool finalizers_ready(struct mmtk *mmtk);
+/* Release stage, before the plan's release: keep the dead reference objects that a later
+ * stage revived, at their new addresses, for the verifier (sanity builds). */
+void references_forward_dropped(struct mmtk *mmtk);
 
 #endif /* MMTK_UTIL_REFERENCES_H */

@@ -18,7 +18,9 @@
  *                              dies, and only after a finalizer on it has run and it died
  *                              again (a weak one to the same object is cleared first)
  *   refs/weak-dropped          exact get/set/clear_referent calls: a dead reference object
- *                              gets none, a cleared one is not looked at again
+ *                              is only cleared, a cleared one is not looked at again
+ *   refs/revived-by-finalizer  reference objects that die with a finalizable object and
+ *                              are revived with it: referents cleared, none stale
  *   refs/foreign-registration  registrations from a thread that GCs do not stop, while
  *                              collecting: none lost, none corrupted
  *   refs/no-reference-types    candidates ignored: no referent callback, nothing
@@ -191,7 +193,8 @@ static void test_soft_kept(void) {
   note("%llu GCs", (unsigned long long)(gcs(&f) - g0));
   g_assert_cmpuint(gcs(&f) - g0, >=, 2 + 2); /* 40 MiB through a 16 MiB heap, twice */
   g_assert_cmpuint(c.enqueued_refs, ==, c0.enqueued_refs);
-  g_assert_cmpuint(c.referent_clears, ==, c0.referent_clears);
+  /* Only the reference object that died, as it is dropped (not enqueued). */
+  g_assert_cmpuint(c.referent_clears, ==, c0.referent_clears + 1);
   g_assert_cmpuint(c.oom_calls, ==, 0);
 
   /* Once the reference objects die, the referents go too (nothing else holds them). */
@@ -388,10 +391,11 @@ static void test_weak_dropped(void) {
   tvm_counters_t c0 = counters(&f), c;
   checked_gc(&f);
   c = counters(&f);
-  /* Only the live reference objects are looked at. */
+  /* Only the live reference objects are looked at; the dead ones are only cleared. */
   g_assert_cmpuint(c.referent_gets - c0.referent_gets, ==, LIVE_KEPT + LIVE_CLEARED);
   g_assert_cmpuint(c.referent_sets - c0.referent_sets, ==, LIVE_KEPT);
-  g_assert_cmpuint(c.referent_clears - c0.referent_clears, ==, LIVE_CLEARED);
+  g_assert_cmpuint(c.referent_clears - c0.referent_clears, ==,
+                   LIVE_CLEARED + DEAD_KEPT + DEAD_CLEARED);
   g_assert_cmpuint(c.enqueued_refs - c0.enqueued_refs, ==, LIVE_CLEARED);
   for (size_t i = 0; i < LIVE_KEPT + LIVE_CLEARED; i++) {
     tvm_obj_t w = tvm_ref(tvm_root(th, keep), i);
@@ -406,17 +410,96 @@ static void test_weak_dropped(void) {
   g_assert_cmpuint(c.referent_sets - c0.referent_sets, ==, LIVE_KEPT);
   g_assert_cmpuint(c.referent_clears - c0.referent_clears, ==, 0);
   g_assert_cmpuint(c.enqueued_refs - c0.enqueued_refs, ==, 0);
-  /* GC 3: the live references die (their referents stay): dropped without a call. */
+  /* GC 3: the live references die (their referents stay): each is cleared as it is
+   * dropped (in case something revives it later: /PLAN/refs/revived-by-finalizer), not
+   * looked at, updated or enqueued. */
   tvm_set_root(th, keep, NULL);
   c0 = c;
   checked_gc(&f);
   c = counters(&f);
   g_assert_cmpuint(c.referent_gets - c0.referent_gets, ==, 0);
+  g_assert_cmpuint(c.referent_sets - c0.referent_sets, ==, 0);
+  g_assert_cmpuint(c.referent_clears - c0.referent_clears, ==, LIVE_KEPT);
   g_assert_cmpuint(c.enqueued_refs - c0.enqueued_refs, ==, 0);
   c0 = c;
   checked_gc(&f);
   c = counters(&f);
   g_assert_cmpuint(c.referent_gets - c0.referent_gets, ==, 0);
+  finish(&f);
+}
+
+/* ---- refs: reference objects revived by a finalizer ------------------------------ */
+
+struct revived {
+  tvm_obj_t fin;
+  tvm_obj_t refs[4], referents[4];
+};
+
+static void record_revived(tvm_thread_t *th, tvm_obj_t o, void *arg) {
+  (void)th;
+  struct revived *r = arg;
+  if (tvm_data(o) != 10) return;
+  r->fin = o;
+  for (size_t i = 0; i < 4; i++) {
+    r->refs[i] = tvm_ref(o, i);
+    r->referents[i] = referent(r->refs[i]);
+  }
+}
+
+/* F, finalizable, holds weak references W1 (to X, nothing else holds it) and W2 (to Y,
+ * held by a root), a soft one S (to Z, nothing else) and a phantom one P (to V, nothing
+ * else).  F dies with all four: the weak stage finds W1, W2 and S dead and drops them,
+ * then the finalization stage revives them with F.  Their referents must have been
+ * cleared when they were dropped (MMTk's order: a reference object found dead is
+ * cleared, whatever revives it later), not left at X's, Y's or Z's old copy (SemiSpace)
+ * or at a freed cell (MarkSweep); they are not enqueued.  P is reached again before the
+ * phantom stage: processed as usual (V died: cleared and enqueued). */
+static void test_revived_by_finalizer(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:32M", NULL);
+  tvm_thread_t *th = f.th;
+  size_t y = tvm_push(th, tvm_alloc(th, TVM_NODE, 0, 32, 1));
+  size_t fin = tvm_push(th, tvm_alloc(th, TVM_FINALIZABLE, 4, 32, 10));
+  size_t tmp = tvm_push(th, NULL);
+  tvm_set_root(th, tmp, tvm_alloc(th, TVM_NODE, 0, 32, 20)); /* X */
+  tvm_obj_t w = tvm_alloc(th, TVM_WEAKREF, 1, 0, 21);
+  tvm_set_ref(th, w, 0, tvm_root(th, tmp));
+  tvm_set_ref(th, tvm_root(th, fin), 0, w);
+  w = tvm_alloc(th, TVM_WEAKREF, 1, 0, 31);
+  tvm_set_ref(th, w, 0, tvm_root(th, y));
+  tvm_set_ref(th, tvm_root(th, fin), 1, w);
+  tvm_set_root(th, tmp, tvm_alloc(th, TVM_NODE, 0, 32, 40)); /* Z */
+  tvm_set_ref(th, tvm_root(th, fin), 2, new_ref(&f, SOFT, tmp, 41));
+  tvm_set_root(th, tmp, tvm_alloc(th, TVM_NODE, 0, 32, 50)); /* V */
+  tvm_set_ref(th, tvm_root(th, fin), 3, new_ref(&f, PHANTOM, tmp, 51));
+  tvm_set_root(th, tmp, NULL);
+  tvm_set_root(th, fin, NULL);
+
+  tvm_counters_t c0 = counters(&f);
+  tvm_obj_t y_was = tvm_root(th, y);
+  checked_gc(&f);
+  g_assert_true(MOVES ? tvm_root(th, y) != y_was : tvm_root(th, y) == y_was);
+  struct revived r = {NULL};
+  g_assert_cmpuint(tvm_run_finalizers(th, record_revived, &r), ==, 1);
+  g_assert_nonnull(r.fin);
+  const uint64_t data[4] = {21, 31, 41, 51};
+  for (size_t i = 0; i < 4; i++) {
+    g_assert_nonnull(r.refs[i]);
+    g_assert_null(tvm_header_problem(r.refs[i]));
+    g_assert_cmpuint(tvm_data(r.refs[i]), ==, data[i]);
+    if (r.referents[i])
+      note("reference %zu (data %llu) revived with referent %p (Y is at %p)", i,
+           (unsigned long long)data[i], r.referents[i], tvm_root(th, y));
+    g_assert_null(r.referents[i]);
+  }
+  tvm_counters_t c = counters(&f);
+  g_assert_cmpuint(c.enqueued_refs - c0.enqueued_refs, ==, 1); /* P */
+  g_assert_cmpuint(c.referent_clears - c0.referent_clears, ==, 4);
+  /* F and its references are gone after the next GCs; Y stays. */
+  checked_gc(&f);
+  checked_gc(&f);
+  g_assert_cmpuint(tvm_data(tvm_root(th, y)), ==, 1);
+  g_assert_cmpuint(counters(&f).enqueued_refs - c0.enqueued_refs, ==, 1);
   finish(&f);
 }
 
@@ -982,6 +1065,7 @@ int main(int argc, char **argv) {
   add("refs/soft-emergency", test_soft_emergency);
   add("refs/phantom", test_phantom);
   add("refs/weak-dropped", test_weak_dropped);
+  add("refs/revived-by-finalizer", test_revived_by_finalizer);
   add("refs/foreign-registration", test_foreign_registration);
   add("refs/no-reference-types", test_no_reference_types);
   add("finalizer/no-finalizer", test_no_finalizer);
