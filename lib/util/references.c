@@ -44,21 +44,69 @@ void references_destroy(struct references *r) {
   pthread_mutex_destroy(&r->lock);
 }
 
+/* ---- Working on a list without its lock (design.refs.lists.detach) ----------------- */
+
+/* Take list `l` out, leaving it empty: a stage walks what it took without the lock, so
+ * that the binding's callbacks (get/set/clear_referent, and those tracing calls) may
+ * register candidates.  Those land in the emptied list and are merged back. */
+static struct object_list detach(struct references *r, struct object_list *l) {
+  pthread_mutex_lock(&r->lock);
+  struct object_list d = *l;
+  memset(l, 0, sizeof *l);
+  pthread_mutex_unlock(&r->lock);
+  return d;
+}
+
+static bool list_append(struct object_list *to, const struct object_list *from) {
+  if (to->capacity - to->count < from->count) {
+    size_t cap = to->capacity ? to->capacity : 64;
+    while (cap - to->count < from->count) cap *= 2;
+    mmtk_object_t *items = realloc(to->items, cap * sizeof *items);
+    if (!items) return false;
+    to->items = items;
+    to->capacity = cap;
+  }
+  if (from->count) memcpy(to->items + to->count, from->items, from->count * sizeof *from->items);
+  to->count += from->count;
+  return true;
+}
+
+/* Make `l` hold the stage's list `d` and what was registered meanwhile (lock held).
+ * Returns how many of d's entries were dropped for want of memory. */
+static size_t reattach_locked(struct object_list *l, struct object_list *d) {
+  if (!l->count || list_append(d, l)) {
+    free(l->items);
+    *l = *d;
+    return 0;
+  }
+  size_t lost = list_append(l, d) ? 0 : d->count;
+  free(d->items);
+  return lost;
+}
+
+static void reattach(mmtk_t *mmtk, struct object_list *l, struct object_list *d, const char *what) {
+  pthread_mutex_lock(&mmtk->refs.lock);
+  size_t lost = reattach_locked(l, d);
+  pthread_mutex_unlock(&mmtk->refs.lock);
+  if (lost)
+    mmtk_log(mmtk, MMTK_LOG_WARN, "out of memory: %zu %s forgotten", lost, what);
+}
+
 /* ---- The stages ------------------------------------------------------------------- */
 
 static void retain_soft(mmtk_gc_worker_t *w, void *arg) {
   (void)arg;
   mmtk_t *mmtk = w->mmtk;
-  struct object_list *l = &mmtk->refs.soft;
   if (mmtk->gc.emergency) return;
-  pthread_mutex_lock(&mmtk->refs.lock);
-  for (size_t i = 0; i < l->count; i++) {
-    uintptr_t r = (uintptr_t)l->items[i];
+  struct object_list l = detach(&mmtk->refs, &mmtk->refs.soft);
+  for (size_t i = 0; i < l.count; i++) {
+    uintptr_t r = (uintptr_t)l.items[i];
+    /* A dead reference object may yet be revived: its fate is decided by WeakRefClosure. */
     if (!object_is_reachable(mmtk, r)) continue;
     mmtk_object_t referent = mmtk->vm.get_referent(mmtk->vm_ctx, (void *)object_get_forwarded(mmtk, r));
     if (referent) trace_object(w, (uintptr_t)referent);
   }
-  pthread_mutex_unlock(&mmtk->refs.lock);
+  reattach(mmtk, &mmtk->refs.soft, &l, "soft reference candidates");
   trace_drain(w);
 }
 
@@ -68,11 +116,12 @@ static void retain_soft(mmtk_gc_worker_t *w, void *arg) {
  * (design.refs.weak.dead): a later stage may still revive it (a finalizable object or the
  * binding's weak processing reaching it), and its referent, which nothing updates from
  * now on, would then be the referent's old copy (a moving plan) or a freed cell. */
-static void scan_list(mmtk_t *mmtk, struct object_list *l) {
+static void scan_list(mmtk_t *mmtk, struct object_list *list, const char *what) {
   const mmtk_vm_binding_t *vm = &mmtk->vm;
+  struct object_list l = detach(&mmtk->refs, list);
   size_t kept = 0;
-  for (size_t i = 0; i < l->count; i++) {
-    uintptr_t r = (uintptr_t)l->items[i];
+  for (size_t i = 0; i < l.count; i++) {
+    uintptr_t r = (uintptr_t)l.items[i];
     if (!object_is_reachable(mmtk, r)) {
       vm->clear_referent(mmtk->vm_ctx, (void *)r);
 #if MMTK_HAVE_SANITY
@@ -87,56 +136,62 @@ static void scan_list(mmtk_t *mmtk, struct object_list *l) {
     if (!referent) continue;
     if (object_is_reachable(mmtk, (uintptr_t)referent)) {
       vm->set_referent(mmtk->vm_ctx, nr, (void *)object_get_forwarded(mmtk, (uintptr_t)referent));
-      l->items[kept++] = nr;
+      l.items[kept++] = nr;
     } else {
       vm->clear_referent(mmtk->vm_ctx, nr);
       if (!list_push(&mmtk->refs.cleared, nr))
         mmtk_log(mmtk, MMTK_LOG_WARN, "out of memory: a cleared reference is not enqueued");
     }
   }
-  l->count = kept;
+  l.count = kept;
+  reattach(mmtk, list, &l, what);
 }
 
-/* The stages hold the lock while they walk the candidate lists: the registration
- * functions may be called from any thread, a thread the VM does not stop among them (as
- * MMTk's processors, which are behind a mutex). */
 static void process_weak(mmtk_gc_worker_t *w, void *arg) {
   (void)arg;
-  pthread_mutex_lock(&w->mmtk->refs.lock);
-  scan_list(w->mmtk, &w->mmtk->refs.soft);
-  scan_list(w->mmtk, &w->mmtk->refs.weak);
-  pthread_mutex_unlock(&w->mmtk->refs.lock);
+  scan_list(w->mmtk, &w->mmtk->refs.soft, "soft reference candidates");
+  scan_list(w->mmtk, &w->mmtk->refs.weak, "weak reference candidates");
 }
 
 static void process_phantom(mmtk_gc_worker_t *w, void *arg) {
   (void)arg;
-  pthread_mutex_lock(&w->mmtk->refs.lock);
-  scan_list(w->mmtk, &w->mmtk->refs.phantom);
-  pthread_mutex_unlock(&w->mmtk->refs.lock);
+  scan_list(w->mmtk, &w->mmtk->refs.phantom, "phantom reference candidates");
 }
 
 static void process_finalizable(mmtk_gc_worker_t *w, void *arg) {
   (void)arg;
   mmtk_t *mmtk = w->mmtk;
-  struct object_list *l = &mmtk->refs.finalizable;
-  size_t kept = 0;
-  pthread_mutex_lock(&mmtk->refs.lock);
-  for (size_t i = 0; i < l->count; i++) {
-    uintptr_t o = (uintptr_t)l->items[i];
+  struct references *refs = &mmtk->refs;
+  struct object_list l = detach(refs, &refs->finalizable), revived = {0};
+  size_t kept = 0, stay = 0;
+  for (size_t i = 0; i < l.count; i++) {
+    uintptr_t o = (uintptr_t)l.items[i];
     if (object_is_reachable(mmtk, o)) {
-      l->items[kept++] = (void *)object_get_forwarded(mmtk, o);
+      l.items[kept++] = (void *)object_get_forwarded(mmtk, o);
       continue;
     }
     /* Dead: revive it (and what it reaches) for its finalizer. */
     uintptr_t n = trace_object(w, o);
-    if (!list_push(&mmtk->refs.ready, (void *)n)) {
-      mmtk_log(mmtk, MMTK_LOG_WARN, "out of memory: object %p keeps waiting for finalization",
-               (void *)n);
-      l->items[kept++] = (void *)n;
+    if (!list_push(&revived, (void *)n)) {
+      l.items[kept++] = (void *)n;
+      stay++;
     }
   }
-  l->count = kept;
-  pthread_mutex_unlock(&mmtk->refs.lock);
+  l.count = kept;
+  pthread_mutex_lock(&refs->lock);
+  if (!list_append(&refs->ready, &revived)) {
+    /* Room in l: every revived object came out of it. */
+    memcpy(l.items + l.count, revived.items, revived.count * sizeof *revived.items);
+    l.count += revived.count;
+    stay += revived.count;
+  }
+  size_t lost = reattach_locked(&refs->finalizable, &l);
+  pthread_mutex_unlock(&refs->lock);
+  free(revived.items);
+  if (stay)
+    mmtk_log(mmtk, MMTK_LOG_WARN, "out of memory: %zu objects keep waiting for finalization",
+             stay);
+  if (lost) mmtk_log(mmtk, MMTK_LOG_WARN, "out of memory: %zu finalizable objects forgotten", lost);
   trace_drain(w);
 }
 

@@ -18,13 +18,14 @@ struct object_list {
 };
 
 struct references {
-  pthread_mutex_t lock; /* the candidate lists, the registration functions and the GC
-                         * stages that walk them (cleared and ready: the GC, and the
-                         * finalizer queries) */
+  pthread_mutex_t lock; /* everything below but `cleared` and `dropped` */
+  /* The candidates.  A stage takes a list out while it processes it (design.refs.lists.
+   * detach): registrations meanwhile go to the emptied list and are merged back. */
   struct object_list soft, weak, phantom;
-  struct object_list cleared; /* references cleared by this GC, handed to the binding */
   struct object_list finalizable, ready;
-  struct object_list dropped; /* sanity: reference objects found dead by this GC (GC only) */
+  /* GC workers only, one stage at a time. */
+  struct object_list cleared; /* references cleared by this GC, handed to the binding */
+  struct object_list dropped; /* sanity: reference objects found dead by this GC */
 };
 
 void references_init(struct references *r);

@@ -21,6 +21,9 @@
  *                              is only cleared, a cleared one is not looked at again
  *   refs/revived-by-finalizer  reference objects that die with a finalizable object and
  *                              are revived with it: referents cleared, none stale
+ *   refs/register-from-callback
+ *                              the binding's get/set_referent register candidates: no
+ *                              deadlock, none lost
  *   refs/foreign-registration  registrations from a thread that GCs do not stop, while
  *                              collecting: none lost, none corrupted
  *   refs/no-reference-types    candidates ignored: no referent callback, nothing
@@ -500,6 +503,95 @@ static void test_revived_by_finalizer(void) {
   checked_gc(&f);
   g_assert_cmpuint(tvm_data(tvm_root(th, y)), ==, 1);
   g_assert_cmpuint(counters(&f).enqueued_refs - c0.enqueued_refs, ==, 1);
+  finish(&f);
+}
+
+/* ---- refs: registrations from the binding's referent callbacks -------------------- */
+
+/* tvm's own callbacks, and what the wrappers below do while armed. */
+static mmtk_object_t (*tvm_get_referent)(void *, mmtk_object_t);
+static void (*tvm_set_referent)(void *, mmtk_object_t, mmtk_object_t);
+static _Atomic bool reregister;
+static _Atomic size_t reregistered;
+
+/* While armed, every get_referent and set_referent call registers its reference object
+ * again (a binding that discovers references as it reads them).  The reference is the
+ * live one, at its new address: the next GC may process it. */
+static void register_again(void *ctx, mmtk_object_t r) {
+  if (!atomic_load(&reregister)) return;
+  mmtk_add_weak_candidate(tvm_mmtk(ctx), r);
+  atomic_fetch_add(&reregistered, 1);
+}
+
+static mmtk_object_t get_referent_registering(void *ctx, mmtk_object_t r) {
+  mmtk_object_t o = tvm_get_referent(ctx, r);
+  register_again(ctx, r);
+  return o;
+}
+
+static void set_referent_registering(void *ctx, mmtk_object_t r, mmtk_object_t referent) {
+  tvm_set_referent(ctx, r, referent);
+  register_again(ctx, r);
+}
+
+static void customize_registering(tvm_t *vm, mmtk_vm_binding_t *b, void *arg) {
+  (void)vm;
+  (void)arg;
+  tvm_get_referent = b->get_referent;
+  tvm_set_referent = b->set_referent;
+  b->get_referent = get_referent_registering;
+  b->set_referent = set_referent_registering;
+}
+
+/* The referent callbacks register candidates (in every reference stage: soft retention,
+ * weak, phantom).  That used to deadlock: the stages held the candidate lists' lock
+ * around the callbacks.  No registration may be lost. */
+static void test_register_from_callback(void) {
+  fx_t f;
+  start_opts(&f, (tvm_options_t){.heap = "FixedHeapSize:32M", .customize = customize_registering});
+  suite_watchdog_arm(30); /* a deadlock shows quickly */
+  tvm_thread_t *th = f.th;
+  enum { N = 40 };
+  size_t keep = tvm_push(th, tvm_alloc(th, TVM_ARRAY, 3 * N, 0, 1));
+  size_t targets = tvm_push(th, tvm_alloc(th, TVM_ARRAY, 3 * N, 0, 2));
+  size_t tmp = tvm_push(th, NULL);
+  for (size_t i = 0; i < 3 * N; i++) {
+    tvm_set_root(th, tmp, tvm_alloc(th, TVM_NODE, 0, 16, 100 + i));
+    tvm_set_ref(th, tvm_root(th, targets), i, tvm_root(th, tmp));
+    tvm_obj_t r;
+    if (i < N) {
+      r = tvm_alloc(th, TVM_WEAKREF, 1, 0, 1000 + i); /* registered as weak */
+      tvm_set_ref(th, r, 0, tvm_root(th, tmp));
+    } else {
+      r = new_ref(&f, i < 2 * N ? SOFT : PHANTOM, tmp, 1000 + i);
+    }
+    tvm_set_ref(th, tvm_root(th, keep), i, r);
+  }
+  tvm_set_root(th, tmp, NULL);
+  tvm_counters_t cb = counters(&f);
+  checked_gc(&f); /* unarmed: the base counts */
+  tvm_counters_t c0 = counters(&f);
+  uint64_t gets = c0.referent_gets - cb.referent_gets, sets = c0.referent_sets - cb.referent_sets;
+  atomic_store(&reregister, true);
+  checked_gc(&f);
+  atomic_store(&reregister, false);
+  tvm_counters_t c1 = counters(&f);
+  size_t n = atomic_load(&reregistered);
+  note("GC 1: %llu gets and %llu sets (%llu and %llu unarmed), %zu registrations from them",
+       (unsigned long long)(c1.referent_gets - c0.referent_gets),
+       (unsigned long long)(c1.referent_sets - c0.referent_sets), (unsigned long long)gets,
+       (unsigned long long)sets, n);
+  g_assert_cmpuint(n, ==, c1.referent_gets - c0.referent_gets + c1.referent_sets - c0.referent_sets);
+  g_assert_cmpuint(n, >=, gets + sets);
+  /* Each registration of GC 1 is in the weak list now (those made before the weak stage
+   * were processed by GC 1 already, and kept): one more get and set each in GC 2. */
+  checked_gc(&f);
+  tvm_counters_t c2 = counters(&f);
+  g_assert_cmpuint(c2.referent_gets - c1.referent_gets, ==, gets + n);
+  g_assert_cmpuint(c2.referent_sets - c1.referent_sets, ==, sets + n);
+  g_assert_cmpuint(c2.enqueued_refs, ==, c0.enqueued_refs);
+  for (size_t i = 0; i < 3 * N; i++)
+    g_assert_true(referent(tvm_ref(tvm_root(th, keep), i)) == tvm_ref(tvm_root(th, targets), i));
   finish(&f);
 }
 
@@ -1066,6 +1158,7 @@ int main(int argc, char **argv) {
   add("refs/phantom", test_phantom);
   add("refs/weak-dropped", test_weak_dropped);
   add("refs/revived-by-finalizer", test_revived_by_finalizer);
+  add("refs/register-from-callback", test_register_from_callback);
   add("refs/foreign-registration", test_foreign_registration);
   add("refs/no-reference-types", test_no_reference_types);
   add("finalizer/no-finalizer", test_no_finalizer);
