@@ -31,6 +31,7 @@ static void list_free(struct object_list *l) {
 void references_init(struct references *r) {
   memset(r, 0, sizeof *r);
   pthread_mutex_init(&r->lock, NULL);
+  pthread_cond_init(&r->gc_done, NULL);
 }
 
 void references_destroy(struct references *r) {
@@ -41,6 +42,7 @@ void references_destroy(struct references *r) {
   list_free(&r->finalizable);
   list_free(&r->ready);
   list_free(&r->dropped);
+  pthread_cond_destroy(&r->gc_done);
   pthread_mutex_destroy(&r->lock);
 }
 
@@ -252,6 +254,19 @@ void finalizers_scan_ready(mmtk_t *mmtk, mmtk_roots_factory_t *factory) {
 
 bool finalizers_ready(mmtk_t *mmtk) { return mmtk->refs.ready.count > 0; }
 
+void references_gc_begin(mmtk_t *mmtk) {
+  pthread_mutex_lock(&mmtk->refs.lock);
+  mmtk->refs.gc_busy = true;
+  pthread_mutex_unlock(&mmtk->refs.lock);
+}
+
+void references_gc_end(mmtk_t *mmtk) {
+  pthread_mutex_lock(&mmtk->refs.lock);
+  mmtk->refs.gc_busy = false;
+  pthread_cond_broadcast(&mmtk->refs.gc_done);
+  pthread_mutex_unlock(&mmtk->refs.lock);
+}
+
 void references_forward_dropped(mmtk_t *mmtk) {
   struct object_list *l = &mmtk->refs.dropped;
   size_t kept = 0;
@@ -306,10 +321,29 @@ void mmtk_add_finalizer(mmtk_t *mmtk, mmtk_object_t object) {
   add_candidate(mmtk, &mmtk->refs.finalizable, object, "mmtk_add_finalizer");
 }
 
+/* Take the lock once no GC is processing the lists (design.refs.busy).  False, with an
+ * error naming `who`, when the caller is one of this instance's GC workers during a GC
+ * (a binding callback or work packet): it would wait for itself. */
+static bool lock_outside_gc(mmtk_t *mmtk, const char *who) {
+  struct references *r = &mmtk->refs;
+  pthread_mutex_lock(&r->lock);
+  if (!r->gc_busy) return true;
+  mmtk_gc_worker_t *w = scheduler_current_worker();
+  if (w && w->mmtk == mmtk) {
+    pthread_mutex_unlock(&r->lock);
+    mmtk_error(mmtk, "%s: called by GC worker %u during a GC (from a binding callback or a "
+               "work packet); objects may still move: call it once the GC is over, e.g. "
+               "after schedule_finalization", who, w->id);
+    return false;
+  }
+  while (r->gc_busy) pthread_cond_wait(&r->gc_done, &r->lock);
+  return true;
+}
+
 mmtk_object_t mmtk_get_finalized_object(mmtk_t *mmtk) {
   if (!instance_check(mmtk, "mmtk_get_finalized_object")) return NULL;
+  if (!lock_outside_gc(mmtk, "mmtk_get_finalized_object")) return NULL;
   mmtk_object_t o = NULL;
-  pthread_mutex_lock(&mmtk->refs.lock);
   if (mmtk->refs.ready.count) o = mmtk->refs.ready.items[--mmtk->refs.ready.count];
   pthread_mutex_unlock(&mmtk->refs.lock);
   return o;
@@ -334,7 +368,7 @@ size_t mmtk_get_all_finalizers(mmtk_t *mmtk, mmtk_object_t *out, size_t capacity
     mmtk_error(mmtk, "mmtk_get_all_finalizers: out is NULL");
     return 0;
   }
-  pthread_mutex_lock(&mmtk->refs.lock);
+  if (!lock_outside_gc(mmtk, "mmtk_get_all_finalizers")) return 0;
   size_t n = take(&mmtk->refs.finalizable, out, capacity, 0, NULL);
   pthread_mutex_unlock(&mmtk->refs.lock);
   return n;
@@ -347,7 +381,7 @@ size_t mmtk_get_finalizers_for(mmtk_t *mmtk, mmtk_object_t object, mmtk_object_t
     mmtk_error(mmtk, "mmtk_get_finalizers_for: %s is NULL", object ? "out" : "the object");
     return 0;
   }
-  pthread_mutex_lock(&mmtk->refs.lock);
+  if (!lock_outside_gc(mmtk, "mmtk_get_finalizers_for")) return 0;
   size_t n = take(&mmtk->refs.finalizable, out, capacity, 0, object);
   pthread_mutex_unlock(&mmtk->refs.lock);
   return n;

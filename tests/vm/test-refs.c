@@ -33,6 +33,11 @@
  *   finalizer/get-all          mmtk_get_all_finalizers: every registration (reachable or
  *                              not, at its current address), then no finalization
  *   finalizer/get-for          mmtk_get_finalizers_for: one object's registrations only
+ *   finalizer/query-during-gc  the queries from a thread GCs do not stop, during a GC:
+ *                              they wait for its end, and answer with new addresses
+ *   finalizer/query-from-worker
+ *                              the same from a GC worker during the GC: refused with an
+ *                              error; from schedule_finalization: answered
  *   trigger/dynamic-heap       DynamicHeapSize: the limit grows with the live set, stays in
  *                              [MIN, MAX] and page aligned, shrinks once the live set is
  *                              dropped; no allocation fails
@@ -866,6 +871,136 @@ static void test_get_finalizers_for(void) {
   finish(&f);
 }
 
+/* ---- finalizer: the queries during a GC ------------------------------------------- */
+
+/* A thread the VM does not stop, running the queries when told to. */
+struct querier {
+  mmtk_t *mmtk;
+  _Atomic int state; /* 0 wait, 1 go (a GC is scanning its roots), 2 done */
+  _Atomic bool returned_in_gc;
+  mmtk_object_t ready, registered[4];
+  size_t nregistered;
+};
+
+static void *querier_main(void *arg) {
+  struct querier *q = arg;
+  while (atomic_load(&q->state) != 1) g_usleep(200);
+  q->ready = mmtk_get_finalized_object(q->mmtk);
+  q->nregistered = mmtk_get_all_finalizers(q->mmtk, q->registered, 4);
+  atomic_store(&q->state, 2);
+  return NULL;
+}
+
+/* In the GC's root scanning (a GC worker): start the querier, and give it time. */
+static void roots_start_querier(tvm_t *vm, void *worker_tls, void *arg) {
+  (void)vm;
+  (void)worker_tls;
+  struct querier *q = arg;
+  if (atomic_load(&q->state) != 0) return;
+  atomic_store(&q->state, 1);
+  for (int i = 0; i < 300 && atomic_load(&q->state) != 2; i++) g_usleep(1000);
+  atomic_store(&q->returned_in_gc, atomic_load(&q->state) == 2);
+}
+
+/* mmtk_get_finalized_object and mmtk_get_all_finalizers called by a thread that is not
+ * stopped, while a GC runs: they wait for its end and answer with the objects' new
+ * addresses (SemiSpace moves them).  They used to answer at once, with the addresses
+ * the GC was about to change. */
+static void test_query_during_gc(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:32M", NULL);
+  tvm_thread_t *th = f.th;
+  size_t g = tvm_push(th, tvm_alloc(th, TVM_FINALIZABLE, 0, 24, 1)); /* registered, live */
+  size_t tmp = tvm_push(th, tvm_alloc(th, TVM_FINALIZABLE, 0, 24, 2)); /* F: to be ready */
+  size_t pf = tvm_push(th, new_ref(&f, PHANTOM, tmp, 3)); /* follows F */
+  tvm_set_root(th, tmp, NULL);
+  checked_gc(&f); /* F is ready */
+  g_assert_nonnull(referent(tvm_root(th, pf)));
+  struct querier q = {.mmtk = f.mmtk};
+  pthread_t t;
+  g_assert_cmpint(pthread_create(&t, NULL, querier_main, &q), ==, 0);
+  tvm_set_roots_hook(f.vm, roots_start_querier, &q);
+  tvm_obj_t g_was = tvm_root(th, g), f_was = referent(tvm_root(th, pf));
+  checked_gc(&f);
+  tvm_set_roots_hook(f.vm, NULL, NULL);
+  pthread_join(t, NULL);
+  g_assert_false(atomic_load(&q.returned_in_gc));
+  g_assert_true(q.ready == referent(tvm_root(th, pf)));
+  g_assert_cmpuint(q.nregistered, ==, 1);
+  g_assert_true(q.registered[0] == tvm_root(th, g));
+  g_assert_true(MOVES ? q.ready != f_was && q.registered[0] != g_was
+                      : q.ready == f_was && q.registered[0] == g_was);
+  g_assert_cmpuint(tvm_data(q.ready), ==, 2);
+  finish(&f);
+}
+
+struct worker_query {
+  mmtk_t *mmtk;
+  _Atomic int calls;
+  mmtk_object_t got;
+  size_t n;
+  char error[256];
+  mmtk_object_t after; /* what schedule_finalization got */
+};
+
+static void roots_query(tvm_t *vm, void *worker_tls, void *arg) {
+  (void)vm;
+  (void)worker_tls;
+  struct worker_query *q = arg;
+  if (atomic_fetch_add(&q->calls, 1)) return;
+  mmtk_object_t out[4];
+  q->got = mmtk_get_finalized_object(q->mmtk);
+  /* (Any non-NULL object for the last one: the call is refused before it looks.) */
+  q->n = mmtk_get_all_finalizers(q->mmtk, out, 4) + mmtk_get_finalizers_for(q->mmtk, q->mmtk, out, 4);
+  g_strlcpy(q->error, mmtk_last_error(), sizeof q->error);
+}
+
+static void finalization_query(tvm_t *vm, void *worker_tls, void *arg) {
+  (void)vm;
+  (void)worker_tls;
+  struct worker_query *q = arg;
+  if (!q->after) q->after = mmtk_get_finalized_object(q->mmtk);
+}
+
+/* The same queries from a GC worker during the GC (a binding callback) would wait for
+ * themselves: they return NULL or 0 at once, with an error.  From schedule_finalization,
+ * after the GC, mmtk_get_finalized_object works. */
+static void test_query_from_worker(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:32M", NULL);
+  suite_watchdog_arm(30);
+  tvm_thread_t *th = f.th;
+  size_t g = tvm_push(th, tvm_alloc(th, TVM_FINALIZABLE, 0, 24, 1));
+  size_t tmp = tvm_push(th, tvm_alloc(th, TVM_FINALIZABLE, 0, 24, 2));
+  tvm_set_root(th, tmp, NULL);
+  checked_gc(&f); /* F is ready */
+  wait_schedule_finalization(&f, 1); /* (it comes after the mutators resume) */
+  struct worker_query q = {.mmtk = f.mmtk};
+  tvm_set_roots_hook(f.vm, roots_query, &q);
+  tvm_set_finalization_hook(f.vm, finalization_query, &q);
+  checked_gc(&f);
+  tvm_set_roots_hook(f.vm, NULL, NULL);
+  g_assert_cmpint(atomic_load(&q.calls), ==, 1);
+  g_assert_null(q.got);
+  g_assert_cmpuint(q.n, ==, 0);
+  note("the refusal: %s", q.error);
+  g_assert_nonnull(strstr(q.error, "called by GC worker"));
+  wait_schedule_finalization(&f, 2);
+  tvm_set_finalization_hook(f.vm, NULL, NULL);
+  g_assert_nonnull(q.after);
+  g_assert_cmpuint(tvm_data(q.after), ==, 2);
+  /* Nothing was taken by the refused calls. */
+  mmtk_object_t out[4];
+  g_assert_cmpuint(mmtk_get_all_finalizers(f.mmtk, out, 4), ==, 1);
+  g_assert_true(out[0] == tvm_root(th, g));
+  tvm_counters_t c = counters(&f);
+  g_assert_cmpuint(c.log_errors, ==, 3); /* the three refusals, reported */
+  /* (tvm_assert_clean would count them as errors) */
+  tvm_detach(f.th);
+  tvm_destroy(f.vm);
+  alarm(0);
+}
+
 /* ---- trigger: DynamicHeapSize ----------------------------------------------------- */
 
 struct limits {
@@ -1164,6 +1299,8 @@ int main(int argc, char **argv) {
   add("finalizer/no-finalizer", test_no_finalizer);
   add("finalizer/get-all", test_get_all_finalizers);
   add("finalizer/get-for", test_get_finalizers_for);
+  add("finalizer/query-during-gc", test_query_during_gc);
+  add("finalizer/query-from-worker", test_query_from_worker);
   add("trigger/dynamic-heap", test_dynamic_heap);
   add("trigger/dynamic-big-object", test_dynamic_big_object);
   add("trigger/dynamic-unaligned", test_dynamic_unaligned);
