@@ -198,9 +198,11 @@ typedef struct mmtk_vm_binding {
   void (*iterate_mutators)(void *ctx, mmtk_mutator_visitor_fn visit, void *arg);
 
   /* ---- ReferenceGlue (required only when reference candidates are registered) ------- */
-  /* get_referent, set_referent and clear_referent run in the reference stages with
-   * libmmtk's candidate-list lock held: they must not call libmmtk, nor wait for a lock
-   * that a thread may hold while it calls mmtk_add_*_candidate() or mmtk_add_finalizer(). */
+  /* get_referent, set_referent and clear_referent run in the reference stages, on a GC
+   * worker, without libmmtk's candidate-list lock: they may register candidates
+   * (mmtk_add_*_candidate(), mmtk_add_finalizer()), processed from the next GC on.  The
+   * finalizer queries (mmtk_get_finalized_object() and co.) fail if a GC worker calls
+   * them during a GC. */
 
   mmtk_object_t (*get_referent)(void *ctx, mmtk_object_t reference);
   void (*set_referent)(void *ctx, mmtk_object_t reference, mmtk_object_t referent);

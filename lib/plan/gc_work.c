@@ -92,6 +92,10 @@ static void prepare(mmtk_gc_worker_t *w, void *arg) {
 static void release(mmtk_gc_worker_t *w, void *arg) {
   (void)arg;
   mmtk_t *mmtk = w->mmtk;
+#if MMTK_HAVE_SANITY
+  /* While the forwarding state is still there (the plan's release frees from-space). */
+  if (mmtk->options.sanity) references_forward_dropped(mmtk);
+#endif
   mmtk->plan->release(mmtk);
   references_enqueue(mmtk, w);
 }
@@ -138,6 +142,8 @@ static void schedule_collection(mmtk_gc_worker_t *w, void *arg) {
   mmtk->vm.stop_all_mutators(mmtk->vm_ctx, w->tls, visit_stopped, w);
   g->stopped_ns = stats_now_ns();
   check_stopped(mmtk);
+  /* Before any root is scanned: the ready list becomes root slots (design.refs.busy). */
+  references_gc_begin(mmtk);
 
   add(mmtk, MMTK_STAGE_PREPARE, prepare, NULL);
   add(mmtk, MMTK_STAGE_PREPARE, scan_vm_roots, NULL);
@@ -202,6 +208,7 @@ void gc_finish(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
   }
   g->stress_bytes = 0;
   bool finalize = finalizers_ready(mmtk);
+  references_gc_end(mmtk); /* before the mutators may ask for their finalizers */
   mmtk->vm.resume_mutators(mmtk->vm_ctx, w->tls);
   if (finalize && mmtk->vm.schedule_finalization)
     mmtk->vm.schedule_finalization(mmtk->vm_ctx, w->tls);

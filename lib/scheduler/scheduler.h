@@ -87,6 +87,8 @@ void worker_add(struct mmtk_gc_worker *w, struct work_packet *p);
  * under way.  Requests that meet before the GC starts make one GC, an emergency one if
  * any of them was. */
 void scheduler_request_gc(struct mmtk *mmtk, int reason);
+/* The GC worker the calling thread is running (inside mmtk_start_worker()), or NULL. */
+struct mmtk_gc_worker *scheduler_current_worker(void);
 /* Workers that are idle (parked or searching), for the tracer's decision to share work. */
 static inline unsigned scheduler_idle_workers(struct scheduler *s) {
   return atomic_load_explicit(&s->parked, memory_order_relaxed) +

@@ -163,6 +163,12 @@ static struct work_packet *search(mmtk_gc_worker_t *w) {
 #endif
 }
 
+/* The worker the calling thread runs, while it is inside mmtk_start_worker(): lets an
+ * API call made from a binding callback during a GC know it must not wait for that GC. */
+static _Thread_local mmtk_gc_worker_t *current_worker;
+
+mmtk_gc_worker_t *scheduler_current_worker(void) { return current_worker; }
+
 void mmtk_start_worker(mmtk_t *mmtk, void *tls, mmtk_gc_worker_t *worker) {
   if (!instance_check(mmtk, "mmtk_start_worker")) return;
   if (!worker || worker->mmtk != mmtk) {
@@ -171,6 +177,8 @@ void mmtk_start_worker(mmtk_t *mmtk, void *tls, mmtk_gc_worker_t *worker) {
     return;
   }
   worker->tls = tls;
+  mmtk_gc_worker_t *outer = current_worker;
+  current_worker = worker;
   apply_affinity(worker);
   scheduler_worker_enter(worker);
   for (;;) {
@@ -183,5 +191,6 @@ void mmtk_start_worker(mmtk_t *mmtk, void *tls, mmtk_gc_worker_t *worker) {
     }
     if (!scheduler_park(worker)) break;
   }
+  current_worker = outer;
   scheduler_worker_exit(worker);
 }

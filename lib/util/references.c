@@ -7,7 +7,8 @@
  * died are revived, traced, and moved to the ready list (FinalRefClosure); phantom
  * references are treated like weak ones after that (PhantomRefClosure); and the binding's
  * own weak structures are processed until it has nothing more to keep (VMRefClosure).
- * A reference object that itself died is dropped from its list. */
+ * A reference object that itself died is cleared and dropped from its list (a later stage
+ * may revive it). */
 #include "mmtk_internal.h"
 
 static bool list_push(struct object_list *l, mmtk_object_t o) {
@@ -30,6 +31,7 @@ static void list_free(struct object_list *l) {
 void references_init(struct references *r) {
   memset(r, 0, sizeof *r);
   pthread_mutex_init(&r->lock, NULL);
+  pthread_cond_init(&r->gc_done, NULL);
 }
 
 void references_destroy(struct references *r) {
@@ -39,7 +41,57 @@ void references_destroy(struct references *r) {
   list_free(&r->cleared);
   list_free(&r->finalizable);
   list_free(&r->ready);
+  list_free(&r->dropped);
+  pthread_cond_destroy(&r->gc_done);
   pthread_mutex_destroy(&r->lock);
+}
+
+/* ---- Working on a list without its lock (design.refs.lists.detach) ----------------- */
+
+/* Take list `l` out, leaving it empty: a stage walks what it took without the lock, so
+ * that the binding's callbacks (get/set/clear_referent, and those tracing calls) may
+ * register candidates.  Those land in the emptied list and are merged back. */
+static struct object_list detach(struct references *r, struct object_list *l) {
+  pthread_mutex_lock(&r->lock);
+  struct object_list d = *l;
+  memset(l, 0, sizeof *l);
+  pthread_mutex_unlock(&r->lock);
+  return d;
+}
+
+static bool list_append(struct object_list *to, const struct object_list *from) {
+  if (to->capacity - to->count < from->count) {
+    size_t cap = to->capacity ? to->capacity : 64;
+    while (cap - to->count < from->count) cap *= 2;
+    mmtk_object_t *items = realloc(to->items, cap * sizeof *items);
+    if (!items) return false;
+    to->items = items;
+    to->capacity = cap;
+  }
+  if (from->count) memcpy(to->items + to->count, from->items, from->count * sizeof *from->items);
+  to->count += from->count;
+  return true;
+}
+
+/* Make `l` hold the stage's list `d` and what was registered meanwhile (lock held).
+ * Returns how many of d's entries were dropped for want of memory. */
+static size_t reattach_locked(struct object_list *l, struct object_list *d) {
+  if (!l->count || list_append(d, l)) {
+    free(l->items);
+    *l = *d;
+    return 0;
+  }
+  size_t lost = list_append(l, d) ? 0 : d->count;
+  free(d->items);
+  return lost;
+}
+
+static void reattach(mmtk_t *mmtk, struct object_list *l, struct object_list *d, const char *what) {
+  pthread_mutex_lock(&mmtk->refs.lock);
+  size_t lost = reattach_locked(l, d);
+  pthread_mutex_unlock(&mmtk->refs.lock);
+  if (lost)
+    mmtk_log(mmtk, MMTK_LOG_WARN, "out of memory: %zu %s forgotten", lost, what);
 }
 
 /* ---- The stages ------------------------------------------------------------------- */
@@ -47,81 +99,101 @@ void references_destroy(struct references *r) {
 static void retain_soft(mmtk_gc_worker_t *w, void *arg) {
   (void)arg;
   mmtk_t *mmtk = w->mmtk;
-  struct object_list *l = &mmtk->refs.soft;
   if (mmtk->gc.emergency) return;
-  pthread_mutex_lock(&mmtk->refs.lock);
-  for (size_t i = 0; i < l->count; i++) {
-    uintptr_t r = (uintptr_t)l->items[i];
+  struct object_list l = detach(&mmtk->refs, &mmtk->refs.soft);
+  for (size_t i = 0; i < l.count; i++) {
+    uintptr_t r = (uintptr_t)l.items[i];
+    /* A dead reference object may yet be revived: its fate is decided by WeakRefClosure. */
     if (!object_is_reachable(mmtk, r)) continue;
     mmtk_object_t referent = mmtk->vm.get_referent(mmtk->vm_ctx, (void *)object_get_forwarded(mmtk, r));
     if (referent) trace_object(w, (uintptr_t)referent);
   }
-  pthread_mutex_unlock(&mmtk->refs.lock);
+  reattach(mmtk, &mmtk->refs.soft, &l, "soft reference candidates");
   trace_drain(w);
 }
 
-/* Clear or forward every reference of `l`; keep the live ones. */
-static void scan_list(mmtk_t *mmtk, struct object_list *l) {
+/* Clear or forward every reference of `l`; keep the live ones.
+ *
+ * A reference object that is dead here is cleared before it is dropped, as MMTk does
+ * (design.refs.weak.dead): a later stage may still revive it (a finalizable object or the
+ * binding's weak processing reaching it), and its referent, which nothing updates from
+ * now on, would then be the referent's old copy (a moving plan) or a freed cell. */
+static void scan_list(mmtk_t *mmtk, struct object_list *list, const char *what) {
   const mmtk_vm_binding_t *vm = &mmtk->vm;
+  struct object_list l = detach(&mmtk->refs, list);
   size_t kept = 0;
-  for (size_t i = 0; i < l->count; i++) {
-    uintptr_t r = (uintptr_t)l->items[i];
-    if (!object_is_reachable(mmtk, r)) continue; /* the reference object itself died */
+  for (size_t i = 0; i < l.count; i++) {
+    uintptr_t r = (uintptr_t)l.items[i];
+    if (!object_is_reachable(mmtk, r)) {
+      vm->clear_referent(mmtk->vm_ctx, (void *)r);
+#if MMTK_HAVE_SANITY
+      if (mmtk->options.sanity && !list_push(&mmtk->refs.dropped, (void *)r))
+        mmtk_log(mmtk, MMTK_LOG_WARN, "sanity: out of memory: dead reference %p not recorded",
+                 (void *)r);
+#endif
+      continue;
+    }
     void *nr = (void *)object_get_forwarded(mmtk, r);
     mmtk_object_t referent = vm->get_referent(mmtk->vm_ctx, nr);
     if (!referent) continue;
     if (object_is_reachable(mmtk, (uintptr_t)referent)) {
       vm->set_referent(mmtk->vm_ctx, nr, (void *)object_get_forwarded(mmtk, (uintptr_t)referent));
-      l->items[kept++] = nr;
+      l.items[kept++] = nr;
     } else {
       vm->clear_referent(mmtk->vm_ctx, nr);
       if (!list_push(&mmtk->refs.cleared, nr))
         mmtk_log(mmtk, MMTK_LOG_WARN, "out of memory: a cleared reference is not enqueued");
     }
   }
-  l->count = kept;
+  l.count = kept;
+  reattach(mmtk, list, &l, what);
 }
 
-/* The stages hold the lock while they walk the candidate lists: the registration
- * functions may be called from any thread, a thread the VM does not stop among them (as
- * MMTk's processors, which are behind a mutex). */
 static void process_weak(mmtk_gc_worker_t *w, void *arg) {
   (void)arg;
-  pthread_mutex_lock(&w->mmtk->refs.lock);
-  scan_list(w->mmtk, &w->mmtk->refs.soft);
-  scan_list(w->mmtk, &w->mmtk->refs.weak);
-  pthread_mutex_unlock(&w->mmtk->refs.lock);
+  scan_list(w->mmtk, &w->mmtk->refs.soft, "soft reference candidates");
+  scan_list(w->mmtk, &w->mmtk->refs.weak, "weak reference candidates");
 }
 
 static void process_phantom(mmtk_gc_worker_t *w, void *arg) {
   (void)arg;
-  pthread_mutex_lock(&w->mmtk->refs.lock);
-  scan_list(w->mmtk, &w->mmtk->refs.phantom);
-  pthread_mutex_unlock(&w->mmtk->refs.lock);
+  scan_list(w->mmtk, &w->mmtk->refs.phantom, "phantom reference candidates");
 }
 
 static void process_finalizable(mmtk_gc_worker_t *w, void *arg) {
   (void)arg;
   mmtk_t *mmtk = w->mmtk;
-  struct object_list *l = &mmtk->refs.finalizable;
-  size_t kept = 0;
-  pthread_mutex_lock(&mmtk->refs.lock);
-  for (size_t i = 0; i < l->count; i++) {
-    uintptr_t o = (uintptr_t)l->items[i];
+  struct references *refs = &mmtk->refs;
+  struct object_list l = detach(refs, &refs->finalizable), revived = {0};
+  size_t kept = 0, stay = 0;
+  for (size_t i = 0; i < l.count; i++) {
+    uintptr_t o = (uintptr_t)l.items[i];
     if (object_is_reachable(mmtk, o)) {
-      l->items[kept++] = (void *)object_get_forwarded(mmtk, o);
+      l.items[kept++] = (void *)object_get_forwarded(mmtk, o);
       continue;
     }
     /* Dead: revive it (and what it reaches) for its finalizer. */
     uintptr_t n = trace_object(w, o);
-    if (!list_push(&mmtk->refs.ready, (void *)n)) {
-      mmtk_log(mmtk, MMTK_LOG_WARN, "out of memory: object %p keeps waiting for finalization",
-               (void *)n);
-      l->items[kept++] = (void *)n;
+    if (!list_push(&revived, (void *)n)) {
+      l.items[kept++] = (void *)n;
+      stay++;
     }
   }
-  l->count = kept;
-  pthread_mutex_unlock(&mmtk->refs.lock);
+  l.count = kept;
+  pthread_mutex_lock(&refs->lock);
+  if (!list_append(&refs->ready, &revived)) {
+    /* Room in l: every revived object came out of it. */
+    memcpy(l.items + l.count, revived.items, revived.count * sizeof *revived.items);
+    l.count += revived.count;
+    stay += revived.count;
+  }
+  size_t lost = reattach_locked(&refs->finalizable, &l);
+  pthread_mutex_unlock(&refs->lock);
+  free(revived.items);
+  if (stay)
+    mmtk_log(mmtk, MMTK_LOG_WARN, "out of memory: %zu objects keep waiting for finalization",
+             stay);
+  if (lost) mmtk_log(mmtk, MMTK_LOG_WARN, "out of memory: %zu finalizable objects forgotten", lost);
   trace_drain(w);
 }
 
@@ -182,6 +254,29 @@ void finalizers_scan_ready(mmtk_t *mmtk, mmtk_roots_factory_t *factory) {
 
 bool finalizers_ready(mmtk_t *mmtk) { return mmtk->refs.ready.count > 0; }
 
+void references_gc_begin(mmtk_t *mmtk) {
+  pthread_mutex_lock(&mmtk->refs.lock);
+  mmtk->refs.gc_busy = true;
+  pthread_mutex_unlock(&mmtk->refs.lock);
+}
+
+void references_gc_end(mmtk_t *mmtk) {
+  pthread_mutex_lock(&mmtk->refs.lock);
+  mmtk->refs.gc_busy = false;
+  pthread_cond_broadcast(&mmtk->refs.gc_done);
+  pthread_mutex_unlock(&mmtk->refs.lock);
+}
+
+void references_forward_dropped(mmtk_t *mmtk) {
+  struct object_list *l = &mmtk->refs.dropped;
+  size_t kept = 0;
+  for (size_t i = 0; i < l->count; i++) {
+    uintptr_t r = (uintptr_t)l->items[i];
+    if (object_is_reachable(mmtk, r)) l->items[kept++] = (void *)object_get_forwarded(mmtk, r);
+  }
+  l->count = kept;
+}
+
 /* ---- Public --------------------------------------------------------------------------- */
 
 static bool add_candidate(mmtk_t *mmtk, struct object_list *l, mmtk_object_t o, const char *who) {
@@ -226,10 +321,29 @@ void mmtk_add_finalizer(mmtk_t *mmtk, mmtk_object_t object) {
   add_candidate(mmtk, &mmtk->refs.finalizable, object, "mmtk_add_finalizer");
 }
 
+/* Take the lock once no GC is processing the lists (design.refs.busy).  False, with an
+ * error naming `who`, when the caller is one of this instance's GC workers during a GC
+ * (a binding callback or work packet): it would wait for itself. */
+static bool lock_outside_gc(mmtk_t *mmtk, const char *who) {
+  struct references *r = &mmtk->refs;
+  pthread_mutex_lock(&r->lock);
+  if (!r->gc_busy) return true;
+  mmtk_gc_worker_t *w = scheduler_current_worker();
+  if (w && w->mmtk == mmtk) {
+    pthread_mutex_unlock(&r->lock);
+    mmtk_error(mmtk, "%s: called by GC worker %u during a GC (from a binding callback or a "
+               "work packet); objects may still move: call it once the GC is over, e.g. "
+               "after schedule_finalization", who, w->id);
+    return false;
+  }
+  while (r->gc_busy) pthread_cond_wait(&r->gc_done, &r->lock);
+  return true;
+}
+
 mmtk_object_t mmtk_get_finalized_object(mmtk_t *mmtk) {
   if (!instance_check(mmtk, "mmtk_get_finalized_object")) return NULL;
+  if (!lock_outside_gc(mmtk, "mmtk_get_finalized_object")) return NULL;
   mmtk_object_t o = NULL;
-  pthread_mutex_lock(&mmtk->refs.lock);
   if (mmtk->refs.ready.count) o = mmtk->refs.ready.items[--mmtk->refs.ready.count];
   pthread_mutex_unlock(&mmtk->refs.lock);
   return o;
@@ -254,7 +368,7 @@ size_t mmtk_get_all_finalizers(mmtk_t *mmtk, mmtk_object_t *out, size_t capacity
     mmtk_error(mmtk, "mmtk_get_all_finalizers: out is NULL");
     return 0;
   }
-  pthread_mutex_lock(&mmtk->refs.lock);
+  if (!lock_outside_gc(mmtk, "mmtk_get_all_finalizers")) return 0;
   size_t n = take(&mmtk->refs.finalizable, out, capacity, 0, NULL);
   pthread_mutex_unlock(&mmtk->refs.lock);
   return n;
@@ -267,7 +381,7 @@ size_t mmtk_get_finalizers_for(mmtk_t *mmtk, mmtk_object_t object, mmtk_object_t
     mmtk_error(mmtk, "mmtk_get_finalizers_for: %s is NULL", object ? "out" : "the object");
     return 0;
   }
-  pthread_mutex_lock(&mmtk->refs.lock);
+  if (!lock_outside_gc(mmtk, "mmtk_get_finalizers_for")) return 0;
   size_t n = take(&mmtk->refs.finalizable, out, capacity, 0, object);
   pthread_mutex_unlock(&mmtk->refs.lock);
   return n;

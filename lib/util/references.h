@@ -18,12 +18,19 @@ struct object_list {
 };
 
 struct references {
-  pthread_mutex_t lock; /* the candidate lists, the registration functions and the GC
-                         * stages that walk them (cleared and ready: the GC, and the
-                         * finalizer queries) */
+  pthread_mutex_t lock; /* everything below but `cleared` and `dropped` */
+  pthread_cond_t gc_done; /* broadcast when gc_busy falls */
+  /* From the moment the world is stopped to its resumption: the lists are being processed
+   * and the objects they hold may move; the finalizer queries wait (design.refs.busy). */
+  bool gc_busy;
+  /* The candidates.  A stage takes a list out while it processes it
+   * (design.refs.lists.detach): registrations meanwhile go to the emptied list and are
+   * merged back. */
   struct object_list soft, weak, phantom;
-  struct object_list cleared; /* references cleared by this GC, handed to the binding */
   struct object_list finalizable, ready;
+  /* GC workers only, one stage at a time. */
+  struct object_list cleared; /* references cleared by this GC, handed to the binding */
+  struct object_list dropped; /* sanity: reference objects found dead by this GC */
 };
 
 void references_init(struct references *r);
@@ -35,5 +42,11 @@ void references_enqueue(struct mmtk *mmtk, struct mmtk_gc_worker *w);
 /* Objects ready for finalization stay alive: report them as root slots. */
 void finalizers_scan_ready(struct mmtk *mmtk, mmtk_roots_factory_t *factory);
 bool finalizers_ready(struct mmtk *mmtk);
+/* The world is stopped / about to resume: the finalizer queries wait in between. */
+void references_gc_begin(struct mmtk *mmtk);
+void references_gc_end(struct mmtk *mmtk);
+/* Release stage, before the plan's release: keep the dead reference objects that a later
+ * stage revived, at their new addresses, for the verifier (sanity builds). */
+void references_forward_dropped(struct mmtk *mmtk);
 
 #endif /* MMTK_UTIL_REFERENCES_H */

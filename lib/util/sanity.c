@@ -5,7 +5,8 @@
  * graph on its own (a visited set and an explicit stack, nothing shared with the
  * collector), checking every slot: the object it holds is in a live part of a space (not
  * in a freed from-space or freed large-object pages), marked where its space marks,
- * carries the VO bit when that is maintained, and passes the binding's is_object_sane.
+ * carries the VO bit when that is maintained, and passes the binding's is_object_sane;
+ * so does the referent of every reference object reached that libmmtk knows of.
  * Objects are scanned as the GC scans them (scan_object, or scan_object_and_trace_edges
  * where support_slot_enqueuing says no) and the mutators' roots are found through the
  * ActivePlan (vm/active_plan.h).  The first violation aborts, naming the object, the slot
@@ -27,6 +28,7 @@ struct sanity {
   struct mmtk_slot_visitor visitor;
   mmtk_slot_t buf[TRACE_SLOT_BUFFER];
   uintptr_t current; /* the object being scanned, for messages */
+  bool referent;     /* checking the referent of reference object `current` */
 };
 
 static struct sanity *active; /* only while the world is stopped, by one thread */
@@ -51,6 +53,9 @@ static void dump_objects(struct sanity *s, uintptr_t o, const struct space *sp) 
 static _Noreturn void fail(struct sanity *s, uintptr_t slot, uintptr_t o, const char *what) {
   struct space *sp = space_of(s->mmtk, o);
   dump_objects(s, o, sp);
+  if (s->referent)
+    mmtk_panic(__FILE__, __LINE__, "sanity: object %p %s (space %s; the referent of reference "
+               "object %p)", (void *)o, what, sp ? sp->name : "none", (void *)s->current);
   mmtk_panic(__FILE__, __LINE__, "sanity: object %p %s (space %s; held in slot %p of %s%p)",
              (void *)o, what, sp ? sp->name : "none", (void *)slot,
              s->current ? "object " : "the roots ", (void *)s->current);
@@ -80,6 +85,14 @@ static bool set_insert(struct sanity *s, uintptr_t o) {
   s->set[h] = o;
   s->set_count++;
   return true;
+}
+
+static bool set_contains(const struct sanity *s, uintptr_t o) {
+  if (!s->set_cap) return false;
+  size_t h = (o >> 3) * 0x9e3779b97f4a7c15ull & (s->set_cap - 1);
+  for (; s->set[h]; h = (h + 1) & (s->set_cap - 1))
+    if (s->set[h] == o) return true;
+  return false;
 }
 
 static void check_object(struct sanity *s, uintptr_t slot, uintptr_t o) {
@@ -168,6 +181,61 @@ mmtk_object_t sanity_trace_object(struct sanity *s, mmtk_object_t object) {
   return object;
 }
 
+static void drain(struct sanity *s, mmtk_gc_worker_t *w, mmtk_object_tracer_t *tracer) {
+  while (s->depth) {
+    s->depth--;
+    s->current = s->stack[s->depth].object;
+    s->objects++;
+    scan(s, w, tracer);
+  }
+}
+
+static size_t copy_list(mmtk_object_t *to, const struct object_list *from) {
+  if (from->count) memcpy(to, from->items, from->count * sizeof *from->items);
+  return from->count;
+}
+
+/* The binding's scan skips referents, so they are checked here (design.sanity.referents):
+ * every reference object the trace reached that libmmtk knows of (a candidate, or one
+ * found dead and dropped by this GC, which a later stage may have revived) must hold NULL
+ * or a live, valid object, and what that object reaches is checked in turn.  Candidates
+ * registered during this GC by a thread the VM does not stop are included: a referent
+ * this GC did not look at must still be valid. */
+static void check_referents(struct sanity *s, mmtk_gc_worker_t *w, mmtk_object_tracer_t *tracer) {
+  mmtk_t *mmtk = s->mmtk;
+  struct references *refs = &mmtk->refs;
+  pthread_mutex_lock(&refs->lock); /* a foreign thread may be registering */
+  size_t n = refs->soft.count + refs->weak.count + refs->phantom.count + refs->dropped.count;
+  mmtk_object_t *todo = malloc((n ? n : 1) * sizeof *todo);
+  if (!todo) mmtk_panic(__FILE__, __LINE__, "sanity: out of memory");
+  n = copy_list(todo, &refs->soft);
+  n += copy_list(todo + n, &refs->weak);
+  n += copy_list(todo + n, &refs->phantom);
+  pthread_mutex_unlock(&refs->lock);
+  n += copy_list(todo + n, &refs->dropped);
+  refs->dropped.count = 0;
+  for (bool progress = true; progress;) {
+    progress = false;
+    for (size_t i = 0; i < n;) {
+      uintptr_t r = (uintptr_t)todo[i];
+      if (!set_contains(s, r)) {
+        i++;
+        continue;
+      }
+      todo[i] = todo[--n]; /* each one once */
+      progress = true;
+      /* Unlocked: the binding's get_referent may register candidates. */
+      mmtk_object_t referent = mmtk->vm.get_referent(mmtk->vm_ctx, (void *)r);
+      s->current = r;
+      s->referent = true;
+      reach(s, 0, (uintptr_t)referent);
+      s->referent = false;
+      drain(s, w, tracer);
+    }
+  }
+  free(todo);
+}
+
 void sanity_check(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
   struct sanity s = {.mmtk = mmtk};
   s.visitor.cursor = s.buf;
@@ -183,12 +251,8 @@ void sanity_check(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
   if (vm->scan_vm_specific_roots) vm->scan_vm_specific_roots(mmtk->vm_ctx, w->tls, &f);
   finalizers_scan_ready(mmtk, &f);
   mmtk_object_tracer_t tracer = {.worker = w, .sanity = &s};
-  while (s.depth) {
-    s.depth--;
-    s.current = s.stack[s.depth].object;
-    s.objects++;
-    scan(&s, w, &tracer);
-  }
+  drain(&s, w, &tracer);
+  if (mmtk->vm.get_referent) check_referents(&s, w, &tracer);
   active = NULL;
   if (mmtk->options.verbose >= 2)
     mmtk_log(mmtk, MMTK_LOG_INFO, "sanity: %llu objects and %llu slots verified",

@@ -18,7 +18,12 @@
  *                              dies, and only after a finalizer on it has run and it died
  *                              again (a weak one to the same object is cleared first)
  *   refs/weak-dropped          exact get/set/clear_referent calls: a dead reference object
- *                              gets none, a cleared one is not looked at again
+ *                              is only cleared, a cleared one is not looked at again
+ *   refs/revived-by-finalizer  reference objects that die with a finalizable object and
+ *                              are revived with it: referents cleared, none stale
+ *   refs/register-from-callback
+ *                              the binding's get/set_referent register candidates: no
+ *                              deadlock, none lost
  *   refs/foreign-registration  registrations from a thread that GCs do not stop, while
  *                              collecting: none lost, none corrupted
  *   refs/no-reference-types    candidates ignored: no referent callback, nothing
@@ -28,6 +33,11 @@
  *   finalizer/get-all          mmtk_get_all_finalizers: every registration (reachable or
  *                              not, at its current address), then no finalization
  *   finalizer/get-for          mmtk_get_finalizers_for: one object's registrations only
+ *   finalizer/query-during-gc  the queries from a thread GCs do not stop, during a GC:
+ *                              they wait for its end, and answer with new addresses
+ *   finalizer/query-from-worker
+ *                              the same from a GC worker during the GC: refused with an
+ *                              error; from schedule_finalization: answered
  *   trigger/dynamic-heap       DynamicHeapSize: the limit grows with the live set, stays in
  *                              [MIN, MAX] and page aligned, shrinks once the live set is
  *                              dropped; no allocation fails
@@ -191,7 +201,8 @@ static void test_soft_kept(void) {
   note("%llu GCs", (unsigned long long)(gcs(&f) - g0));
   g_assert_cmpuint(gcs(&f) - g0, >=, 2 + 2); /* 40 MiB through a 16 MiB heap, twice */
   g_assert_cmpuint(c.enqueued_refs, ==, c0.enqueued_refs);
-  g_assert_cmpuint(c.referent_clears, ==, c0.referent_clears);
+  /* Only the reference object that died, as it is dropped (not enqueued). */
+  g_assert_cmpuint(c.referent_clears, ==, c0.referent_clears + 1);
   g_assert_cmpuint(c.oom_calls, ==, 0);
 
   /* Once the reference objects die, the referents go too (nothing else holds them). */
@@ -388,10 +399,11 @@ static void test_weak_dropped(void) {
   tvm_counters_t c0 = counters(&f), c;
   checked_gc(&f);
   c = counters(&f);
-  /* Only the live reference objects are looked at. */
+  /* Only the live reference objects are looked at; the dead ones are only cleared. */
   g_assert_cmpuint(c.referent_gets - c0.referent_gets, ==, LIVE_KEPT + LIVE_CLEARED);
   g_assert_cmpuint(c.referent_sets - c0.referent_sets, ==, LIVE_KEPT);
-  g_assert_cmpuint(c.referent_clears - c0.referent_clears, ==, LIVE_CLEARED);
+  g_assert_cmpuint(c.referent_clears - c0.referent_clears, ==,
+                   LIVE_CLEARED + DEAD_KEPT + DEAD_CLEARED);
   g_assert_cmpuint(c.enqueued_refs - c0.enqueued_refs, ==, LIVE_CLEARED);
   for (size_t i = 0; i < LIVE_KEPT + LIVE_CLEARED; i++) {
     tvm_obj_t w = tvm_ref(tvm_root(th, keep), i);
@@ -406,12 +418,16 @@ static void test_weak_dropped(void) {
   g_assert_cmpuint(c.referent_sets - c0.referent_sets, ==, LIVE_KEPT);
   g_assert_cmpuint(c.referent_clears - c0.referent_clears, ==, 0);
   g_assert_cmpuint(c.enqueued_refs - c0.enqueued_refs, ==, 0);
-  /* GC 3: the live references die (their referents stay): dropped without a call. */
+  /* GC 3: the live references die (their referents stay): each is cleared as it is
+   * dropped (in case something revives it later: /PLAN/refs/revived-by-finalizer), not
+   * looked at, updated or enqueued. */
   tvm_set_root(th, keep, NULL);
   c0 = c;
   checked_gc(&f);
   c = counters(&f);
   g_assert_cmpuint(c.referent_gets - c0.referent_gets, ==, 0);
+  g_assert_cmpuint(c.referent_sets - c0.referent_sets, ==, 0);
+  g_assert_cmpuint(c.referent_clears - c0.referent_clears, ==, LIVE_KEPT);
   g_assert_cmpuint(c.enqueued_refs - c0.enqueued_refs, ==, 0);
   c0 = c;
   checked_gc(&f);
@@ -420,18 +436,204 @@ static void test_weak_dropped(void) {
   finish(&f);
 }
 
+/* ---- refs: reference objects revived by a finalizer ------------------------------ */
+
+struct revived {
+  tvm_obj_t fin;
+  tvm_obj_t refs[4], referents[4];
+};
+
+static void record_revived(tvm_thread_t *th, tvm_obj_t o, void *arg) {
+  (void)th;
+  struct revived *r = arg;
+  if (tvm_data(o) != 10) return;
+  r->fin = o;
+  for (size_t i = 0; i < 4; i++) {
+    r->refs[i] = tvm_ref(o, i);
+    r->referents[i] = referent(r->refs[i]);
+  }
+}
+
+/* F, finalizable, holds weak references W1 (to X, nothing else holds it) and W2 (to Y,
+ * held by a root), a soft one S (to Z, nothing else) and a phantom one P (to V, nothing
+ * else).  F dies with all four: the weak stage finds W1, W2 and S dead and drops them,
+ * then the finalization stage revives them with F.  Their referents must have been
+ * cleared when they were dropped (MMTk's order: a reference object found dead is
+ * cleared, whatever revives it later), not left at X's, Y's or Z's old copy (SemiSpace)
+ * or at a freed cell (MarkSweep); they are not enqueued.  P is reached again before the
+ * phantom stage: processed as usual (V died: cleared and enqueued). */
+static void test_revived_by_finalizer(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:32M", NULL);
+  tvm_thread_t *th = f.th;
+  size_t y = tvm_push(th, tvm_alloc(th, TVM_NODE, 0, 32, 1));
+  size_t fin = tvm_push(th, tvm_alloc(th, TVM_FINALIZABLE, 4, 32, 10));
+  size_t tmp = tvm_push(th, NULL);
+  tvm_set_root(th, tmp, tvm_alloc(th, TVM_NODE, 0, 32, 20)); /* X */
+  tvm_obj_t w = tvm_alloc(th, TVM_WEAKREF, 1, 0, 21);
+  tvm_set_ref(th, w, 0, tvm_root(th, tmp));
+  tvm_set_ref(th, tvm_root(th, fin), 0, w);
+  w = tvm_alloc(th, TVM_WEAKREF, 1, 0, 31);
+  tvm_set_ref(th, w, 0, tvm_root(th, y));
+  tvm_set_ref(th, tvm_root(th, fin), 1, w);
+  tvm_set_root(th, tmp, tvm_alloc(th, TVM_NODE, 0, 32, 40)); /* Z */
+  tvm_set_ref(th, tvm_root(th, fin), 2, new_ref(&f, SOFT, tmp, 41));
+  tvm_set_root(th, tmp, tvm_alloc(th, TVM_NODE, 0, 32, 50)); /* V */
+  tvm_set_ref(th, tvm_root(th, fin), 3, new_ref(&f, PHANTOM, tmp, 51));
+  tvm_set_root(th, tmp, NULL);
+  tvm_set_root(th, fin, NULL);
+
+  tvm_counters_t c0 = counters(&f);
+  tvm_obj_t y_was = tvm_root(th, y);
+  checked_gc(&f);
+  g_assert_true(MOVES ? tvm_root(th, y) != y_was : tvm_root(th, y) == y_was);
+  struct revived r = {NULL};
+  g_assert_cmpuint(tvm_run_finalizers(th, record_revived, &r), ==, 1);
+  g_assert_nonnull(r.fin);
+  const uint64_t data[4] = {21, 31, 41, 51};
+  for (size_t i = 0; i < 4; i++) {
+    g_assert_nonnull(r.refs[i]);
+    g_assert_null(tvm_header_problem(r.refs[i]));
+    g_assert_cmpuint(tvm_data(r.refs[i]), ==, data[i]);
+    if (r.referents[i])
+      note("reference %zu (data %llu) revived with referent %p (Y is at %p)", i,
+           (unsigned long long)data[i], r.referents[i], tvm_root(th, y));
+    g_assert_null(r.referents[i]);
+  }
+  tvm_counters_t c = counters(&f);
+  g_assert_cmpuint(c.enqueued_refs - c0.enqueued_refs, ==, 1); /* P */
+  g_assert_cmpuint(c.referent_clears - c0.referent_clears, ==, 4);
+  /* F and its references are gone after the next GCs; Y stays. */
+  checked_gc(&f);
+  checked_gc(&f);
+  g_assert_cmpuint(tvm_data(tvm_root(th, y)), ==, 1);
+  g_assert_cmpuint(counters(&f).enqueued_refs - c0.enqueued_refs, ==, 1);
+  finish(&f);
+}
+
+/* ---- refs: registrations from the binding's referent callbacks -------------------- */
+
+/* tvm's own callbacks, and what the wrappers below do while armed. */
+static mmtk_object_t (*tvm_get_referent)(void *, mmtk_object_t);
+static void (*tvm_set_referent)(void *, mmtk_object_t, mmtk_object_t);
+static _Atomic bool reregister;
+static _Atomic size_t reregistered;
+
+/* While armed, every get_referent and set_referent call registers its reference object
+ * again (a binding that discovers references as it reads them).  The reference is the
+ * live one, at its new address: the next GC may process it. */
+static void register_again(void *ctx, mmtk_object_t r) {
+  if (!atomic_load(&reregister)) return;
+  mmtk_add_weak_candidate(tvm_mmtk(ctx), r);
+  atomic_fetch_add(&reregistered, 1);
+}
+
+static mmtk_object_t get_referent_registering(void *ctx, mmtk_object_t r) {
+  tvm_counters_t before, after;
+  tvm_counters(ctx, &before);
+  mmtk_object_t o = tvm_get_referent(ctx, r);
+  tvm_counters(ctx, &after);
+  /* Not the verifier's calls (sanity builds), which tvm does not count. */
+  if (after.referent_gets != before.referent_gets) register_again(ctx, r);
+  return o;
+}
+
+static void set_referent_registering(void *ctx, mmtk_object_t r, mmtk_object_t referent) {
+  tvm_set_referent(ctx, r, referent);
+  register_again(ctx, r);
+}
+
+static void customize_registering(tvm_t *vm, mmtk_vm_binding_t *b, void *arg) {
+  (void)vm;
+  (void)arg;
+  tvm_get_referent = b->get_referent;
+  tvm_set_referent = b->set_referent;
+  b->get_referent = get_referent_registering;
+  b->set_referent = set_referent_registering;
+}
+
+/* The referent callbacks register candidates (in every reference stage: soft retention,
+ * weak, phantom).  That used to deadlock: the stages held the candidate lists' lock
+ * around the callbacks.  No registration may be lost. */
+static void test_register_from_callback(void) {
+  fx_t f;
+  start_opts(&f, (tvm_options_t){.heap = "FixedHeapSize:32M", .customize = customize_registering});
+  suite_watchdog_arm(30); /* a deadlock shows quickly */
+  tvm_thread_t *th = f.th;
+  enum { N = 40 };
+  size_t keep = tvm_push(th, tvm_alloc(th, TVM_ARRAY, 3 * N, 0, 1));
+  size_t targets = tvm_push(th, tvm_alloc(th, TVM_ARRAY, 3 * N, 0, 2));
+  size_t tmp = tvm_push(th, NULL);
+  for (size_t i = 0; i < 3 * N; i++) {
+    tvm_set_root(th, tmp, tvm_alloc(th, TVM_NODE, 0, 16, 100 + i));
+    tvm_set_ref(th, tvm_root(th, targets), i, tvm_root(th, tmp));
+    tvm_obj_t r;
+    if (i < N) {
+      r = tvm_alloc(th, TVM_WEAKREF, 1, 0, 1000 + i); /* registered as weak */
+      tvm_set_ref(th, r, 0, tvm_root(th, tmp));
+    } else {
+      r = new_ref(&f, i < 2 * N ? SOFT : PHANTOM, tmp, 1000 + i);
+    }
+    tvm_set_ref(th, tvm_root(th, keep), i, r);
+  }
+  tvm_set_root(th, tmp, NULL);
+  tvm_counters_t cb = counters(&f);
+  checked_gc(&f); /* unarmed: the base counts */
+  tvm_counters_t c0 = counters(&f);
+  uint64_t gets = c0.referent_gets - cb.referent_gets, sets = c0.referent_sets - cb.referent_sets;
+  atomic_store(&reregister, true);
+  checked_gc(&f);
+  atomic_store(&reregister, false);
+  tvm_counters_t c1 = counters(&f);
+  size_t n = atomic_load(&reregistered);
+  note("GC 1: %llu gets and %llu sets (%llu and %llu unarmed), %zu registrations from them",
+       (unsigned long long)(c1.referent_gets - c0.referent_gets),
+       (unsigned long long)(c1.referent_sets - c0.referent_sets), (unsigned long long)gets,
+       (unsigned long long)sets, n);
+  g_assert_cmpuint(n, ==, c1.referent_gets - c0.referent_gets + c1.referent_sets - c0.referent_sets);
+  g_assert_cmpuint(n, >=, gets + sets);
+  /* Each registration of GC 1 is in the weak list now (those made before the weak stage
+   * were processed by GC 1 already, and kept): one more get and set each in GC 2. */
+  checked_gc(&f);
+  tvm_counters_t c2 = counters(&f);
+  g_assert_cmpuint(c2.referent_gets - c1.referent_gets, ==, gets + n);
+  g_assert_cmpuint(c2.referent_sets - c1.referent_sets, ==, sets + n);
+  g_assert_cmpuint(c2.enqueued_refs, ==, c0.enqueued_refs);
+  for (size_t i = 0; i < 3 * N; i++)
+    g_assert_true(referent(tvm_ref(tvm_root(th, keep), i)) == tvm_ref(tvm_root(th, targets), i));
+  finish(&f);
+}
+
 /* ---- refs: registrations from a thread the VM does not stop ----------------------- */
 
 struct registrar {
   mmtk_t *mmtk;
+  tvm_t *vm;
   mmtk_object_t ref;
   _Atomic bool stop;
   _Atomic size_t done;
 };
 
+/* At most this many registrations of each kind per GC: every one stays registered and
+ * is processed by every later GC, and the stages no longer hold the lock that used to
+ * slow the registrar down while they ran, so without a bound the lists grow as fast as
+ * the stages are slow (a ThreadSanitizer build ran into the watchdog). */
+#define REGISTRATIONS_PER_GC 1000
+
 static void *registrar_main(void *arg) {
   struct registrar *r = arg;
+  uint64_t gc = tvm_gc_count(r->vm);
+  size_t in_gc = 0;
   while (!atomic_load(&r->stop)) {
+    if (tvm_gc_count(r->vm) != gc) {
+      gc = tvm_gc_count(r->vm);
+      in_gc = 0;
+    }
+    if (in_gc >= REGISTRATIONS_PER_GC) {
+      g_usleep(50);
+      continue;
+    }
+    in_gc += 50;
     for (int i = 0; i < 50; i++) {
       mmtk_add_weak_candidate(r->mmtk, r->ref);
       mmtk_add_phantom_candidate(r->mmtk, r->ref);
@@ -454,7 +656,7 @@ static void test_foreign_registration(void) {
   tvm_obj_t ref = tvm_alloc_sem(th, TVM_WEAKREF, 1, 0, 2, MMTK_ALLOC_IMMORTAL); /* weak */
   tvm_set_ref(th, ref, 0, tvm_root(th, target));
   tvm_push(th, ref);
-  struct registrar r = {.mmtk = f.mmtk, .ref = ref};
+  struct registrar r = {.mmtk = f.mmtk, .vm = f.vm, .ref = ref};
   pthread_t t;
   g_assert_cmpint(pthread_create(&t, NULL, registrar_main, &r), ==, 0);
   while (atomic_load(&r.done) < 200) g_usleep(100);
@@ -689,6 +891,136 @@ static void test_get_finalizers_for(void) {
   mmtk_object_t all[4];
   g_assert_cmpuint(mmtk_get_all_finalizers(f.mmtk, all, 4), ==, 0);
   finish(&f);
+}
+
+/* ---- finalizer: the queries during a GC ------------------------------------------- */
+
+/* A thread the VM does not stop, running the queries when told to. */
+struct querier {
+  mmtk_t *mmtk;
+  _Atomic int state; /* 0 wait, 1 go (a GC is scanning its roots), 2 done */
+  _Atomic bool returned_in_gc;
+  mmtk_object_t ready, registered[4];
+  size_t nregistered;
+};
+
+static void *querier_main(void *arg) {
+  struct querier *q = arg;
+  while (atomic_load(&q->state) != 1) g_usleep(200);
+  q->ready = mmtk_get_finalized_object(q->mmtk);
+  q->nregistered = mmtk_get_all_finalizers(q->mmtk, q->registered, 4);
+  atomic_store(&q->state, 2);
+  return NULL;
+}
+
+/* In the GC's root scanning (a GC worker): start the querier, and give it time. */
+static void roots_start_querier(tvm_t *vm, void *worker_tls, void *arg) {
+  (void)vm;
+  (void)worker_tls;
+  struct querier *q = arg;
+  if (atomic_load(&q->state) != 0) return;
+  atomic_store(&q->state, 1);
+  for (int i = 0; i < 300 && atomic_load(&q->state) != 2; i++) g_usleep(1000);
+  atomic_store(&q->returned_in_gc, atomic_load(&q->state) == 2);
+}
+
+/* mmtk_get_finalized_object and mmtk_get_all_finalizers called by a thread that is not
+ * stopped, while a GC runs: they wait for its end and answer with the objects' new
+ * addresses (SemiSpace moves them).  They used to answer at once, with the addresses
+ * the GC was about to change. */
+static void test_query_during_gc(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:32M", NULL);
+  tvm_thread_t *th = f.th;
+  size_t g = tvm_push(th, tvm_alloc(th, TVM_FINALIZABLE, 0, 24, 1)); /* registered, live */
+  size_t tmp = tvm_push(th, tvm_alloc(th, TVM_FINALIZABLE, 0, 24, 2)); /* F: to be ready */
+  size_t pf = tvm_push(th, new_ref(&f, PHANTOM, tmp, 3)); /* follows F */
+  tvm_set_root(th, tmp, NULL);
+  checked_gc(&f); /* F is ready */
+  g_assert_nonnull(referent(tvm_root(th, pf)));
+  struct querier q = {.mmtk = f.mmtk};
+  pthread_t t;
+  g_assert_cmpint(pthread_create(&t, NULL, querier_main, &q), ==, 0);
+  tvm_set_roots_hook(f.vm, roots_start_querier, &q);
+  tvm_obj_t g_was = tvm_root(th, g), f_was = referent(tvm_root(th, pf));
+  checked_gc(&f);
+  tvm_set_roots_hook(f.vm, NULL, NULL);
+  pthread_join(t, NULL);
+  g_assert_false(atomic_load(&q.returned_in_gc));
+  g_assert_true(q.ready == referent(tvm_root(th, pf)));
+  g_assert_cmpuint(q.nregistered, ==, 1);
+  g_assert_true(q.registered[0] == tvm_root(th, g));
+  g_assert_true(MOVES ? q.ready != f_was && q.registered[0] != g_was
+                      : q.ready == f_was && q.registered[0] == g_was);
+  g_assert_cmpuint(tvm_data(q.ready), ==, 2);
+  finish(&f);
+}
+
+struct worker_query {
+  mmtk_t *mmtk;
+  _Atomic int calls;
+  mmtk_object_t got;
+  size_t n;
+  char error[256];
+  void *_Atomic after; /* what schedule_finalization got (after the world resumed) */
+};
+
+static void roots_query(tvm_t *vm, void *worker_tls, void *arg) {
+  (void)vm;
+  (void)worker_tls;
+  struct worker_query *q = arg;
+  if (atomic_fetch_add(&q->calls, 1)) return;
+  mmtk_object_t out[4];
+  q->got = mmtk_get_finalized_object(q->mmtk);
+  /* (Any non-NULL object for the last one: the call is refused before it looks.) */
+  q->n = mmtk_get_all_finalizers(q->mmtk, out, 4) + mmtk_get_finalizers_for(q->mmtk, q->mmtk, out, 4);
+  g_strlcpy(q->error, mmtk_last_error(), sizeof q->error);
+}
+
+static void finalization_query(tvm_t *vm, void *worker_tls, void *arg) {
+  (void)vm;
+  (void)worker_tls;
+  struct worker_query *q = arg;
+  if (!atomic_load(&q->after)) atomic_store(&q->after, mmtk_get_finalized_object(q->mmtk));
+}
+
+/* The same queries from a GC worker during the GC (a binding callback) would wait for
+ * themselves: they return NULL or 0 at once, with an error.  From schedule_finalization,
+ * after the GC, mmtk_get_finalized_object works. */
+static void test_query_from_worker(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:32M", NULL);
+  suite_watchdog_arm(30);
+  tvm_thread_t *th = f.th;
+  size_t g = tvm_push(th, tvm_alloc(th, TVM_FINALIZABLE, 0, 24, 1));
+  size_t tmp = tvm_push(th, tvm_alloc(th, TVM_FINALIZABLE, 0, 24, 2));
+  tvm_set_root(th, tmp, NULL);
+  checked_gc(&f); /* F is ready */
+  wait_schedule_finalization(&f, 1); /* (it comes after the mutators resume) */
+  struct worker_query q = {.mmtk = f.mmtk};
+  tvm_set_roots_hook(f.vm, roots_query, &q);
+  tvm_set_finalization_hook(f.vm, finalization_query, &q);
+  checked_gc(&f);
+  tvm_set_roots_hook(f.vm, NULL, NULL);
+  g_assert_cmpint(atomic_load(&q.calls), ==, 1);
+  g_assert_null(q.got);
+  g_assert_cmpuint(q.n, ==, 0);
+  note("the refusal: %s", q.error);
+  g_assert_nonnull(strstr(q.error, "called by GC worker"));
+  wait_schedule_finalization(&f, 2);
+  tvm_set_finalization_hook(f.vm, NULL, NULL);
+  g_assert_nonnull(atomic_load(&q.after));
+  g_assert_cmpuint(tvm_data(atomic_load(&q.after)), ==, 2);
+  /* Nothing was taken by the refused calls. */
+  mmtk_object_t out[4];
+  g_assert_cmpuint(mmtk_get_all_finalizers(f.mmtk, out, 4), ==, 1);
+  g_assert_true(out[0] == tvm_root(th, g));
+  tvm_counters_t c = counters(&f);
+  g_assert_cmpuint(c.log_errors, ==, 3); /* the three refusals, reported */
+  /* (tvm_assert_clean would count them as errors) */
+  tvm_detach(f.th);
+  tvm_destroy(f.vm);
+  alarm(0);
 }
 
 /* ---- trigger: DynamicHeapSize ----------------------------------------------------- */
@@ -982,11 +1314,15 @@ int main(int argc, char **argv) {
   add("refs/soft-emergency", test_soft_emergency);
   add("refs/phantom", test_phantom);
   add("refs/weak-dropped", test_weak_dropped);
+  add("refs/revived-by-finalizer", test_revived_by_finalizer);
+  add("refs/register-from-callback", test_register_from_callback);
   add("refs/foreign-registration", test_foreign_registration);
   add("refs/no-reference-types", test_no_reference_types);
   add("finalizer/no-finalizer", test_no_finalizer);
   add("finalizer/get-all", test_get_all_finalizers);
   add("finalizer/get-for", test_get_finalizers_for);
+  add("finalizer/query-during-gc", test_query_during_gc);
+  add("finalizer/query-from-worker", test_query_from_worker);
   add("trigger/dynamic-heap", test_dynamic_heap);
   add("trigger/dynamic-big-object", test_dynamic_big_object);
   add("trigger/dynamic-unaligned", test_dynamic_unaligned);
