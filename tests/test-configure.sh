@@ -42,7 +42,7 @@ report() {
 "$configure" --help > "$tmp/help" 2>&1 || echo "configure --help failed" >> "$tmp/diag"
 for sw in --enable-single-worker --enable-side-metadata --with-heap-start --with-heap-end \
           --enable-vo-bit --enable-malloc-counted-size --enable-extreme-assertions \
-          --enable-sanity --enable-nogc-lock-free; do
+          --enable-sanity --enable-nogc-lock-free --enable-fault-injection; do
   # The switch and, on its line or the next, some words of explanation.
   awk -v sw="$sw" '
     index($0, sw) { found = 1; line = $0; sub(/^[[:space:]]*[^[:space:]]+/, "", line)
