@@ -30,18 +30,29 @@ struct los_state {
   size_t count;
 };
 
-static struct los_state *los_state(struct space *s) {
-  if (!s->policy_data) {
-    struct los_state *st = calloc(1, sizeof *st);
-    if (!st) mmtk_panic(__FILE__, __LINE__, "out of memory for the large object space");
-    pthread_mutex_init(&st->lock, NULL);
-    s->policy_data = st;
-  }
-  return s->policy_data;
+/* Made by the first large allocation; NULL when there is no memory for it, and then that
+ * allocation fails (out_of_memory) instead of the process.  Two mutators may make their
+ * first large allocation at once: the first state published wins. */
+static struct los_state *los_state_get(struct space *s) {
+  struct los_state *st = __atomic_load_n((struct los_state **)&s->policy_data, __ATOMIC_ACQUIRE);
+  if (st) return st;
+  struct los_state *mine = calloc(1, sizeof *mine);
+  if (!mine) return NULL;
+  pthread_mutex_init(&mine->lock, NULL);
+  if (__atomic_compare_exchange_n((struct los_state **)&s->policy_data, &st, mine, false,
+                                  __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    return mine;
+  pthread_mutex_destroy(&mine->lock);
+  free(mine);
+  return st;
 }
 
+/* In a GC: NULL when no large object was ever allocated. */
+static struct los_state *los_state(struct space *s) { return s->policy_data; }
+
 bool los_record(struct space *s, uintptr_t start, size_t pages, uintptr_t object) {
-  struct los_state *st = los_state(s);
+  struct los_state *st = los_state_get(s);
+  if (!st) return false;
   struct los_node *n = malloc(sizeof *n);
   if (!n) return false;
   n->start = start;
@@ -59,12 +70,14 @@ bool los_record(struct space *s, uintptr_t start, size_t pages, uintptr_t object
 
 void los_prepare(struct space *s) {
   struct los_state *st = los_state(s);
+  if (!st) return;
   for (struct los_node *n = st->head; n; n = n->next)
     om_store(s->mmtk, &s->mmtk->om.los, n->object, 0);
 }
 
 void los_sweep(struct space *s) {
   struct los_state *st = los_state(s);
+  if (!st) return;
   mmtk_t *mmtk = s->mmtk;
   struct los_node *n = st->head;
   while (n) {
@@ -118,6 +131,7 @@ static uintptr_t los_forwarded(const struct space *s, uintptr_t object) {
 static void los_post_alloc(struct space *s, uintptr_t object, size_t bytes) {
   (void)bytes;
   struct los_state *st = los_state(s);
+  if (!st) return; /* no large object yet: not one of ours */
   pthread_mutex_lock(&st->lock);
   for (struct los_node *n = st->head; n; n = n->next)
     if (object >= n->start && object < n->start + (n->pages << LOG_BYTES_IN_PAGE)) {
