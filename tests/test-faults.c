@@ -178,6 +178,23 @@ static void show_stderr(const char *file) {
   g_free(e);
 }
 
+static const char *const functions[] = {"malloc", "calloc", "realloc",
+                                        "mmap", "mprotect", "pthread_create"};
+
+/* Which function the failure line of the child's stderr names. */
+static void count_function(const char *errfile, unsigned *fns) {
+  char *text = NULL;
+  if (!g_file_get_contents(errfile, &text, NULL, NULL)) g_error("no %s", errfile);
+  const char *line = strstr(text, "libmmtk fault injection: any call ");
+  const char *open = line ? strchr(line, '(') : NULL;
+  g_assert_nonnull(open);
+  for (size_t i = 0; i < G_N_ELEMENTS(functions); i++) {
+    size_t len = strlen(functions[i]);
+    if (!strncmp(open + 1, functions[i], len) && open[1 + len] == ')') fns[i]++;
+  }
+  g_free(text);
+}
+
 static void walk(gconstpointer data) {
   const char *plan = data;
   if (g_test_subprocess()) { /* one run of the walk (g_test_trap_subprocess below) */
@@ -189,7 +206,7 @@ static void walk(gconstpointer data) {
   char *file = g_build_filename(dir, "report", NULL);
   char *errfile = g_strconcat(file, ".stderr", NULL);
   g_setenv("TEST_FAULTS_REPORT", file, TRUE);
-  unsigned points[P_COUNT] = {0}, failed_at[P_COUNT] = {0};
+  unsigned points[P_COUNT] = {0}, failed_at[P_COUNT] = {0}, fns[G_N_ELEMENTS(functions)] = {0};
   unsigned n;
   for (n = 1; n <= MAX_POINTS; n++) {
     char spec[32];
@@ -226,6 +243,7 @@ static void walk(gconstpointer data) {
       break;
     }
     points[fired]++;
+    count_function(errfile, fns);
     /* A step that fails is the one where the failure fired. */
     if (failed != P_COUNT) {
       if (failed != fired) {
@@ -242,6 +260,9 @@ static void walk(gconstpointer data) {
   for (int i = 0; i < P_COUNT; i++)
     g_string_append_printf(summary, " %s %u (%u failed it)", phase_names[i], points[i],
                            failed_at[i]);
+  g_string_append(summary, "; by function:");
+  for (size_t i = 0; i < G_N_ELEMENTS(functions); i++)
+    g_string_append_printf(summary, " %s %u", functions[i], fns[i]);
   g_test_message("%s", summary->str);
   g_string_free(summary, TRUE);
   g_unsetenv("LIBMMTK_FAULT_INJECT");

@@ -171,6 +171,7 @@ void mmtk_start_worker(mmtk_t *mmtk, void *tls, mmtk_gc_worker_t *worker) {
     return;
   }
   worker->tls = tls;
+  gc_memory_enter_worker(worker);
   apply_affinity(worker);
   scheduler_worker_enter(worker);
   for (;;) {
