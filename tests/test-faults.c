@@ -1,7 +1,9 @@
 /* Failure injection (RELIABILITY.md R22, R23; design.memory_manager.faults): built and run
  * only with ./configure --enable-fault-injection.
  *
- * One scenario per plan, on the test VM with one GC worker: mmtk_init and
+ * One scenario per plan, on the test VM with one GC worker (and SemiSpace with four, whose
+ * calls interleave differently from run to run, to cover the start of several workers
+ * and a parallel GC): mmtk_init and
  * mmtk_initialize_collection (tvm_try_new), mmtk_bind_mutator (tvm_try_attach), the
  * allocation slow path (small objects over many blocks, and large objects), a GC that
  * must keep every object of a rooted list, then more allocation, a second GC, and the
@@ -30,6 +32,7 @@
 
 #define LIST_LENGTH 3000      /* small objects: several blocks of every size class used */
 #define LARGE_OBJECTS 4       /* 20 KiB each: the large object space */
+#define ARRAY_SLOT (1 + LARGE_OBJECTS)
 #define MAX_POINTS 5000       /* a walk longer than this is a runaway */
 #define RUN_TIMEOUT_US (60 * G_USEC_PER_SEC)
 
@@ -97,8 +100,9 @@ static tvm_obj_t alloc_or_retry(tvm_thread_t *th, enum phase p, unsigned type, s
   return o;
 }
 
-/* The rooted list in root slot 0 (prepended, so the head holds the highest number), and
- * LARGE_OBJECTS large objects in slots 1... */
+/* The rooted list in root slot 0 (prepended, so the head holds the highest number),
+ * LARGE_OBJECTS large objects in slots 1..., and in the last slot a large array that
+ * refers to every list element (its scan pushes them all: the mark stack grows). */
 static void allocate(tvm_thread_t *th, enum phase p, uint64_t base) {
   for (uint64_t i = 0; i < LIST_LENGTH; i++) {
     tvm_obj_t n = alloc_or_retry(th, p, TVM_NODE, 1, 8 + (i % 7) * 16, base + i);
@@ -107,6 +111,10 @@ static void allocate(tvm_thread_t *th, enum phase p, uint64_t base) {
   }
   for (size_t i = 0; i < LARGE_OBJECTS; i++)
     tvm_set_root(th, 1 + i, alloc_or_retry(th, p, TVM_BYTES, 0, 20 << 10, base + 100000 + i));
+  tvm_obj_t a = alloc_or_retry(th, p, TVM_ARRAY, LIST_LENGTH, 0, base + 200000);
+  tvm_set_root(th, ARRAY_SLOT, a);
+  tvm_obj_t n = tvm_root(th, 0);
+  for (size_t i = 0; i < LIST_LENGTH; i++, n = tvm_ref(n, 0)) tvm_set_ref(th, a, i, n);
 }
 
 /* Every list element and large object is there, with its pattern and number. */
@@ -121,11 +129,19 @@ static void check_list(tvm_thread_t *th, uint64_t count) {
   }
   g_assert_null(n);
   for (size_t i = 0; i < LARGE_OBJECTS; i++) g_assert_true(tvm_pattern_ok(tvm_root(th, 1 + i)));
+  tvm_obj_t a = tvm_root(th, ARRAY_SLOT);
+  n = tvm_root(th, 0);
+  for (size_t i = 0; i < LIST_LENGTH; i++, n = tvm_ref(n, 0)) g_assert_true(tvm_ref(a, i) == n);
 }
 
-static void scenario(const char *plan) {
+struct config {
+  const char *name, *plan;
+  unsigned workers;
+};
+
+static void scenario(const struct config *cfg) {
   redirect_stderr();
-  tvm_options_t o = {.plan = plan, .workers = 1, .heap = "FixedHeapSize:32M"};
+  tvm_options_t o = {.plan = cfg->plan, .workers = cfg->workers, .heap = "FixedHeapSize:32M"};
   tvm_t *vm = tvm_try_new(&o);
   if (!vm) {
     g_assert_cmpstr(mmtk_last_error(), !=, "");
@@ -142,7 +158,7 @@ static void scenario(const char *plan) {
     if (!th) g_error("bind failed again: %s", mmtk_last_error());
   }
   phase_end(P_BIND);
-  for (size_t i = 0; i <= LARGE_OBJECTS; i++) tvm_push(th, NULL);
+  for (size_t i = 0; i <= ARRAY_SLOT; i++) tvm_push(th, NULL);
   allocate(th, P_ALLOC, 0);
   phase_end(P_ALLOC);
   uint64_t gcs = tvm_gc_count(vm);
@@ -151,7 +167,7 @@ static void scenario(const char *plan) {
   check_list(th, LIST_LENGTH);
   phase_end(P_GC);
   /* After the GC: SemiSpace allocates in the other half, MarkSweep in swept blocks. */
-  for (size_t i = 0; i <= LARGE_OBJECTS; i++) tvm_set_root(th, i, NULL);
+  for (size_t i = 0; i <= ARRAY_SLOT; i++) tvm_set_root(th, i, NULL);
   allocate(th, P_ALLOC2, LIST_LENGTH);
   phase_end(P_ALLOC2);
   g_assert_true(tvm_gc(th));
@@ -196,9 +212,10 @@ static void count_function(const char *errfile, unsigned *fns) {
 }
 
 static void walk(gconstpointer data) {
-  const char *plan = data;
+  const struct config *cfg = data;
+  const char *plan = cfg->name;
   if (g_test_subprocess()) { /* one run of the walk (g_test_trap_subprocess below) */
-    scenario(plan);
+    scenario(cfg);
     return;
   }
   char *dir = g_dir_make_tmp("test-faults-XXXXXX", NULL);
@@ -277,10 +294,14 @@ static void walk(gconstpointer data) {
 
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
-  static const char *const plans[] = {"SemiSpace", "MarkSweep"};
-  for (size_t i = 0; i < G_N_ELEMENTS(plans); i++) {
-    char *p = g_strdup_printf("/faults/walk/%s", plans[i]);
-    g_test_add_data_func(p, plans[i], walk);
+  static const struct config configs[] = {
+      {"SemiSpace", "SemiSpace", 1},
+      {"MarkSweep", "MarkSweep", 1},
+      {"SemiSpace-4workers", "SemiSpace", 4},
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(configs); i++) {
+    char *p = g_strdup_printf("/faults/walk/%s", configs[i].name);
+    g_test_add_data_func(p, &configs[i], walk);
     g_free(p);
   }
   return g_test_run();
