@@ -62,6 +62,7 @@ static bool should_fail(enum fault_kind kind, const char *fn) {
   pthread_once(&once, read_choice);
   unsigned long own = atomic_fetch_add(&calls[kind], 1) + 1;
   unsigned long any = atomic_fetch_add(&calls[FAULT_ANY], 1) + 1;
+  if (chosen_kind == FAULT_NONE) return false;
   unsigned long n = chosen_kind == FAULT_ANY ? any : chosen_kind == kind ? own : 0;
   if (n != chosen_call) return false;
   char line[160];
