@@ -48,7 +48,8 @@ void *gc_malloc(struct mmtk *mmtk, size_t bytes, const char *what);
 void *gc_realloc(struct mmtk *mmtk, void *old, size_t bytes, const char *what);
 /* The loop of both: report (out_of_memory) and wait; the caller then tries again. */
 void gc_wait_for_memory(struct mmtk *mmtk, const char *what, size_t bytes, unsigned attempt);
-/* mmtk_start_worker(): this thread runs worker w (the tls out_of_memory gets). */
+/* mmtk_start_worker(): this thread runs worker w (the tls out_of_memory gets); NULL as
+ * it returns. */
 void gc_memory_enter_worker(struct mmtk_gc_worker *w);
 
 /* collection.c */

@@ -184,5 +184,6 @@ void mmtk_start_worker(mmtk_t *mmtk, void *tls, mmtk_gc_worker_t *worker) {
     }
     if (!scheduler_park(worker)) break;
   }
+  gc_memory_enter_worker(NULL); /* the binding's thread may outlive the instance */
   scheduler_worker_exit(worker);
 }
