@@ -1,7 +1,8 @@
 /* Failure injection (RELIABILITY.md R22, R23; design.memory_manager.faults): built and run
  * only with ./configure --enable-fault-injection.
  *
- * One scenario per plan, on the test VM with one GC worker (and SemiSpace with four, whose
+ * One scenario per plan, on the test VM with one GC worker (MarkSweep also with its GC
+ * bits in the object headers; and SemiSpace with four workers, whose
  * calls interleave differently from run to run, to cover the start of several workers
  * and a parallel GC): mmtk_init and
  * mmtk_initialize_collection (tvm_try_new), mmtk_bind_mutator (tvm_try_attach), the
@@ -111,6 +112,17 @@ static void allocate(tvm_thread_t *th, enum phase p, uint64_t base) {
   }
   for (size_t i = 0; i < LARGE_OBJECTS; i++)
     tvm_set_root(th, 1 + i, alloc_or_retry(th, p, TVM_BYTES, 0, 20 << 10, base + 100000 + i));
+  /* Garbage aligned past its cell: MarkSweep with in-header marks notes the offset. */
+  for (unsigned i = 0; i < 4; i++) {
+    tvm_counters_t before, after;
+    tvm_counters(tvm_vm(th), &before);
+    void *g = mmtk_alloc(tvm_mutator(th), 40, 64, 0, MMTK_ALLOC_DEFAULT);
+    if (g) continue;
+    tvm_counters(tvm_vm(th), &after);
+    g_assert_cmpuint(after.oom_mmap, ==, before.oom_mmap + 1);
+    step_failed(p, "aligned allocation: NULL after out_of_memory(MMTK_OOM_MMAP)");
+    g_assert_nonnull(mmtk_alloc(tvm_mutator(th), 40, 64, 0, MMTK_ALLOC_DEFAULT));
+  }
   tvm_obj_t a = alloc_or_retry(th, p, TVM_ARRAY, LIST_LENGTH, 0, base + 200000);
   tvm_set_root(th, ARRAY_SLOT, a);
   tvm_obj_t n = tvm_root(th, 0);
@@ -137,11 +149,13 @@ static void check_list(tvm_thread_t *th, uint64_t count) {
 struct config {
   const char *name, *plan;
   unsigned workers;
+  bool header; /* GC bits in the object header (tvm_options_t.header_metadata) */
 };
 
 static void scenario(const struct config *cfg) {
   redirect_stderr();
-  tvm_options_t o = {.plan = cfg->plan, .workers = cfg->workers, .heap = "FixedHeapSize:32M"};
+  tvm_options_t o = {.plan = cfg->plan, .workers = cfg->workers, .heap = "FixedHeapSize:32M",
+                     .header_metadata = cfg->header};
   tvm_t *vm = tvm_try_new(&o);
   if (!vm) {
     g_assert_cmpstr(mmtk_last_error(), !=, "");
@@ -295,9 +309,10 @@ static void walk(gconstpointer data) {
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   static const struct config configs[] = {
-      {"SemiSpace", "SemiSpace", 1},
-      {"MarkSweep", "MarkSweep", 1},
-      {"SemiSpace-4workers", "SemiSpace", 4},
+      {"SemiSpace", "SemiSpace", 1, false},
+      {"MarkSweep", "MarkSweep", 1, false},
+      {"MarkSweep-header", "MarkSweep", 1, true},
+      {"SemiSpace-4workers", "SemiSpace", 4, false},
   };
   for (size_t i = 0; i < G_N_ELEMENTS(configs); i++) {
     char *p = g_strdup_printf("/faults/walk/%s", configs[i].name);
