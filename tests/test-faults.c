@@ -1,10 +1,11 @@
 /* Failure injection (RELIABILITY.md R22, R23; design.memory_manager.faults): built and run
  * only with ./configure --enable-fault-injection.
  *
- * One scenario per plan, on the test VM with one GC worker (MarkSweep also with its GC
- * bits in the object headers; and SemiSpace with four workers, whose
- * calls interleave differently from run to run, to cover the start of several workers
- * and a parallel GC): mmtk_init and
+ * One scenario per configuration on the test VM: SemiSpace and MarkSweep with one GC
+ * worker, MarkSweep with its GC bits in the object headers, SemiSpace with four workers
+ * (their calls interleave differently from run to run: the start of several workers, a
+ * parallel GC), and MarkSweep with the heap verifier in --enable-sanity builds.  It runs
+ * mmtk_init and
  * mmtk_initialize_collection (tvm_try_new), mmtk_bind_mutator (tvm_try_attach), the
  * allocation slow path (small objects over many blocks, and large objects), a GC that
  * must keep every object of a rooted list, then more allocation, a second GC, and the
@@ -150,12 +151,13 @@ struct config {
   const char *name, *plan;
   unsigned workers;
   bool header; /* GC bits in the object header (tvm_options_t.header_metadata) */
+  bool sanity; /* the heap verifier after every GC (--enable-sanity builds) */
 };
 
 static void scenario(const struct config *cfg) {
   redirect_stderr();
   tvm_options_t o = {.plan = cfg->plan, .workers = cfg->workers, .heap = "FixedHeapSize:32M",
-                     .header_metadata = cfg->header};
+                     .header_metadata = cfg->header, .sanity = cfg->sanity};
   tvm_t *vm = tvm_try_new(&o);
   if (!vm) {
     g_assert_cmpstr(mmtk_last_error(), !=, "");
@@ -309,10 +311,13 @@ static void walk(gconstpointer data) {
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   static const struct config configs[] = {
-      {"SemiSpace", "SemiSpace", 1, false},
-      {"MarkSweep", "MarkSweep", 1, false},
-      {"MarkSweep-header", "MarkSweep", 1, true},
-      {"SemiSpace-4workers", "SemiSpace", 4, false},
+      {"SemiSpace", "SemiSpace", 1, false, false},
+      {"MarkSweep", "MarkSweep", 1, false, false},
+      {"MarkSweep-header", "MarkSweep", 1, true, false},
+      {"SemiSpace-4workers", "SemiSpace", 4, false, false},
+#if MMTK_HAVE_SANITY
+      {"MarkSweep-sanity", "MarkSweep", 1, false, true},
+#endif
   };
   for (size_t i = 0; i < G_N_ELEMENTS(configs); i++) {
     char *p = g_strdup_printf("/faults/walk/%s", configs[i].name);
