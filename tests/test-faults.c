@@ -5,11 +5,11 @@
  * worker, MarkSweep with its GC bits in the object headers, SemiSpace with four workers
  * (their calls interleave differently from run to run: the start of several workers, a
  * parallel GC), and MarkSweep with the heap verifier in --enable-sanity builds.  It runs
- * mmtk_init and
- * mmtk_initialize_collection (tvm_try_new), mmtk_bind_mutator (tvm_try_attach), the
- * allocation slow path (small objects over many blocks, and large objects), a GC that
- * must keep every object of a rooted list, then more allocation, a second GC, and the
- * shutdown.  The walk runs the scenario in a subprocess once per N = 1, 2, ... with
+ * mmtk_init and mmtk_initialize_collection (tvm_try_new), mmtk_bind_mutator
+ * (tvm_try_attach), the allocation slow path (small objects over many blocks, aligned
+ * ones, large objects, a large array over the list), a GC that must keep every object,
+ * more allocation, a second GC, and the shutdown.  The walk runs the scenario in a
+ * subprocess once per N = 1, 2, ... with
  * LIBMMTK_FAULT_INJECT=any:N, so that the Nth malloc, calloc, realloc, mmap, mprotect or
  * pthread_create libmmtk makes fails, until a run finishes with no failure fired.  Every
  * run must exit normally (no crash, no hang: a timeout; under LeakSanitizer, no leak):
