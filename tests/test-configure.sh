@@ -1,7 +1,8 @@
 #!/bin/sh
 # configure's switches, as a TAP test (run by `make check`).
 #
-#   1    `configure --help` explains every switch of design/API.md
+#   1    `configure --help` explains every switch of design/API.md (and says that
+#        --enable-fault-injection is for test builds, off by default)
 #   2-7  a bad heap range stops configure, with a message that says what is wrong:
 #        unaligned start, unaligned end, end <= start, a non-canonical end, a range below
 #        4 GiB, a range too small for the spaces, and a value that is not a number
@@ -42,7 +43,7 @@ report() {
 "$configure" --help > "$tmp/help" 2>&1 || echo "configure --help failed" >> "$tmp/diag"
 for sw in --enable-single-worker --enable-side-metadata --with-heap-start --with-heap-end \
           --enable-vo-bit --enable-malloc-counted-size --enable-extreme-assertions \
-          --enable-sanity --enable-nogc-lock-free; do
+          --enable-sanity --enable-nogc-lock-free --enable-fault-injection; do
   # The switch and, on its line or the next, some words of explanation.
   awk -v sw="$sw" '
     index($0, sw) { found = 1; line = $0; sub(/^[[:space:]]*[^[:space:]]+/, "", line)
@@ -51,6 +52,11 @@ for sw in --enable-single-worker --enable-side-metadata --with-heap-start --with
     END { exit !(found && ok) }' "$tmp/help" ||
     echo "configure --help does not explain $sw" >> "$tmp/diag"
 done
+# A test-only switch says it is one, and that it is off by default.
+sed -n '/--enable-fault-injection/,/^  --/p' "$tmp/help" | tr '\n' ' ' |
+  grep -q 'test builds only (off by default)' ||
+  echo "configure --help does not say --enable-fault-injection is test-only and off by default" \
+    >> "$tmp/diag"
 report "configure --help explains every switch"
 
 # ---- 2..8: bad heap ranges -------------------------------------------------------------

@@ -18,6 +18,7 @@ static const struct {
     {"extreme_assertions", MMTK_HAVE_EXTREME_ASSERTIONS},
     {"sanity", MMTK_HAVE_SANITY},
     {"nogc_lock_free", MMTK_HAVE_NOGC_LOCK_FREE},
+    {"fault_injection", MMTK_HAVE_FAULT_INJECTION},
 };
 
 static bool in_words(char **words, const char *w) {

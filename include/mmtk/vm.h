@@ -147,6 +147,10 @@ typedef struct mmtk_vm_binding {
   bool (*spawn_gc_thread)(void *ctx, void *tls, mmtk_gc_worker_t *worker);
   /* Optional: the heap (MMTK_OOM_HEAP) or the OS (MMTK_OOM_MMAP) cannot satisfy an
    * allocation.  If this returns, the allocation returns NULL.  Never longjmp out of it.
+   * Also called on a GC worker (its tls), with MMTK_OOM_MMAP, when a GC cannot get the
+   * memory it needs to go on (work packets, the mark stack, to-space pages): a GC cannot
+   * stop halfway, so if this returns libmmtk waits a little and tries again, calling it
+   * again while the memory stays refused.  A VM that cannot free memory should exit.
    * Default: a message through the log. */
   void (*out_of_memory)(void *ctx, void *tls, int kind);
   /* Optional: objects are ready for finalization (mmtk_get_finalized_object()). */

@@ -32,6 +32,7 @@ struct gc_state {
 };
 
 /* gc_work.c */
+/* The first packet of a GC, made without allocating (the scheduler's lock is held). */
 struct work_packet *gc_schedule_collection_packet(struct mmtk *mmtk);
 void gc_finish(struct mmtk *mmtk, struct mmtk_gc_worker *w);
 /* A packet that calls fn(worker, arg) once. */
@@ -39,6 +40,14 @@ struct work_packet *gc_simple_packet_new(void (*fn)(struct mmtk_gc_worker *, voi
 /* Queue fn(worker, arg) as a packet of `stage`. */
 void gc_add_simple(struct mmtk *mmtk, int stage, void (*fn)(struct mmtk_gc_worker *, void *),
                    void *arg);
+
+/* gc_memory.c: what a GC allocates (design.gc.memory).  They return only with the
+ * memory: on failure they call out_of_memory(MMTK_OOM_MMAP), wait and retry.  mmtk NULL:
+ * the instance of the GC worker this thread runs. */
+void *gc_malloc(struct mmtk *mmtk, size_t bytes, const char *what);
+void *gc_realloc(struct mmtk *mmtk, void *old, size_t bytes, const char *what);
+/* The loop of both: report (out_of_memory) and wait; the caller then tries again. */
+void gc_wait_for_memory(struct mmtk *mmtk, const char *what, size_t bytes, unsigned attempt);
 
 /* collection.c */
 /* Ask for a GC and wait (in the binding's block_for_gc) until it is over. */

@@ -31,8 +31,7 @@ static void simple_run(struct work_packet *self, mmtk_gc_worker_t *w) {
 }
 
 struct work_packet *gc_simple_packet_new(void (*fn)(mmtk_gc_worker_t *, void *), void *arg) {
-  struct simple_packet *p = malloc(sizeof *p);
-  if (!p) mmtk_panic(__FILE__, __LINE__, "out of memory for a work packet");
+  struct simple_packet *p = gc_malloc(NULL, sizeof *p, "a work packet");
   p->base.run = simple_run;
   p->fn = fn;
   p->arg = arg;
@@ -152,9 +151,14 @@ static void schedule_collection(mmtk_gc_worker_t *w, void *arg) {
   if (mmtk->vm.post_forwarding) add(mmtk, MMTK_STAGE_RELEASE, post_forwarding, NULL);
 }
 
+static void schedule_collection_run(struct work_packet *self, mmtk_gc_worker_t *w) {
+  (void)self; /* the instance's own: not freed */
+  schedule_collection(w, NULL);
+}
+
 struct work_packet *gc_schedule_collection_packet(mmtk_t *mmtk) {
-  (void)mmtk;
-  return gc_simple_packet_new(schedule_collection, NULL);
+  mmtk->sched.schedule_packet.run = schedule_collection_run;
+  return &mmtk->sched.schedule_packet;
 }
 
 /* ---- The end ------------------------------------------------------------------------ */

@@ -46,10 +46,7 @@ void trace_push(mmtk_gc_worker_t *w, uintptr_t object) {
       return;
     }
     size_t cap = t->capacity ? t->capacity * 2 : STACK_INITIAL;
-    uintptr_t *stack = realloc(t->stack, cap * sizeof *stack);
-    if (!stack)
-      mmtk_panic(__FILE__, __LINE__, "out of memory for the mark stack (%zu entries)", cap);
-    t->stack = stack;
+    t->stack = gc_realloc(w->mmtk, t->stack, cap * sizeof *t->stack, "the mark stack");
     t->capacity = cap;
   }
   t->stack[t->depth++] = object;
@@ -242,9 +239,14 @@ static void add_roots(mmtk_roots_factory_t *f, const void *items, size_t count, 
   const void *const *p = items;
   while (count) {
     size_t n = count < TRACE_PACKET_CAPACITY ? count : TRACE_PACKET_CAPACITY;
-    struct work_packet *wp = slots ? slots_packet_new((const mmtk_slot_t *)p, n)
-                                   : nodes_packet_new((const uintptr_t *)p, n, true);
-    if (!wp) mmtk_panic(__FILE__, __LINE__, "%s: out of memory for a root packet", who);
+    struct work_packet *wp;
+    /* The roots must all be traced: without memory for their packet, wait for some. */
+    for (unsigned attempt = 0;; attempt++) {
+      wp = slots ? slots_packet_new((const mmtk_slot_t *)p, n)
+                 : nodes_packet_new((const uintptr_t *)p, n, true);
+      if (wp) break;
+      gc_wait_for_memory(f->mmtk, "a root packet", n * sizeof(void *), attempt);
+    }
     scheduler_add(f->mmtk, MMTK_STAGE_CLOSURE, wp);
     p += n;
     count -= n;

@@ -100,14 +100,14 @@ static void header_live_cells(struct space *s, struct ms_block *b, uint64_t *liv
   }
 }
 
-void ms_note_displacement(struct space *s, struct ms_block *b, uintptr_t cell, uintptr_t object) {
-  if (state(s)->mark) return; /* side marks are per cell: nothing to remember */
+bool ms_note_displacement(struct space *s, struct ms_block *b, uintptr_t cell, uintptr_t object) {
+  if (state(s)->mark) return true; /* side marks are per cell: nothing to remember */
   if (!b->disp) {
     b->disp = calloc(b->ncells, sizeof *b->disp);
-    if (!b->disp)
-      mmtk_panic(__FILE__, __LINE__, "out of memory for a mark-sweep block's object offsets");
+    if (!b->disp) return false;
   }
   b->disp[(cell - cells_start(b)) / b->cell_size] = (uint16_t)(object - cell);
+  return true;
 }
 
 static inline struct ms_block *block_of(uintptr_t a) {

@@ -47,8 +47,9 @@ unsigned ms_size_class(size_t bytes);
 /* Create the policy state.  `mark`: the side mark table (registered with the instance's
  * side metadata), or NULL to use the binding's in-header mark bit (mmtk->om.mark). */
 bool ms_space_init(struct space *s, struct side_metadata_spec *mark);
-/* The allocator placed an object at `object`, not at its cell's start `cell`. */
-void ms_note_displacement(struct space *s, struct ms_block *b, uintptr_t cell, uintptr_t object);
+/* The allocator placed an object at `object`, not at its cell's start `cell`; false when
+ * there is no memory to note it (the cell must then not be used). */
+bool ms_note_displacement(struct space *s, struct ms_block *b, uintptr_t cell, uintptr_t object);
 void ms_space_destroy(struct space *s);
 /* For a mutator: a block of class `cls` with free cells (its free list handed over), or
  * NULL with *status.  */

@@ -66,6 +66,7 @@ struct scheduler {
   bool gc_requested, in_gc, finishing, shutdown;
   int requested_reason; /* of the pending request (enum gc_reason) */
   uint64_t stage_start_ns, stage_ns[MMTK_STAGE_COUNT];
+  struct work_packet schedule_packet; /* gc_schedule_collection_packet() */
 };
 
 /* Set up (no threads yet) and tear down. */

@@ -191,6 +191,6 @@ void mmtk_start_worker(mmtk_t *mmtk, void *tls, mmtk_gc_worker_t *worker) {
     }
     if (!scheduler_park(worker)) break;
   }
-  current_worker = outer;
+  current_worker = outer; /* the binding's thread may outlive the instance */
   scheduler_worker_exit(worker);
 }

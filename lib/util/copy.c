@@ -16,7 +16,13 @@ static void *copy_alloc(mmtk_gc_worker_t *w, size_t bytes, size_t align, size_t 
   size_t al = align < MMTK_MIN_ALIGNMENT ? MMTK_MIN_ALIGNMENT : align;
   enum alloc_status st;
   /* The plan reserved room for every survivor: copying never waits for the heap limit. */
-  uintptr_t r = bump_alloc(a, need, al, offset % al, MMTK_ALLOC_OPT_ALLOW_OVERCOMMIT | ALLOC_OPT_UNZEROED, &st);
+  uintptr_t r;
+  /* The OS refusing to commit to-space pages may pass (design.gc.memory): report, wait. */
+  for (unsigned attempt = 0;; attempt++) {
+    r = bump_alloc(a, need, al, offset % al, MMTK_ALLOC_OPT_ALLOW_OVERCOMMIT | ALLOC_OPT_UNZEROED, &st);
+    if (r || st != ALLOC_MMAP_FAILED) break;
+    gc_wait_for_memory(mmtk, "to-space pages", need, attempt);
+  }
   if (!r)
     mmtk_panic(__FILE__, __LINE__, "the %s space cannot take a %zu-byte copy: %s", to->name,
                bytes, st == ALLOC_MMAP_FAILED ? "the operating system refused memory"

@@ -64,8 +64,8 @@ static _Noreturn void fail(struct sanity *s, uintptr_t slot, uintptr_t o, const 
 static bool set_insert(struct sanity *s, uintptr_t o) {
   if (2 * (s->set_count + 1) > s->set_cap) {
     size_t cap = s->set_cap ? s->set_cap * 2 : 1 << 16;
-    uintptr_t *set = calloc(cap, sizeof *set);
-    if (!set) mmtk_panic(__FILE__, __LINE__, "sanity: out of memory");
+    uintptr_t *set = gc_malloc(s->mmtk, cap * sizeof *set, "the sanity verifier's object set");
+    memset(set, 0, cap * sizeof *set);
     for (size_t i = 0; i < s->set_cap; i++) {
       uintptr_t v = s->set[i];
       if (!v) continue;
@@ -125,8 +125,8 @@ static void reach(struct sanity *s, uintptr_t slot, uintptr_t o) {
   if (!set_insert(s, o)) return;
   if (s->depth == s->cap) {
     s->cap = s->cap ? s->cap * 2 : 4096;
-    s->stack = realloc(s->stack, s->cap * sizeof *s->stack);
-    if (!s->stack) mmtk_panic(__FILE__, __LINE__, "sanity: out of memory");
+    s->stack = gc_realloc(s->mmtk, s->stack, s->cap * sizeof *s->stack,
+                          "the sanity verifier's stack");
   }
   s->stack[s->depth].object = o;
   s->stack[s->depth].slot = slot;

@@ -409,7 +409,21 @@ static void process(mmtk_builder_t *b, const char *name, const char *value) {
     die("mmtk_process(%s=%s) failed: %s", name, value, mmtk_last_error());
 }
 
+static void vm_free(tvm_t *vm) {
+  g_hash_table_destroy(vm->finalized);
+  pthread_cond_destroy(&vm->parked_cond);
+  pthread_cond_destroy(&vm->resume_cond);
+  pthread_mutex_destroy(&vm->lock);
+  free(vm);
+}
+
 tvm_t *tvm_new(const tvm_options_t *o) {
+  tvm_t *vm = tvm_try_new(o);
+  if (!vm) die("mmtk_init or mmtk_initialize_collection failed: %s", mmtk_last_error());
+  return vm;
+}
+
+tvm_t *tvm_try_new(const tvm_options_t *o) {
   tvm_t *vm = calloc(1, sizeof *vm);
   if (!vm) die("out of memory");
   vm->options = *o;
@@ -456,7 +470,10 @@ tvm_t *tvm_new(const tvm_options_t *o) {
   if (o->customize) o->customize(vm, b, o->customize_arg);
 
   mmtk_builder_t *builder = mmtk_builder_new();
-  if (!builder) die("mmtk_builder_new failed: %s", mmtk_last_error());
+  if (!builder) {
+    vm_free(vm);
+    return NULL;
+  }
   process(builder, "plan", plan);
   char threads[16];
   snprintf(threads, sizeof threads, "%u", o->workers ? o->workers : 1);
@@ -470,9 +487,15 @@ tvm_t *tvm_new(const tvm_options_t *o) {
     die("mmtk_process_bulk(%s) failed: %s", o->extra, mmtk_last_error());
   vm->mmtk = mmtk_init(builder, b, vm);
   mmtk_builder_free(builder);
-  if (!vm->mmtk) die("mmtk_init failed: %s", mmtk_last_error());
-  if (!o->defer_collection && !mmtk_initialize_collection(vm->mmtk, o->init_tls))
-    die("mmtk_initialize_collection failed: %s", mmtk_last_error());
+  if (!vm->mmtk) {
+    vm_free(vm);
+    return NULL;
+  }
+  if (!o->defer_collection && !mmtk_initialize_collection(vm->mmtk, o->init_tls)) {
+    mmtk_shutdown(vm->mmtk); /* keeps the thread's last error */
+    vm_free(vm);
+    return NULL;
+  }
   return vm;
 }
 
@@ -480,11 +503,7 @@ void tvm_destroy(tvm_t *vm) {
   if (!vm) return;
   if (vm->nthreads) die("tvm_destroy: %zu thread(s) still attached", vm->nthreads);
   mmtk_shutdown(vm->mmtk);
-  g_hash_table_destroy(vm->finalized);
-  pthread_cond_destroy(&vm->parked_cond);
-  pthread_cond_destroy(&vm->resume_cond);
-  pthread_mutex_destroy(&vm->lock);
-  free(vm);
+  vm_free(vm);
 }
 
 mmtk_t *tvm_mmtk(tvm_t *vm) { return vm->mmtk; }
@@ -496,6 +515,12 @@ const mmtk_vm_binding_t *tvm_binding(tvm_t *vm) { return &vm->binding; }
 /* ---- Threads ----------------------------------------------------------------------- */
 
 tvm_thread_t *tvm_attach(tvm_t *vm) {
+  tvm_thread_t *th = tvm_try_attach(vm);
+  if (!th) die("mmtk_bind_mutator failed: %s", mmtk_last_error());
+  return th;
+}
+
+tvm_thread_t *tvm_try_attach(tvm_t *vm) {
   if (current_thread) die("tvm_attach: this thread is already attached");
   tvm_thread_t *th = calloc(1, sizeof *th);
   if (!th) die("out of memory");
@@ -507,7 +532,12 @@ tvm_thread_t *tvm_attach(tvm_t *vm) {
   /* Not in the list yet: a GC under way neither waits for nor scans this thread. */
   while (atomic_load(&vm->stop_requested)) pthread_cond_wait(&vm->resume_cond, &vm->lock);
   th->mutator = mmtk_bind_mutator(vm->mmtk, th);
-  if (!th->mutator) die("mmtk_bind_mutator failed: %s", mmtk_last_error());
+  if (!th->mutator) {
+    vm_unlock(vm);
+    free(th->stack);
+    free(th);
+    return NULL;
+  }
   th->state = TS_RUNNING;
   th->prev = vm->tail;
   if (vm->tail) vm->tail->next = th;

@@ -136,6 +136,9 @@ typedef struct tvm_options {
 /* mmtk_init() + mmtk_initialize_collection() (unless defer_collection); aborts the test
  * on failure. */
 tvm_t *tvm_new(const tvm_options_t *options);
+/* The same, but a failure of mmtk_init() or mmtk_initialize_collection() returns NULL
+ * (mmtk_last_error() says why) with nothing left allocated. */
+tvm_t *tvm_try_new(const tvm_options_t *options);
 /* Every thread must have detached; then mmtk_shutdown(). */
 void tvm_destroy(tvm_t *vm);
 mmtk_t *tvm_mmtk(tvm_t *vm);
@@ -149,6 +152,8 @@ const mmtk_vm_binding_t *tvm_binding(tvm_t *vm);
 
 /* The calling OS thread becomes a mutator (waits while a GC is stopping the world). */
 tvm_thread_t *tvm_attach(tvm_t *vm);
+/* The same, but NULL when mmtk_bind_mutator() fails (mmtk_last_error() says why). */
+tvm_thread_t *tvm_try_attach(tvm_t *vm);
 void tvm_detach(tvm_thread_t *th);
 tvm_t *tvm_vm(tvm_thread_t *th);
 mmtk_mutator_t *tvm_mutator(tvm_thread_t *th);

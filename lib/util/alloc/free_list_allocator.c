@@ -28,7 +28,13 @@ uintptr_t free_list_alloc(struct free_list_allocator *a, size_t bytes, size_t al
   memset((void *)cell, 0, ms_class_size[cls]);
   *status = ALLOC_OK;
   uintptr_t object = align_up(cell + offset, align) - offset;
-  if (MMTK_UNLIKELY(object != cell)) ms_note_displacement(a->space, fc->block, cell, object);
+  if (MMTK_UNLIKELY(object != cell) && !ms_note_displacement(a->space, fc->block, cell, object)) {
+    /* No memory for the block's offsets: the cell goes back, the allocation fails. */
+    *(uintptr_t *)cell = fc->free;
+    fc->free = cell;
+    *status = ALLOC_MMAP_FAILED;
+    return 0;
+  }
   return object;
 }
 
