@@ -164,7 +164,10 @@ static struct work_packet *search(mmtk_gc_worker_t *w) {
 }
 
 void mmtk_start_worker(mmtk_t *mmtk, void *tls, mmtk_gc_worker_t *worker) {
-  if (!instance_check(mmtk, "mmtk_start_worker")) return;
+  /* A shutting-down instance still lets its GC threads in, to return at once
+   * (design.scheduler.threads.shutdown). */
+  if (mmtk == NULL || handle_sig(&mmtk->sig) != MMTK_SIG_CLOSING)
+    if (!instance_check(mmtk, "mmtk_start_worker")) return;
   if (!worker || worker->mmtk != mmtk) {
     mmtk_error(mmtk, "mmtk_start_worker: %p is not a worker of this instance (pass the worker "
                "that spawn_gc_thread received)", (void *)worker);
