@@ -1024,6 +1024,9 @@ static void test_initialize_collection(void) {
   g_assert_cmpuint(tu_log_count(MMTK_LOG_INFO, "(NoGC does not collect)"), ==, 1);
   g_assert_cmpuint(o[0], ==, 7);
   g_assert_cmpuint(count_threads(), ==, threads);
+  /* No worker to start (the call returns at once). */
+  mmtk_start_worker(mmtk, NULL, FAKE);
+  g_assert_cmpstr(mmtk_last_error(), ==, "mmtk_start_worker: plan NoGC has no GC workers");
   /* Rejected instances. */
   g_assert_false(mmtk_initialize_collection(NULL, NULL));
   g_assert_cmpstr(mmtk_last_error(), ==, "mmtk_initialize_collection: the instance is NULL");
