@@ -56,11 +56,19 @@ bool scheduler_start(mmtk_t *mmtk, void *tls) {
   /* After a failure the workers already started keep running: a second call starts only
    * the rest, so that no worker ever gets two threads. */
   while (s->spawned < s->nworkers) {
-    if (!start_one(mmtk, tls, &s->workers[s->spawned])) return false;
-    s->spawned++;
+    /* Counted before the thread exists: it may call mmtk_start_worker() at once, and a
+     * refused call is only taken as a thread given up while some started worker is
+     * missing (scheduler_worker_enter()). */
     pthread_mutex_lock(&s->lock);
     s->started++;
     pthread_mutex_unlock(&s->lock);
+    if (!start_one(mmtk, tls, &s->workers[s->spawned])) {
+      pthread_mutex_lock(&s->lock);
+      s->started--;
+      pthread_mutex_unlock(&s->lock);
+      return false;
+    }
+    s->spawned++;
   }
   return true;
 }
@@ -267,9 +275,10 @@ bool scheduler_worker_enter(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
   if (taken) {
     w->running = true;
     s->running++;
-  } else {
-    /* The thread will not run the worker it was meant for: shutdown must not wait for
-     * that worker (and a GC does not: it waits for the running ones). */
+  } else if (s->started > s->running + s->refused) {
+    /* Probably a thread that will not run the worker it was meant for: shutdown must
+     * not wait for that worker (and a GC does not: it waits for the running ones).
+     * When no started worker is missing, the caller was given none: nothing to excuse. */
     s->refused++;
   }
   pthread_cond_broadcast(&s->state_cond);

@@ -66,7 +66,7 @@ struct scheduler {
   _Atomic bool tracing;       /* a GC is under way: idle workers search before parking */
   unsigned running; /* workers inside mmtk_start_worker() */
   unsigned started; /* workers handed to threads and not yet returned */
-  unsigned refused; /* mmtk_start_worker() calls refused a worker: GC threads given up */
+  unsigned refused; /* refused mmtk_start_worker() calls taken as GC threads given up */
   unsigned spawned; /* workers handed to threads, ever (scheduler_start() only) */
   bool gc_requested, in_gc, finishing, shutdown;
   int requested_reason; /* of the pending request (enum gc_reason) */
