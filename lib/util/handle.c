@@ -6,35 +6,39 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The word before each handle links it into its pool's list of retired handles; the
- * handle's own bytes, its wiped signature among them, stay untouched while retired. */
+/* Each handle follows a hidden word that links its block into the pool's list of retired
+ * ones; the handle's own bytes, its wiped signature among them, stay untouched while it
+ * is retired.  The list holds the blocks' start addresses, so that leak checkers see
+ * retired handles as reachable. */
 #define HIDDEN alignof(max_align_t)
 
-static void **link_of(void *h) { return (void **)((char *)h - HIDDEN); }
+static void *block_of(void *h) { return (char *)h - HIDDEN; }
+static void *handle_of(void *block) { return (char *)block + HIDDEN; }
 
 void *handle_alloc(struct handle_pool *pool) {
-  void *h = NULL;
+  void *block = NULL;
   pthread_mutex_lock(&pool->lock);
   if (pool->retired > HANDLE_QUARANTINE) {
-    h = pool->oldest;
-    pool->oldest = *link_of(h);
+    block = pool->oldest;
+    pool->oldest = *(void **)block;
     pool->retired--;
   }
   pthread_mutex_unlock(&pool->lock);
-  if (h) {
-    memset(h, 0, pool->size);
-    return h;
+  if (block) {
+    memset(handle_of(block), 0, pool->size);
+    return handle_of(block);
   }
-  char *block = calloc(1, HIDDEN + pool->size);
-  return block ? block + HIDDEN : NULL;
+  block = calloc(1, HIDDEN + pool->size);
+  return block ? handle_of(block) : NULL;
 }
 
 void handle_retire(struct handle_pool *pool, void *h) {
-  *link_of(h) = NULL;
+  void *block = block_of(h);
+  *(void **)block = NULL;
   pthread_mutex_lock(&pool->lock);
-  if (pool->newest && pool->retired) *link_of(pool->newest) = h;
-  else pool->oldest = h;
-  pool->newest = h;
+  if (pool->retired) *(void **)pool->newest = block;
+  else pool->oldest = block;
+  pool->newest = block;
   pool->retired++;
   pthread_mutex_unlock(&pool->lock);
 }

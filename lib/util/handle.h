@@ -23,7 +23,7 @@
 struct handle_pool {
   pthread_mutex_t lock; /* every field below */
   size_t size;          /* bytes of one handle */
-  void *oldest, *newest; /* retired handles, oldest first, linked through a hidden word */
+  void *oldest, *newest; /* retired handles' blocks, oldest first, linked (handle.c) */
   size_t retired;
 };
 
