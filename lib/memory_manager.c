@@ -67,29 +67,38 @@ mmtk_allocator_selector_t mmtk_get_allocator_mapping(const mmtk_t *mmtk,
 
 /* ---- Barriers: none of this version's plans has one ------------------------------------- */
 
+/* Only the mutator is checked, a load and a compare: a destroyed mutator's head routes
+ * mmtk_object_reference_write_fast() here (design.memory_manager.handles). */
+
 void mmtk_object_reference_write_pre(mmtk_mutator_t *mutator, mmtk_object_t src,
-                                     mmtk_slot_t slot, mmtk_object_t target) {}
+                                     mmtk_slot_t slot, mmtk_object_t target) {
+  mutator_check(mutator, "mmtk_object_reference_write_pre");
+}
 
 void mmtk_object_reference_write_post(mmtk_mutator_t *mutator, mmtk_object_t src,
-                                      mmtk_slot_t slot, mmtk_object_t target) {}
+                                      mmtk_slot_t slot, mmtk_object_t target) {
+  mutator_check(mutator, "mmtk_object_reference_write_post");
+}
 
 void mmtk_object_reference_write(mmtk_mutator_t *mutator, mmtk_object_t src, mmtk_slot_t slot,
                                  mmtk_object_t target) {
-  mmtk_object_reference_write_pre(mutator, src, slot, target);
+  if (!mutator_check(mutator, "mmtk_object_reference_write")) return;
   *(mmtk_object_t *)slot = target;
-  mmtk_object_reference_write_post(mutator, src, slot, target);
 }
 
 void mmtk_memory_region_copy_pre(mmtk_mutator_t *mutator, const void *src, void *dst,
-                                 size_t bytes) {}
+                                 size_t bytes) {
+  mutator_check(mutator, "mmtk_memory_region_copy_pre");
+}
 
 void mmtk_memory_region_copy_post(mmtk_mutator_t *mutator, const void *src, void *dst,
-                                  size_t bytes) {}
+                                  size_t bytes) {
+  mutator_check(mutator, "mmtk_memory_region_copy_post");
+}
 
 void mmtk_memory_region_copy(mmtk_mutator_t *mutator, const void *src, void *dst, size_t bytes) {
-  mmtk_memory_region_copy_pre(mutator, src, dst, bytes);
+  if (!mutator_check(mutator, "mmtk_memory_region_copy")) return;
   memmove(dst, src, bytes);
-  mmtk_memory_region_copy_post(mutator, src, dst, bytes);
 }
 
 /* ---- Collection control ----------------------------------------------------------------- */

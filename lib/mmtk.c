@@ -9,6 +9,10 @@
 static pthread_mutex_t range_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool range_taken;
 
+/* Instances are retired, never freed, so that a shut-down one is still refused
+ * (design.memory_manager.handles). */
+static struct handle_pool instances = HANDLE_POOL_INIT(mmtk_t);
+
 const char *mmtk_version(void) { return MMTK_VERSION_STRING; }
 
 static char build_info_text[512];
@@ -33,7 +37,7 @@ bool instance_check(const mmtk_t *mmtk, const char *who) {
     mmtk_error(NULL, "%s: the instance is NULL", who);
     return false;
   }
-  if (MMTK_UNLIKELY(mmtk->sig != MMTK_SIG)) {
+  if (MMTK_UNLIKELY(handle_sig(&mmtk->sig) != MMTK_SIG)) {
     mmtk_error(NULL, "%s: %p is not a live instance (shut down, or not from mmtk_init)", who,
                (const void *)mmtk);
     return false;
@@ -65,8 +69,8 @@ static void teardown(mmtk_t *mmtk) {
   layout_destroy(&mmtk->layout);
   pthread_mutex_destroy(&mmtk->map_lock);
   pthread_mutex_destroy(&mmtk->mutators_lock);
-  mmtk->sig = 0;
-  free(mmtk);
+  handle_set_sig(&mmtk->sig, 0);
+  handle_retire(&instances, mmtk);
   give_range();
 }
 
@@ -75,7 +79,7 @@ static bool check_builder(const mmtk_builder_t *builder) {
     mmtk_error(NULL, "mmtk_init: the builder is NULL (make one with mmtk_builder_new)");
     return false;
   }
-  if (builder->sig != MMTK_BUILDER_SIG) {
+  if (handle_sig(&builder->sig) != MMTK_BUILDER_SIG) {
     mmtk_error(NULL, "mmtk_init: %p is not a live builder", (const void *)builder);
     return false;
   }
@@ -106,7 +110,7 @@ mmtk_t *mmtk_init(const mmtk_builder_t *builder, const mmtk_vm_binding_t *bindin
                (unsigned long long)MMTK_HEAP_END);
     return NULL;
   }
-  mmtk_t *mmtk = calloc(1, sizeof *mmtk);
+  mmtk_t *mmtk = handle_alloc(&instances);
   if (!mmtk) {
     give_range();
     mmtk_error(NULL, "mmtk_init: out of memory for the instance");
@@ -162,7 +166,7 @@ mmtk_t *mmtk_init(const mmtk_builder_t *builder, const mmtk_vm_binding_t *bindin
     teardown(mmtk);
     return NULL;
   }
-  mmtk->sig = MMTK_SIG;
+  handle_set_sig(&mmtk->sig, MMTK_SIG); /* last: now it is an instance */
   return mmtk;
 }
 
@@ -186,6 +190,10 @@ size_t mmtk_num_of_workers(const mmtk_t *mmtk) {
 void mmtk_shutdown(mmtk_t *mmtk) {
   if (mmtk == NULL) return;
   if (!instance_check(mmtk, "mmtk_shutdown")) return;
+  /* First: from here every entry point refuses the instance (a second mmtk_shutdown
+   * too), except mmtk_start_worker for GC threads still on their way in, which must be
+   * let in to return (design.scheduler.threads.shutdown). */
+  handle_set_sig(&mmtk->sig, MMTK_SIG_CLOSING);
   if (mmtk->nmutators)
     mmtk_log(mmtk, MMTK_LOG_WARN, "mmtk_shutdown: destroying %zu mutator(s) still bound",
              mmtk->nmutators);

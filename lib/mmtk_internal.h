@@ -17,6 +17,7 @@
 #include "policy/space.h"
 #include "util/alloc/allocator.h"
 #include "util/constants.h"
+#include "util/handle.h"
 #include "util/heap/gc_trigger.h"
 #include "util/heap/layout.h"
 #include "util/heap/mmapper.h"
@@ -34,10 +35,14 @@
 #include "vm/active_plan.h"
 #include "vm/binding.h"
 
-#define MMTK_SIG 0x4d4d544bu /* "MMTK" */
+#define MMTK_SIG 0x4d4d544bu         /* "MMTK" */
+#define MMTK_SIG_CLOSING 0x434c4f53u /* "CLOS": mmtk_shutdown() under way */
 
 struct mmtk {
-  uint32_t sig; /* MMTK_SIG while the instance lives */
+  /* MMTK_SIG while the instance lives (set last by mmtk_init); MMTK_SIG_CLOSING from the
+   * start of mmtk_shutdown, when only GC threads still arriving are let in; 0 once it is
+   * retired (util/handle.h).  Read and written with handle_sig()/handle_set_sig(). */
+  uint32_t sig;
   struct mmtk_options options;
   mmtk_vm_binding_t vm;
   void *vm_ctx;
@@ -71,7 +76,8 @@ struct mmtk {
 
 #include "util/metadata/object_metadata_inline.h"
 
-/* Check a public instance handle; false with a message naming `who`. */
+/* Check a public instance handle; false with a message naming `who`.  It never reads
+ * freed memory: instances are retired, not freed (util/handle.h). */
 bool instance_check(const mmtk_t *mmtk, const char *who);
 
 /* The space of a heap address (NULL outside the heap's mapped chunks): MMTk's SFT

@@ -812,6 +812,191 @@ static void test_version(void) {
   mmtk_shutdown(mmtk);
 }
 
+/* ---- Stale handles (design/memory_manager.md .handles) -------------------------------- */
+
+/* The last error is the one of a check that refused `h`, a stale handle of `kind`
+ * ("instance", "mutator" or "builder"), in `who`. */
+static void assert_stale(const char *who, const void *h, const char *kind) {
+  const char *from = strcmp(kind, "instance") == 0  ? " (shut down, or not from mmtk_init)"
+                     : strcmp(kind, "mutator") == 0 ? " (destroyed, or not from mmtk_bind_mutator)"
+                                                    : "";
+  char *want = g_strdup_printf("%s: %p is not a live %s%s", who, h, kind, from);
+  g_assert_cmpstr(mmtk_last_error(), ==, want);
+  g_free(want);
+}
+
+/* Every entry point taking an instance refuses `mmtk`, a shut-down one, with its
+ * documented result; a mutator it had is refused too. */
+static void assert_instance_refused(mmtk_t *mmtk, mmtk_mutator_t *m, void *o) {
+  tu_mark_error();
+  mmtk_shutdown(mmtk);
+  assert_stale("mmtk_shutdown", mmtk, "instance");
+  g_assert_false(mmtk_initialize_collection(mmtk, NULL));
+  assert_stale("mmtk_initialize_collection", mmtk, "instance");
+  g_assert_cmpuint(mmtk_used_bytes(mmtk), ==, 0);
+  assert_stale("mmtk_used_bytes", mmtk, "instance");
+  g_assert_cmpuint(mmtk_total_bytes(mmtk), ==, 0);
+  assert_stale("mmtk_total_bytes", mmtk, "instance");
+  g_assert_cmpuint(mmtk_free_bytes(mmtk), ==, 0);
+  assert_stale("mmtk_free_bytes", mmtk, "instance");
+  g_assert_cmpuint(mmtk_num_of_workers(mmtk), ==, 0);
+  assert_stale("mmtk_num_of_workers", mmtk, "instance");
+  g_assert_null(mmtk_bind_mutator(mmtk, NULL));
+  assert_stale("mmtk_bind_mutator", mmtk, "instance");
+  g_assert_false(mmtk_is_live_object(mmtk, o));
+  assert_stale("mmtk_is_live_object", mmtk, "instance");
+  g_assert_false(mmtk_is_in_mmtk_spaces(mmtk, o));
+  assert_stale("mmtk_is_in_mmtk_spaces", mmtk, "instance");
+  g_assert_false(mmtk_is_mapped_address(mmtk, o));
+  assert_stale("mmtk_is_mapped_address", mmtk, "instance");
+  g_assert_false(mmtk_pin_object(mmtk, o));
+  assert_stale("mmtk_pin_object", mmtk, "instance");
+  g_assert_null(mmtk_starting_heap_address(mmtk));
+  assert_stale("mmtk_starting_heap_address", mmtk, "instance");
+  g_assert_cmpuint(mmtk_get_malloc_bytes(mmtk), ==, 0);
+  assert_stale("mmtk_get_malloc_bytes", mmtk, "instance");
+  g_assert_null(mmtk_counted_malloc(mmtk, 16));
+  assert_stale("mmtk_counted_malloc", mmtk, "instance");
+  mmtk_stats_t st;
+  g_assert_false(mmtk_get_stats(mmtk, &st));
+  assert_stale("mmtk_get_stats", mmtk, "instance");
+  g_assert_false(mmtk_set_vm_space(mmtk, NULL, 0));
+  assert_stale("mmtk_set_vm_space", mmtk, "instance");
+  mmtk_add_finalizer(mmtk, o);
+  assert_stale("mmtk_add_finalizer", mmtk, "instance");
+  g_assert_false(mmtk_add_work_packet(mmtk, 0, NULL, NULL));
+  assert_stale("mmtk_add_work_packet", mmtk, "instance");
+  mmtk_harness_end(mmtk);
+  assert_stale("mmtk_harness_end", mmtk, "instance");
+  mmtk_start_worker(mmtk, NULL, NULL);
+  assert_stale("mmtk_start_worker", mmtk, "instance");
+  /* The mutators it destroyed are stale too, through the inline path as well. */
+  g_assert_null(mmtk_alloc(m, 64, 8, 0, MMTK_ALLOC_DEFAULT));
+  assert_stale("mmtk_alloc", m, "mutator");
+  mmtk_destroy_mutator(m);
+  assert_stale("mmtk_destroy_mutator", m, "mutator");
+}
+
+/* A second mmtk_shutdown, or any use of a shut-down instance, is refused with the
+ * documented message and result (a second shutdown was a double free), also once a new
+ * instance exists. */
+static void test_stale_instance(void) {
+  mmtk_t *mmtk = tu_init("plan=NoGC gc_trigger=FixedHeapSize:16M");
+  mmtk_mutator_t *m = mmtk_bind_mutator(mmtk, NULL);
+  void *o = mmtk_alloc(m, 64, 8, 0, MMTK_ALLOC_DEFAULT);
+  g_assert_nonnull(o);
+  g_assert_cmpuint(mmtk_used_bytes(mmtk), >, 0);
+  mmtk_shutdown(mmtk);
+  assert_instance_refused(mmtk, m, o);
+  mmtk_t *next = tu_init("plan=NoGC gc_trigger=FixedHeapSize:16M");
+  g_assert_true(next != mmtk);
+  mmtk_mutator_t *nm = mmtk_bind_mutator(next, NULL);
+  g_assert_true(nm != m);
+  g_assert_nonnull(mmtk_alloc(nm, 64, 8, 0, MMTK_ALLOC_DEFAULT));
+  assert_instance_refused(mmtk, m, o);
+  mmtk_shutdown(next);
+  g_assert_cmpuint(tu.bad_ctx, ==, 0);
+}
+
+/* A second mmtk_destroy_mutator is refused and leaves the count of bound mutators alone
+ * (it underflowed); a destroyed mutator is refused by every entry point taking one, the
+ * inline paths included, also after other mutators were bound and destroyed. */
+static void test_stale_mutator(void) {
+  mmtk_t *mmtk = tu_init("plan=NoGC gc_trigger=FixedHeapSize:16M");
+  mmtk_mutator_t *keep = mmtk_bind_mutator(mmtk, NULL);
+  mmtk_mutator_t *m = mmtk_bind_mutator(mmtk, NULL);
+  void *o = mmtk_alloc(m, 64, 8, 0, MMTK_ALLOC_DEFAULT);
+  g_assert_nonnull(o);
+  mmtk_destroy_mutator(m);
+  for (int round = 0; round < 2; round++) {
+    tu_mark_error();
+    mmtk_destroy_mutator(m);
+    assert_stale("mmtk_destroy_mutator", m, "mutator");
+    g_assert_null(mmtk_alloc(m, 64, 8, 0, MMTK_ALLOC_DEFAULT));
+    assert_stale("mmtk_alloc", m, "mutator");
+    g_assert_null(mmtk_alloc_fast(m, 16, 8, 0, MMTK_ALLOC_DEFAULT));
+    assert_stale("mmtk_alloc", m, "mutator");
+    g_assert_null(mmtk_alloc(m, 64, 8, 0, MMTK_ALLOC_LOS));
+    assert_stale("mmtk_alloc", m, "mutator");
+    g_assert_null(mmtk_alloc_with_options(m, 64, 8, 0, MMTK_ALLOC_DEFAULT, 0));
+    assert_stale("mmtk_alloc", m, "mutator");
+    g_assert_null(mmtk_alloc_slow(m, 64, 8, 0, MMTK_ALLOC_DEFAULT));
+    assert_stale("mmtk_alloc", m, "mutator");
+    g_assert_null(mmtk_alloc_slow_with_options(m, 64, 8, 0, MMTK_ALLOC_DEFAULT, 0));
+    assert_stale("mmtk_alloc_slow_with_options", m, "mutator");
+    mmtk_post_alloc(m, o, 64, MMTK_ALLOC_DEFAULT);
+    assert_stale("mmtk_post_alloc", m, "mutator");
+    mmtk_flush_mutator(m);
+    assert_stale("mmtk_flush_mutator", m, "mutator");
+    mmtk_gc_poll(m);
+    assert_stale("mmtk_gc_poll", m, "mutator");
+    g_assert_false(mmtk_handle_user_collection_request(m));
+    assert_stale("mmtk_handle_user_collection_request", m, "mutator");
+    mmtk_harness_begin(m);
+    assert_stale("mmtk_harness_begin", m, "mutator");
+    mmtk_post_alloc_fast(m, o, 64, MMTK_ALLOC_DEFAULT);
+    assert_stale("mmtk_post_alloc", m, "mutator");
+    /* Refused barriers make no store. */
+    mmtk_object_t slot_value = NULL;
+    mmtk_object_reference_write(m, o, (mmtk_slot_t)&slot_value, o);
+    assert_stale("mmtk_object_reference_write", m, "mutator");
+    mmtk_object_reference_write_fast(m, o, (mmtk_slot_t)&slot_value, o);
+    assert_stale("mmtk_object_reference_write", m, "mutator");
+    mmtk_object_reference_write_pre(m, o, (mmtk_slot_t)&slot_value, o);
+    assert_stale("mmtk_object_reference_write_pre", m, "mutator");
+    mmtk_object_reference_write_post(m, o, (mmtk_slot_t)&slot_value, o);
+    assert_stale("mmtk_object_reference_write_post", m, "mutator");
+    mmtk_memory_region_copy(m, &o, &slot_value, sizeof o);
+    assert_stale("mmtk_memory_region_copy", m, "mutator");
+    mmtk_memory_region_copy_pre(m, &o, &slot_value, sizeof o);
+    assert_stale("mmtk_memory_region_copy_pre", m, "mutator");
+    mmtk_memory_region_copy_post(m, &o, &slot_value, sizeof o);
+    assert_stale("mmtk_memory_region_copy_post", m, "mutator");
+    g_assert_null(slot_value);
+    /* Other mutators come and go: the stale handle stays refused. */
+    for (int i = 0; i < 4; i++) {
+      mmtk_mutator_t *other = mmtk_bind_mutator(mmtk, NULL);
+      g_assert_true(other != m);
+      g_assert_nonnull(mmtk_alloc(other, 64, 8, 0, MMTK_ALLOC_DEFAULT));
+      mmtk_destroy_mutator(other);
+    }
+  }
+  g_assert_nonnull(mmtk_alloc(keep, 64, 8, 0, MMTK_ALLOC_DEFAULT));
+  /* One mutator is still bound, and the warning says so (it said 2^64 - 1). */
+  tu_reset();
+  mmtk_shutdown(mmtk);
+  g_assert_cmpuint(tu_log_count(MMTK_LOG_WARN, "mmtk_shutdown: destroying 1 mutator(s) still bound"),
+                   ==, 1);
+  g_assert_cmpuint(tu_log_count(-1, NULL), ==, 1);
+}
+
+/* A freed builder is refused by every entry point taking one (mmtk_process on one
+ * returned true). */
+static void test_stale_builder(void) {
+  mmtk_builder_t *b = tu_builder("gc_trigger=FixedHeapSize:16M");
+  mmtk_builder_free(b);
+  for (int round = 0; round < 2; round++) {
+    tu_mark_error();
+    g_assert_false(mmtk_process(b, "threads", "2"));
+    assert_stale("mmtk_process", b, "builder");
+    g_assert_false(mmtk_process_bulk(b, "threads=2"));
+    assert_stale("mmtk_process_bulk", b, "builder");
+    mmtk_vm_binding_t vm;
+    tu_binding(&vm);
+    g_assert_null(mmtk_init(b, &vm, tu_ctx));
+    assert_stale("mmtk_init", b, "builder");
+    mmtk_builder_free(b);
+    assert_stale("mmtk_builder_free", b, "builder");
+    /* New builders are other handles. */
+    mmtk_builder_t *others[4];
+    for (int i = 0; i < 4; i++) {
+      others[i] = tu_builder(NULL);
+      g_assert_true(others[i] != b);
+    }
+    for (int i = 0; i < 4; i++) mmtk_builder_free(others[i]);
+  }
+}
+
 /* ---- mmtk_initialize_collection under NoGC ------------------------------------------ */
 
 static void test_initialize_collection(void) {
@@ -839,6 +1024,9 @@ static void test_initialize_collection(void) {
   g_assert_cmpuint(tu_log_count(MMTK_LOG_INFO, "(NoGC does not collect)"), ==, 1);
   g_assert_cmpuint(o[0], ==, 7);
   g_assert_cmpuint(count_threads(), ==, threads);
+  /* No worker to start (the call returns at once). */
+  mmtk_start_worker(mmtk, NULL, FAKE);
+  g_assert_cmpstr(mmtk_last_error(), ==, "mmtk_start_worker: plan NoGC has no GC workers");
   /* Rejected instances. */
   g_assert_false(mmtk_initialize_collection(NULL, NULL));
   g_assert_cmpstr(mmtk_last_error(), ==, "mmtk_initialize_collection: the instance is NULL");
@@ -875,5 +1063,8 @@ int main(int argc, char **argv) {
   tu_add("/lifecycle/last-error/truncated", test_last_error_truncated);
   tu_add("/lifecycle/version", test_version);
   tu_add("/lifecycle/initialize-collection", test_initialize_collection);
+  tu_add("/lifecycle/stale/instance", test_stale_instance);
+  tu_add("/lifecycle/stale/mutator", test_stale_mutator);
+  tu_add("/lifecycle/stale/builder", test_stale_builder);
   return g_test_run();
 }

@@ -2,12 +2,16 @@
  * function ends in (design.memory_manager.alloc). */
 #include "mmtk_internal.h"
 
+/* Mutators are retired, never freed, so that a destroyed one is still refused
+ * (design.memory_manager.handles). */
+static struct handle_pool mutators = HANDLE_POOL_INIT(struct mmtk_mutator);
+
 bool mutator_check(const struct mmtk_mutator *m, const char *who) {
   if (MMTK_UNLIKELY(m == NULL)) {
     mmtk_error(NULL, "%s: the mutator is NULL", who);
     return false;
   }
-  if (MMTK_UNLIKELY(m->sig != MUTATOR_SIG)) {
+  if (MMTK_UNLIKELY(handle_sig(&m->sig) != MUTATOR_SIG)) {
     mmtk_error(NULL, "%s: %p is not a live mutator (destroyed, or not from mmtk_bind_mutator)",
                who, (const void *)m);
     return false;
@@ -57,7 +61,7 @@ static void report_failure(struct mmtk_mutator *m, enum alloc_status st, size_t 
 
 void *mutator_alloc_free_list_fast(struct mmtk_mutator *m, size_t size, size_t align,
                                    size_t offset, mmtk_alloc_semantics_t semantics) {
-  if (!m || m->sig != MUTATOR_SIG || semantics != MMTK_ALLOC_DEFAULT ||
+  if (!m || handle_sig(&m->sig) != MUTATOR_SIG || semantics != MMTK_ALLOC_DEFAULT ||
       m->mapping[MMTK_ALLOC_DEFAULT].kind != MMTK_ALLOCATOR_FREE_LIST || align - 1 >= MMTK_MIN_ALIGNMENT ||
       offset != 0 || size - 1 >= (size_t)m->head.max_inline_size ||
       m->head.mmtk->stress_precise)
@@ -150,7 +154,7 @@ void *mutator_alloc(struct mmtk_mutator *m, size_t size, size_t align, size_t of
 
 mmtk_mutator_t *mmtk_bind_mutator(mmtk_t *mmtk, void *tls) {
   if (!instance_check(mmtk, "mmtk_bind_mutator")) return NULL;
-  struct mmtk_mutator *m = calloc(1, sizeof *m);
+  struct mmtk_mutator *m = handle_alloc(&mutators);
   if (!m) {
     mmtk_error(mmtk, "mmtk_bind_mutator: out of memory for the mutator");
     return NULL;
@@ -172,7 +176,6 @@ mmtk_mutator_t *mmtk_bind_mutator(mmtk_t *mmtk, void *tls) {
   const mmtk_allocator_selector_t *def = &m->mapping[MMTK_ALLOC_DEFAULT];
   if (def->kind == MMTK_ALLOCATOR_FREE_LIST && !mmtk->stress_precise)
     m->head.free_lists = (uintptr_t *)m->freelist[def->index].cls;
-  m->sig = MUTATOR_SIG;
 
   pthread_mutex_lock(&mmtk->mutators_lock);
   m->next = mmtk->mutators;
@@ -180,10 +183,12 @@ mmtk_mutator_t *mmtk_bind_mutator(mmtk_t *mmtk, void *tls) {
   mmtk->mutators = m;
   mmtk->nmutators++;
   pthread_mutex_unlock(&mmtk->mutators_lock);
+  handle_set_sig(&m->sig, MUTATOR_SIG); /* last: now it is a mutator */
   return m;
 }
 
 void mutator_free(struct mmtk_mutator *m) {
+  handle_set_sig(&m->sig, 0); /* first: from here every check refuses it */
   mmtk_t *mmtk = m->head.mmtk;
   mutator_reset_buffers(m);
   pthread_mutex_lock(&mmtk->mutators_lock);
@@ -192,8 +197,15 @@ void mutator_free(struct mmtk_mutator *m) {
   if (m->next) m->next->prev = m->prev;
   mmtk->nmutators--;
   pthread_mutex_unlock(&mmtk->mutators_lock);
-  m->sig = 0;
-  free(m);
+  /* The inline paths read only the head: make every one of them fail, so that a stale
+   * handle reaches the checked out-of-line functions (mmtk_alloc_slow,
+   * mmtk_post_alloc, mmtk_object_reference_write) instead of allocating from buffers it
+   * no longer owns. */
+  m->head.default_bump.cursor = m->head.default_bump.limit = 0;
+  m->head.max_inline_size = 0;
+  m->head.free_lists = NULL;
+  m->head.flags = MMTK_MUTATOR_POST_ALLOC_SLOW | MMTK_MUTATOR_WRITE_BARRIER;
+  handle_retire(&mutators, m);
 }
 
 /* No plan of this version has thread-local barrier buffers to flush. */

@@ -56,11 +56,19 @@ bool scheduler_start(mmtk_t *mmtk, void *tls) {
   /* After a failure the workers already started keep running: a second call starts only
    * the rest, so that no worker ever gets two threads. */
   while (s->spawned < s->nworkers) {
-    if (!start_one(mmtk, tls, &s->workers[s->spawned])) return false;
-    s->spawned++;
+    /* Counted before the thread exists: it may call mmtk_start_worker() at once, and a
+     * refused call is only taken as a thread given up while some started worker is
+     * missing (scheduler_worker_enter()). */
     pthread_mutex_lock(&s->lock);
     s->started++;
     pthread_mutex_unlock(&s->lock);
+    if (!start_one(mmtk, tls, &s->workers[s->spawned])) {
+      pthread_mutex_lock(&s->lock);
+      s->started--;
+      pthread_mutex_unlock(&s->lock);
+      return false;
+    }
+    s->spawned++;
   }
   return true;
 }
@@ -71,8 +79,10 @@ void scheduler_destroy(mmtk_t *mmtk) {
   pthread_mutex_lock(&s->lock);
   s->shutdown = true;
   pthread_cond_broadcast(&s->work_cond);
-  /* Every worker handed to a thread leaves mmtk_start_worker() on its own. */
-  while (s->started > 0) pthread_cond_wait(&s->state_cond, &s->lock);
+  /* Every worker handed to a thread leaves mmtk_start_worker() on its own, unless a
+   * thread gave it up for a refused one (design.scheduler.worker.check). */
+  while (s->running > 0 || s->started > s->refused)
+    pthread_cond_wait(&s->state_cond, &s->lock);
   pthread_mutex_unlock(&s->lock);
   for (unsigned i = 0; i < s->nworkers; i++) {
     if (s->workers[i].own_thread) pthread_join(s->workers[i].thread, NULL);
@@ -210,7 +220,8 @@ bool scheduler_park(mmtk_gc_worker_t *w) {
       pthread_mutex_unlock(&s->lock);
       return true;
     }
-    if (parked == s->nworkers && !s->finishing) {
+    /* Workers that never came (design.scheduler.worker.check) hold no work. */
+    if (parked == s->running && !s->finishing) {
       /* Everyone is idle: this worker coordinates. */
       if (s->in_gc) {
         if (open_next_stage(s)) {
@@ -247,17 +258,48 @@ bool scheduler_park(mmtk_gc_worker_t *w) {
   }
 }
 
-void scheduler_worker_enter(mmtk_gc_worker_t *w) {
-  struct scheduler *s = &w->mmtk->sched;
+bool scheduler_worker_enter(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
+  const char *who = "mmtk_start_worker";
+  if (!mmtk->plan->collects_garbage) {
+    mmtk_error(mmtk, "%s: plan %s has no GC workers", who, mmtk_plan_name(mmtk->plan->kind));
+    return false;
+  }
+  struct scheduler *s = &mmtk->sched;
+  /* One of ours by its address alone: never read through a pointer that may be
+   * anything (a worker of a shut-down instance is freed memory). */
+  uintptr_t off = (uintptr_t)w - (uintptr_t)s->workers;
+  bool ours = w && off / sizeof *w < s->nworkers && off % sizeof *w == 0 &&
+              handle_sig(&w->sig) == WORKER_SIG;
   pthread_mutex_lock(&s->lock);
-  s->running++;
+  bool taken = ours && !w->running;
+  if (taken) {
+    w->running = true;
+    s->running++;
+  } else if (s->started > s->running + s->refused) {
+    /* Probably a thread that will not run the worker it was meant for: shutdown must
+     * not wait for that worker (and a GC does not: it waits for the running ones).
+     * When no started worker is missing, the caller was given none: nothing to excuse. */
+    s->refused++;
+  }
   pthread_cond_broadcast(&s->state_cond);
   pthread_mutex_unlock(&s->lock);
+  if (taken) return true;
+  if (!w)
+    mmtk_error(mmtk, "%s: the worker is NULL (pass the worker that spawn_gc_thread received)",
+               who);
+  else if (!ours)
+    mmtk_error(mmtk, "%s: %p is not a worker of this instance (pass the worker that "
+               "spawn_gc_thread received)", who, (void *)w);
+  else
+    mmtk_error(mmtk, "%s: worker %u (%p) is already running on another thread (pass the "
+               "worker that spawn_gc_thread received)", who, w->id, (void *)w);
+  return false;
 }
 
 void scheduler_worker_exit(mmtk_gc_worker_t *w) {
   struct scheduler *s = &w->mmtk->sched;
   pthread_mutex_lock(&s->lock);
+  w->running = false;
   s->running--;
   s->started--;
   pthread_cond_broadcast(&s->state_cond);

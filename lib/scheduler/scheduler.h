@@ -29,7 +29,11 @@ struct work_deque {
   _Atomic size_t size;
 };
 
+#define WORKER_SIG 0x57524b52u /* "WRKR" */
+
 struct mmtk_gc_worker {
+  uint32_t sig; /* WORKER_SIG from worker_init() to worker_destroy() */
+  bool running; /* a thread is in mmtk_start_worker() with it (the scheduler's lock) */
   struct mmtk *mmtk;
   unsigned id;
   void *tls; /* what mmtk_start_worker() was given */
@@ -62,6 +66,7 @@ struct scheduler {
   _Atomic bool tracing;       /* a GC is under way: idle workers search before parking */
   unsigned running; /* workers inside mmtk_start_worker() */
   unsigned started; /* workers handed to threads and not yet returned */
+  unsigned refused; /* refused mmtk_start_worker() calls taken as GC threads given up */
   unsigned spawned; /* workers handed to threads, ever (scheduler_start() only) */
   bool gc_requested, in_gc, finishing, shutdown;
   int requested_reason; /* of the pending request (enum gc_reason) */
@@ -102,7 +107,9 @@ void worker_destroy(struct mmtk_gc_worker *w);
 struct work_packet *scheduler_pop_open(struct scheduler *s);
 bool scheduler_park(struct mmtk_gc_worker *w);
 bool scheduler_any_deque_work(struct scheduler *s);
-void scheduler_worker_enter(struct mmtk_gc_worker *w);
+/* Check and take the worker a GC thread passed to mmtk_start_worker(); false (reported,
+ * and counted as a thread given up) if it is not one of mmtk's idle workers. */
+bool scheduler_worker_enter(struct mmtk *mmtk, struct mmtk_gc_worker *w);
 void scheduler_worker_exit(struct mmtk_gc_worker *w);
 
 #endif /* MMTK_SCHEDULER_SCHEDULER_H */

@@ -32,9 +32,11 @@ void worker_init(mmtk_gc_worker_t *w, mmtk_t *mmtk, unsigned id) {
   pthread_mutex_init(&w->deque.lock, NULL);
   tracer_init(&w->trace, w);
   for (unsigned i = 0; i < MAX_COPY_TARGETS; i++) w->copy.bump[i].bp = &w->copy.bump[i].own;
+  w->sig = WORKER_SIG;
 }
 
 void worker_destroy(mmtk_gc_worker_t *w) {
+  handle_set_sig(&w->sig, 0);
   tracer_destroy(&w->trace);
   free(w->deque.items);
   pthread_mutex_destroy(&w->deque.lock);
@@ -170,17 +172,15 @@ static _Thread_local mmtk_gc_worker_t *current_worker;
 mmtk_gc_worker_t *scheduler_current_worker(void) { return current_worker; }
 
 void mmtk_start_worker(mmtk_t *mmtk, void *tls, mmtk_gc_worker_t *worker) {
-  if (!instance_check(mmtk, "mmtk_start_worker")) return;
-  if (!worker || worker->mmtk != mmtk) {
-    mmtk_error(mmtk, "mmtk_start_worker: %p is not a worker of this instance (pass the worker "
-               "that spawn_gc_thread received)", (void *)worker);
-    return;
-  }
+  /* A shutting-down instance still lets its GC threads in, to return at once
+   * (design.scheduler.threads.shutdown). */
+  if (mmtk == NULL || handle_sig(&mmtk->sig) != MMTK_SIG_CLOSING)
+    if (!instance_check(mmtk, "mmtk_start_worker")) return;
+  if (!scheduler_worker_enter(mmtk, worker)) return;
   worker->tls = tls;
   mmtk_gc_worker_t *outer = current_worker;
   current_worker = worker;
   apply_affinity(worker);
-  scheduler_worker_enter(worker);
   for (;;) {
     struct work_packet *p = next_packet(worker);
     if (!p) p = search(worker);

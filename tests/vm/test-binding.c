@@ -21,6 +21,12 @@
  *                             starts only the missing workers
  *   binding/spawn-shutdown-early  shutdown before the VM's threads reach
  *                             mmtk_start_worker: waited for, they return
+ *   binding/spawn-wrong-worker/{null,foreign,other}  a GC thread passes NULL, a
+ *                             pointer that is no worker, or another thread's worker:
+ *                             refused at once with its message; the other workers
+ *                             collect; shutdown does not wait for the missing one
+ *   binding/spawn-stale-worker  a worker of a shut-down instance, with that instance
+ *                             or a new one, and NULL: refused; the workers still collect
  *   binding/active-plan       number_of_mutators, iterate_mutators, is_mutator,
  *                             get_mutator from the VM, four mutator threads
  *   binding/active-plan-check (extreme assertions) a get_mutator that lies, an
@@ -492,6 +498,171 @@ static void test_spawn_shutdown_early(void) {
   start_opts(&f, &o, spawn_late_binding, 30);
   g_assert_cmpuint(atomic_load(&spawned), ==, expected_workers());
   shutdown_and_join(&f);
+}
+
+/* A GC thread passes the wrong worker (design.scheduler.worker.check): the call is
+ * refused at once with a message; the worker it was meant for never runs, yet GCs run on
+ * the other workers and shutdown does not wait for it (it waited forever). */
+enum wrong_worker { WRONG_NULL, WRONG_FOREIGN, WRONG_OTHER };
+static enum wrong_worker wrong_kind;
+static uint64_t not_a_worker[64]; /* zeroed: its "mmtk" field is NULL */
+static char *gc_thread_error[MAX_GC_THREADS]; /* each thread's last error once back */
+static _Atomic unsigned back_early;           /* threads back before the shutdown */
+static _Atomic bool shutting_down;
+
+static void *wrong_gc_thread_main(void *arg) {
+  struct gc_thread *g = arg;
+  self_gc = g;
+  mmtk_gc_worker_t *w = g->worker;
+  if (g->index == 0) {
+    if (wrong_kind == WRONG_NULL) {
+      w = NULL;
+    } else if (wrong_kind == WRONG_FOREIGN) {
+      w = (mmtk_gc_worker_t *)(void *)not_a_worker;
+    } else {
+      /* The next thread's worker: whichever of the two threads comes second is refused. */
+      while (atomic_load(&spawned) < 2) usleep(1000);
+      w = gc_threads[1].worker;
+    }
+  }
+  mmtk_start_worker(tvm_mmtk(g->vm), g, w);
+  bool early = !atomic_load(&shutting_down);
+  gc_thread_error[g->index] = g_strdup(mmtk_last_error());
+  atomic_store(&g->returned, true);
+  if (early) atomic_fetch_add(&back_early, 1); /* last: the test reads the above then */
+  return NULL;
+}
+
+static bool sp_spawn_wrong(void *ctx, void *tls, mmtk_gc_worker_t *worker) {
+  unsigned i = atomic_load(&spawned);
+  g_assert_cmpuint(i, <, MAX_GC_THREADS);
+  struct gc_thread *g = &gc_threads[i];
+  g->vm = ctx;
+  g->worker = worker;
+  g->spawn_tls = tls;
+  g->index = i;
+  if (pthread_create(&g->thread, NULL, wrong_gc_thread_main, g)) return false;
+  atomic_fetch_add(&spawned, 1);
+  return true;
+}
+
+static void spawn_wrong_binding(mmtk_vm_binding_t *b) {
+  spawn_binding(b);
+  b->spawn_gc_thread = sp_spawn_wrong;
+}
+
+static void wrong_worker_case(enum wrong_worker kind) {
+  unsigned n = expected_workers();
+  if (kind == WRONG_OTHER && n < 2) {
+    g_test_skip("needs two GC workers");
+    return;
+  }
+  wrong_kind = kind;
+  fx_t f;
+  tvm_options_t o = options(NULL, NULL);
+  start_opts(&f, &o, spawn_wrong_binding, 60);
+  g_assert_cmpuint(atomic_load(&spawned), ==, n);
+  /* The refused thread comes back at once, the others stay. */
+  while (atomic_load(&back_early) == 0) usleep(1000);
+  unsigned refused = gc_threads[0].returned ? 0 : 1;
+  g_assert_true(atomic_load(&gc_threads[refused].returned));
+  char *want;
+  if (kind == WRONG_NULL)
+    want = g_strdup("mmtk_start_worker: the worker is NULL (pass the worker that "
+                    "spawn_gc_thread received)");
+  else if (kind == WRONG_FOREIGN)
+    want = g_strdup_printf("mmtk_start_worker: %p is not a worker of this instance (pass the "
+                           "worker that spawn_gc_thread received)", (void *)not_a_worker);
+  else
+    want = g_strdup_printf("mmtk_start_worker: worker 1 (%p) is already running on another "
+                           "thread (pass the worker that spawn_gc_thread received)",
+                           (void *)gc_threads[1].worker);
+  g_assert_cmpstr(gc_thread_error[refused], ==, want);
+  g_free(want);
+  /* The other workers collect (with a single worker there is none left to). */
+  if (n > 1) {
+    make_list(f.th, 2000, 16, 0);
+    for (int i = 0; i < 3; i++) checked_gc(&f);
+    g_assert_cmpuint(atomic_load(&foreign_scans), ==, 0);
+  }
+  g_assert_cmpuint(atomic_load(&back_early), ==, 1);
+  tvm_counters_t c;
+  tvm_counters(f.vm, &c);
+  g_assert_cmpuint(c.log_errors, ==, 1); /* the refusal */
+  /* The shutdown returns: it does not wait for the worker that never came. */
+  atomic_store(&shutting_down, true);
+  shutdown_and_join(&f);
+}
+
+static void test_spawn_wrong_worker_null(void) { wrong_worker_case(WRONG_NULL); }
+static void test_spawn_wrong_worker_foreign(void) { wrong_worker_case(WRONG_FOREIGN); }
+static void test_spawn_wrong_worker_other(void) { wrong_worker_case(WRONG_OTHER); }
+
+/* Returns once every GC worker of `mmtk` is inside mmtk_start_worker(): one binding
+ * packet per worker, each waiting for all the others (a packet holds its worker). */
+static pthread_barrier_t all_in;
+
+static void wait_all_in(mmtk_t *mmtk, void *worker_tls, void *data) {
+  pthread_barrier_wait(&all_in);
+}
+
+static void all_workers_running(mmtk_t *mmtk) {
+  unsigned n = (unsigned)mmtk_num_of_workers(mmtk);
+  pthread_barrier_init(&all_in, NULL, n + 1);
+  for (unsigned i = 0; i < n; i++)
+    g_assert_true(mmtk_add_work_packet(mmtk, MMTK_STAGE_UNCONSTRAINED, wait_all_in, NULL));
+  pthread_barrier_wait(&all_in);
+}
+
+/* The message refusing `w`, a worker already running. */
+static void tu_assert_running(const char *error, const void *w) {
+  char *tail = g_strdup_printf("(%p) is already running on another thread", w);
+  if (!strstr(error, tail)) g_error("\"%s\" does not contain \"%s\"", error, tail);
+  g_free(tail);
+}
+
+/* Workers of a shut-down instance: refused, whether passed with their own (stale)
+ * instance or with a new one, without reading the freed workers; so is NULL. */
+static void test_spawn_stale_worker(void) {
+  fx_t f;
+  tvm_options_t o = options(NULL, NULL);
+  start_opts(&f, &o, spawn_binding, 60);
+  gc_work_on_own_threads(&f);
+  mmtk_t *old = f.mmtk;
+  mmtk_gc_worker_t *old_worker = gc_threads[0].worker;
+  shutdown_and_join(&f);
+  mmtk_start_worker(old, NULL, old_worker);
+  char *want = g_strdup_printf("mmtk_start_worker: %p is not a live instance (shut down, or not "
+                               "from mmtk_init)", (void *)old);
+  g_assert_cmpstr(mmtk_last_error(), ==, want);
+  g_free(want);
+  /* A new instance, with libmmtk's own GC threads.  The calls below come from a thread
+   * that was given no worker: made while a worker is still on its way, a refusal would
+   * excuse it at shutdown (man page), so first make sure every worker is running. */
+  o = options(NULL, NULL);
+  start_opts(&f, &o, NULL, 60);
+  all_workers_running(f.mmtk);
+  mmtk_start_worker(f.mmtk, NULL, old_worker);
+  /* The new workers may lie where the old ones did: then it is a running one. */
+  want = g_strdup_printf("mmtk_start_worker: %p is not a worker of this instance (pass the "
+                         "worker that spawn_gc_thread received)", (void *)old_worker);
+  if (strcmp(mmtk_last_error(), want) != 0) {
+    tu_assert_running(mmtk_last_error(), old_worker);
+    g_test_message("the new workers lie where the old ones did");
+  }
+  g_free(want);
+  mmtk_start_worker(f.mmtk, NULL, NULL);
+  g_assert_cmpstr(mmtk_last_error(), ==, "mmtk_start_worker: the worker is NULL (pass the "
+                  "worker that spawn_gc_thread received)");
+  /* Every worker still collects, and the shutdown waits for each (a joined thread). */
+  make_list(f.th, 2000, 16, 0);
+  for (int i = 0; i < 3; i++) checked_gc(&f);
+  tvm_counters_t c;
+  tvm_counters(f.vm, &c);
+  g_assert_cmpuint(c.log_errors, ==, 2);
+  tvm_detach(f.th);
+  tvm_destroy(f.vm);
+  alarm(0);
 }
 
 /* ---- ActivePlan --------------------------------------------------------------------- */
@@ -1270,6 +1441,10 @@ int main(int argc, char **argv) {
   add("spawn-gc-thread", test_spawn_gc_thread, 120);
   add("spawn-retry", test_spawn_retry, 120);
   add("spawn-shutdown-early", test_spawn_shutdown_early, 30);
+  add("spawn-wrong-worker/null", test_spawn_wrong_worker_null, 60);
+  add("spawn-wrong-worker/foreign", test_spawn_wrong_worker_foreign, 60);
+  add("spawn-wrong-worker/other", test_spawn_wrong_worker_other, 60);
+  add("spawn-stale-worker", test_spawn_stale_worker, 60);
   add("active-plan", test_active_plan, 300);
 #if MMTK_HAVE_EXTREME_ASSERTIONS
   add_crash("active-plan-check/get-mutator", test_get_mutator_lies);
