@@ -34,29 +34,27 @@ static void *worker_thread_main(void *arg) {
 
 /* One worker's thread: the binding's spawn_gc_thread, given the tls of
  * mmtk_initialize_collection(), or a pthread of libmmtk's own. */
-static bool start_one(mmtk_t *mmtk, void *tls, mmtk_gc_worker_t *w) {
+static bool start_one(mmtk_t *mmtk, void *tls, mmtk_gc_worker_t *w, const char *who) {
   if (mmtk->vm.spawn_gc_thread) {
     if (mmtk->vm.spawn_gc_thread(mmtk->vm_ctx, tls, w)) return true;
-    mmtk_error(mmtk, "mmtk_initialize_collection: the binding's spawn_gc_thread failed for "
-               "worker %u", w->id);
+    mmtk_error(mmtk, "%s: the binding's spawn_gc_thread failed for worker %u", who, w->id);
     return false;
   }
   int err = pthread_create(&w->thread, NULL, worker_thread_main, w);
   if (err) {
-    mmtk_error(mmtk, "mmtk_initialize_collection: cannot start GC worker %u: %s", w->id,
-               strerror(err));
+    mmtk_error(mmtk, "%s: cannot start GC worker %u: %s", who, w->id, strerror(err));
     return false;
   }
   w->own_thread = true;
   return true;
 }
 
-bool scheduler_start(mmtk_t *mmtk, void *tls) {
+bool scheduler_start(mmtk_t *mmtk, void *tls, const char *who) {
   struct scheduler *s = &mmtk->sched;
   /* After a failure the workers already started keep running: a second call starts only
    * the rest, so that no worker ever gets two threads. */
   while (s->spawned < s->nworkers) {
-    if (!start_one(mmtk, tls, &s->workers[s->spawned])) return false;
+    if (!start_one(mmtk, tls, &s->workers[s->spawned], who)) return false;
     s->spawned++;
     pthread_mutex_lock(&s->lock);
     s->started++;
@@ -200,7 +198,7 @@ bool scheduler_park(mmtk_gc_worker_t *w) {
   struct scheduler *s = &w->mmtk->sched;
   pthread_mutex_lock(&s->lock);
   for (;;) {
-    if (s->shutdown) {
+    if (s->shutdown || s->fork_exit) {
       pthread_mutex_unlock(&s->lock);
       return false;
     }
@@ -232,6 +230,7 @@ bool scheduler_park(mmtk_gc_worker_t *w) {
         s->finishing = false;
         s->in_gc = false;
         s->open_upto = MMTK_STAGE_UNCONSTRAINED;
+        pthread_cond_broadcast(&s->state_cond); /* mmtk_prepare_to_fork() waits for this */
         continue;
       }
       if (s->gc_requested) {
@@ -251,6 +250,8 @@ void scheduler_worker_enter(mmtk_gc_worker_t *w) {
   struct scheduler *s = &w->mmtk->sched;
   pthread_mutex_lock(&s->lock);
   s->running++;
+  w->running_on = pthread_self();
+  w->running = true;
   pthread_cond_broadcast(&s->state_cond);
   pthread_mutex_unlock(&s->lock);
 }
@@ -260,6 +261,7 @@ void scheduler_worker_exit(mmtk_gc_worker_t *w) {
   pthread_mutex_lock(&s->lock);
   s->running--;
   s->started--;
+  w->running = false;
   pthread_cond_broadcast(&s->state_cond);
   pthread_mutex_unlock(&s->lock);
 }
