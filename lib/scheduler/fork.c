@@ -34,6 +34,10 @@ bool mmtk_prepare_to_fork(mmtk_t *mmtk) {
     return true;
   }
   pthread_mutex_lock(&s->lock);
+  if (atomic_load(&s->stopped_for_fork)) { /* another thread's call won the race */
+    pthread_mutex_unlock(&s->lock);
+    return fork_check(mmtk, false, "mmtk_prepare_to_fork");
+  }
   for (unsigned i = 0; i < s->nworkers; i++) {
     if (s->workers[i].running && pthread_equal(s->workers[i].running_on, pthread_self())) {
       pthread_mutex_unlock(&s->lock);
