@@ -43,6 +43,8 @@ MMTK_EXTERN void mmtk_shutdown(mmtk_t *mmtk);
 MMTK_EXTERN bool mmtk_set_vm_space(mmtk_t *mmtk, void *start, size_t size);
 MMTK_EXTERN size_t mmtk_num_of_workers(const mmtk_t *mmtk);
 MMTK_EXTERN void mmtk_start_worker(mmtk_t *mmtk, void *tls, mmtk_gc_worker_t *worker);
+MMTK_EXTERN bool mmtk_prepare_to_fork(mmtk_t *mmtk);
+MMTK_EXTERN bool mmtk_after_fork(mmtk_t *mmtk, void *tls);
 
 /* ---- Mutators and allocation ----------------------------------------------------------- */
 
@@ -102,6 +104,7 @@ MMTK_EXTERN void *mmtk_last_heap_address(const mmtk_t *mmtk);
 MMTK_EXTERN size_t mmtk_total_bytes(const mmtk_t *mmtk);
 MMTK_EXTERN size_t mmtk_used_bytes(const mmtk_t *mmtk);
 MMTK_EXTERN size_t mmtk_free_bytes(const mmtk_t *mmtk);
+MMTK_EXTERN bool mmtk_enumerate_objects(mmtk_t *mmtk, mmtk_object_visitor_fn visit, void *data);
 
 /* ---- Statistics -------------------------------------------------------------------------- */
 

@@ -177,7 +177,8 @@ bool mmtk_initialize_collection(mmtk_t *mmtk, void *tls) {
     return false;
   }
   /* NoGC starts no GC threads; collecting plans start their workers here. */
-  if (mmtk->plan->collects_garbage && !scheduler_start(mmtk, tls)) return false;
+  if (mmtk->plan->collects_garbage && !scheduler_start(mmtk, tls, "mmtk_initialize_collection"))
+    return false;
   mmtk->collection_initialized = true;
   return true;
 }

@@ -17,6 +17,7 @@ MMTK_MAN3_PAGES = \
 	man/mmtk_add_weak_candidate.3 \
 	man/mmtk_add_work_packet.3 \
 	man/mmtk_add_work_packets.3 \
+	man/mmtk_after_fork.3 \
 	man/mmtk_alloc.3 \
 	man/mmtk_alloc_fast.3 \
 	man/mmtk_alloc_slow.3 \
@@ -32,6 +33,7 @@ MMTK_MAN3_PAGES = \
 	man/mmtk_counted_calloc.3 \
 	man/mmtk_counted_malloc.3 \
 	man/mmtk_destroy_mutator.3 \
+	man/mmtk_enumerate_objects.3 \
 	man/mmtk_find_object_from_internal_pointer.3 \
 	man/mmtk_flush_mutator.3 \
 	man/mmtk_free.3 \
@@ -71,6 +73,7 @@ MMTK_MAN3_PAGES = \
 	man/mmtk_pin_object.3 \
 	man/mmtk_post_alloc.3 \
 	man/mmtk_post_alloc_fast.3 \
+	man/mmtk_prepare_to_fork.3 \
 	man/mmtk_process.3 \
 	man/mmtk_process_bulk.3 \
 	man/mmtk_realloc.3 \

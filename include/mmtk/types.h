@@ -130,6 +130,9 @@ typedef struct mmtk_allocator_selector {
  * mmtk_start_worker(), or the worker itself when libmmtk spawned the thread). */
 typedef void (*mmtk_work_fn)(mmtk_t *mmtk, void *worker_tls, void *data);
 
+/* What mmtk_enumerate_objects() calls for each object, with the caller's data. */
+typedef void (*mmtk_object_visitor_fn)(mmtk_object_t object, void *data);
+
 /* Counters kept for every instance (mmtk_get_stats()).  Set `size` before the call;
  * fields are only ever appended. */
 typedef struct mmtk_stats {

@@ -3,6 +3,8 @@
 
 bool gc_can_collect(mmtk_t *mmtk, uint32_t opts) {
   if (!mmtk->plan->collects_garbage || !mmtk->collection_initialized) return false;
+  /* No worker runs between mmtk_prepare_to_fork() and mmtk_after_fork(). */
+  if (atomic_load_explicit(&mmtk->sched.stopped_for_fork, memory_order_relaxed)) return false;
   if (opts & MMTK_ALLOC_OPT_NOT_AT_SAFEPOINT) return false;
   if (mmtk->vm.is_collection_enabled && !mmtk->vm.is_collection_enabled(mmtk->vm_ctx)) return false;
   return true;
@@ -37,6 +39,8 @@ bool mmtk_handle_user_collection_request(mmtk_mutator_t *mutator) {
   const char *why = !mmtk->plan->collects_garbage ? "NoGC does not collect"
                     : mmtk->options.ignore_system_gc ? "ignore_system_gc"
                     : !mmtk->collection_initialized ? "mmtk_initialize_collection not called yet"
+                    : atomic_load(&mmtk->sched.stopped_for_fork)
+                        ? "between mmtk_prepare_to_fork and mmtk_after_fork"
                     : !gc_can_collect(mmtk, 0) ? "the binding's is_collection_enabled is false"
                                                : NULL;
   if (why) {

@@ -34,24 +34,22 @@ static void *worker_thread_main(void *arg) {
 
 /* One worker's thread: the binding's spawn_gc_thread, given the tls of
  * mmtk_initialize_collection(), or a pthread of libmmtk's own. */
-static bool start_one(mmtk_t *mmtk, void *tls, mmtk_gc_worker_t *w) {
+static bool start_one(mmtk_t *mmtk, void *tls, mmtk_gc_worker_t *w, const char *who) {
   if (mmtk->vm.spawn_gc_thread) {
     if (mmtk->vm.spawn_gc_thread(mmtk->vm_ctx, tls, w)) return true;
-    mmtk_error(mmtk, "mmtk_initialize_collection: the binding's spawn_gc_thread failed for "
-               "worker %u", w->id);
+    mmtk_error(mmtk, "%s: the binding's spawn_gc_thread failed for worker %u", who, w->id);
     return false;
   }
   int err = pthread_create(&w->thread, NULL, worker_thread_main, w);
   if (err) {
-    mmtk_error(mmtk, "mmtk_initialize_collection: cannot start GC worker %u: %s", w->id,
-               strerror(err));
+    mmtk_error(mmtk, "%s: cannot start GC worker %u: %s", who, w->id, strerror(err));
     return false;
   }
   w->own_thread = true;
   return true;
 }
 
-bool scheduler_start(mmtk_t *mmtk, void *tls) {
+bool scheduler_start(mmtk_t *mmtk, void *tls, const char *who) {
   struct scheduler *s = &mmtk->sched;
   /* After a failure the workers already started keep running: a second call starts only
    * the rest, so that no worker ever gets two threads. */
@@ -62,7 +60,7 @@ bool scheduler_start(mmtk_t *mmtk, void *tls) {
     pthread_mutex_lock(&s->lock);
     s->started++;
     pthread_mutex_unlock(&s->lock);
-    if (!start_one(mmtk, tls, &s->workers[s->spawned])) {
+    if (!start_one(mmtk, tls, &s->workers[s->spawned], who)) {
       pthread_mutex_lock(&s->lock);
       s->started--;
       pthread_mutex_unlock(&s->lock);
@@ -210,7 +208,7 @@ bool scheduler_park(mmtk_gc_worker_t *w) {
   struct scheduler *s = &w->mmtk->sched;
   pthread_mutex_lock(&s->lock);
   for (;;) {
-    if (s->shutdown) {
+    if (s->shutdown || s->fork_exit) {
       pthread_mutex_unlock(&s->lock);
       return false;
     }
@@ -243,6 +241,7 @@ bool scheduler_park(mmtk_gc_worker_t *w) {
         s->finishing = false;
         s->in_gc = false;
         s->open_upto = MMTK_STAGE_UNCONSTRAINED;
+        pthread_cond_broadcast(&s->state_cond); /* mmtk_prepare_to_fork() waits for this */
         continue;
       }
       if (s->gc_requested) {
@@ -274,6 +273,7 @@ bool scheduler_worker_enter(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
   bool taken = ours && !w->running;
   if (taken) {
     w->running = true;
+    w->running_on = pthread_self();
     s->running++;
   } else if (s->started > s->running + s->refused) {
     /* Probably a thread that will not run the worker it was meant for: shutdown must

@@ -39,6 +39,9 @@ struct mmtk_gc_worker {
   void *tls; /* what mmtk_start_worker() was given */
   pthread_t thread;
   bool own_thread; /* started by libmmtk (joined at shutdown) */
+  /* The thread inside mmtk_start_worker(), while `running` (under the scheduler's lock):
+   * mmtk_prepare_to_fork() must not run on a worker. */
+  pthread_t running_on;
   struct work_deque deque;
   struct tracer trace;        /* the closure machinery (plan/tracing.h) */
   struct copy_allocators copy; /* to-space buffers */
@@ -69,6 +72,11 @@ struct scheduler {
   unsigned refused; /* refused mmtk_start_worker() calls taken as GC threads given up */
   unsigned spawned; /* workers handed to threads, ever (scheduler_start() only) */
   bool gc_requested, in_gc, finishing, shutdown;
+  bool fork_exit; /* workers leave mmtk_start_worker() at their next park (fork.c) */
+  /* From mmtk_prepare_to_fork() until mmtk_after_fork() has restarted every worker: no
+   * GC may start.  Written under the lock (NoGC: by the forking thread alone), read
+   * without it by gc_can_collect(). */
+  _Atomic bool stopped_for_fork;
   int requested_reason; /* of the pending request (enum gc_reason) */
   uint64_t stage_start_ns, stage_ns[MMTK_STAGE_COUNT];
   struct work_packet schedule_packet; /* gc_schedule_collection_packet() */
@@ -77,8 +85,8 @@ struct scheduler {
 /* Set up (no threads yet) and tear down. */
 bool scheduler_init(struct mmtk *mmtk, unsigned nworkers);
 /* Start the worker threads not started yet (through the binding's spawn_gc_thread, which
- * gets `tls`, or pthreads). */
-bool scheduler_start(struct mmtk *mmtk, void *tls);
+ * gets `tls`, or pthreads); errors name `who`. */
+bool scheduler_start(struct mmtk *mmtk, void *tls, const char *who);
 /* Stop and join the workers, free everything. */
 void scheduler_destroy(struct mmtk *mmtk);
 

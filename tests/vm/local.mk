@@ -176,3 +176,41 @@ tests_vm_spaces_marksweep_CFLAGS = $(TVM_CC)
 tests_vm_spaces_marksweep_LDFLAGS = $(TVM_LINK)
 tests_vm_spaces_marksweep_LDADD = $(TVM_DEPLIBS)
 endif
+
+# Whole-heap operations (test-heap.c): mmtk_enumerate_objects against the model (R4) and
+# fork() with mutators and GC workers (R17), per plan and metadata layout.
+#   tests/vm/heap-PLAN[-header]    Paths: /SemiSpace/enumerate/..., /MarkSweep/fork/...
+if HAVE_GLIB
+TVM_HEAP_TESTS = \
+	tests/vm/heap-semispace \
+	tests/vm/heap-semispace-header \
+	tests/vm/heap-marksweep \
+	tests/vm/heap-marksweep-header
+
+check_PROGRAMS += $(TVM_HEAP_TESTS)
+TESTS += $(TVM_HEAP_TESTS)
+
+tests_vm_heap_semispace_SOURCES = tests/vm/test-heap.c
+tests_vm_heap_semispace_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=1 -DTVM_HEADER=0 -DTVM_WORKERS=4
+tests_vm_heap_semispace_CFLAGS = $(TVM_CC)
+tests_vm_heap_semispace_LDFLAGS = $(TVM_LINK)
+tests_vm_heap_semispace_LDADD = $(TVM_DEPLIBS)
+
+tests_vm_heap_semispace_header_SOURCES = tests/vm/test-heap.c
+tests_vm_heap_semispace_header_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=1 -DTVM_HEADER=1 -DTVM_WORKERS=2
+tests_vm_heap_semispace_header_CFLAGS = $(TVM_CC)
+tests_vm_heap_semispace_header_LDFLAGS = $(TVM_LINK)
+tests_vm_heap_semispace_header_LDADD = $(TVM_DEPLIBS)
+
+tests_vm_heap_marksweep_SOURCES = tests/vm/test-heap.c
+tests_vm_heap_marksweep_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=2 -DTVM_HEADER=0 -DTVM_WORKERS=4
+tests_vm_heap_marksweep_CFLAGS = $(TVM_CC)
+tests_vm_heap_marksweep_LDFLAGS = $(TVM_LINK)
+tests_vm_heap_marksweep_LDADD = $(TVM_DEPLIBS)
+
+tests_vm_heap_marksweep_header_SOURCES = tests/vm/test-heap.c
+tests_vm_heap_marksweep_header_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=2 -DTVM_HEADER=1 -DTVM_WORKERS=2
+tests_vm_heap_marksweep_header_CFLAGS = $(TVM_CC)
+tests_vm_heap_marksweep_header_LDFLAGS = $(TVM_LINK)
+tests_vm_heap_marksweep_header_LDADD = $(TVM_DEPLIBS)
+endif

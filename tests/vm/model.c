@@ -24,6 +24,7 @@ struct model {
   /* model_verify() scratch */
   tvm_obj_t *m2h;
   size_t m2h_cap;
+  size_t m2h_valid; /* model objects the last model_verify() covered */
 };
 
 static _Noreturn void mismatch(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
@@ -67,6 +68,12 @@ void model_free(model_t *m) {
 
 size_t model_live(const model_t *m) { return m->live; }
 size_t model_cleared(const model_t *m) { return m->cleared; }
+
+void model_live_objects(const model_t *m, GHashTable *set) {
+  /* m2h: filled by the last model_verify() for the objects it reached, NULL elsewhere. */
+  for (size_t i = 0; i < m->m2h_valid; i++)
+    if (m->m2h[i]) g_hash_table_add(set, m->m2h[i]);
+}
 size_t model_allocated_bytes(const model_t *m) { return m->allocated; }
 size_t model_allocations(const model_t *m) { return m->allocations; }
 
@@ -242,6 +249,7 @@ void model_verify(model_t *m, bool after_gc) {
     m->m2h = g_new(tvm_obj_t, m->m2h_cap);
   }
   if (m->n) memset(m->m2h, 0, m->n * sizeof *m->m2h); /* m2h is NULL while n is 0 */
+  m->m2h_valid = m->n;
   GHashTable *h2m = g_hash_table_new(g_direct_hash, g_direct_equal);
   GArray *stack = g_array_new(FALSE, FALSE, sizeof(struct pair));
   GArray *weak = g_array_new(FALSE, FALSE, sizeof(struct pair));

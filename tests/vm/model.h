@@ -36,6 +36,9 @@ bool model_step(model_t *m);
 void model_verify(model_t *m, bool after_gc);
 /* Objects reachable in the model after the last model_verify(). */
 size_t model_live(const model_t *m);
+/* Add to `set` (a GHashTable of pointers) every heap object model_verify() last found
+ * reachable, as found then (valid until the next safepoint). */
+void model_live_objects(const model_t *m, GHashTable *set);
 /* Weak referents the heap had cleared, found by model_verify() so far. */
 size_t model_cleared(const model_t *m);
 /* Bytes allocated by model_step() so far. */

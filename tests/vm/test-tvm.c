@@ -454,6 +454,58 @@ static void test_oom_nogc(void) {
   finish(vm, th);
 }
 
+/* ---- Whole-heap operations on NoGC ---------------------------------------------------- */
+
+static void count_object(mmtk_object_t object, void *data) {
+  (void)object;
+  (*(size_t *)data)++;
+}
+
+/* NoGC frees nothing: every object ever allocated is enumerated, reachable or not, in
+ * the NoGC space, the immortal space and the LOS.  Without the VO bit: refused. */
+static void test_enumerate_nogc(void) {
+  tvm_thread_t *th;
+  tvm_t *vm = start(NULL, &th);
+  size_t n = 0;
+  for (unsigned i = 0; i < 300; i++) {
+    g_assert_nonnull(tvm_alloc(th, TVM_NODE, 2, i % 50, i));
+    g_assert_nonnull(tvm_alloc_sem(th, TVM_BYTES, 0, 16, i, MMTK_ALLOC_IMMORTAL));
+  }
+  for (unsigned i = 0; i < 5; i++) g_assert_nonnull(tvm_alloc(th, TVM_BYTES, 0, 100000, i));
+  bool ok = mmtk_enumerate_objects(tvm_mmtk(vm), count_object, &n);
+  if (MMTK_HAVE_VO_BIT) {
+    g_assert_true(ok);
+    g_assert_cmpuint(n, ==, 605);
+    finish(vm, th);
+    return;
+  }
+  g_assert_false(ok);
+  g_assert_cmpuint(n, ==, 0);
+  g_assert_nonnull(strstr(mmtk_last_error(), "--enable-vo-bit"));
+  tvm_counters_t c;
+  tvm_counters(vm, &c);
+  g_assert_cmpuint(c.log_errors, ==, 1);
+  tvm_detach(th);
+  tvm_destroy(vm);
+}
+
+/* NoGC has no GC thread: the fork calls only check the protocol. */
+static void test_fork_nogc(void) {
+  tvm_thread_t *th;
+  tvm_t *vm = start(NULL, &th);
+  mmtk_t *mmtk = tvm_mmtk(vm);
+  g_assert_false(mmtk_after_fork(mmtk, NULL));
+  g_assert_true(mmtk_prepare_to_fork(mmtk));
+  g_assert_false(mmtk_prepare_to_fork(mmtk));
+  g_assert_true(mmtk_after_fork(mmtk, NULL));
+  g_assert_nonnull(tvm_alloc(th, TVM_NODE, 1, 8, 1));
+  tvm_counters_t c;
+  tvm_counters(vm, &c);
+  g_assert_cmpuint(c.log_errors, ==, 2);
+  tvm_detach(th);
+  tvm_destroy(vm);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/tvm/object/layout", test_object_layout);
@@ -466,5 +518,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/tvm/model/random", test_model);
   g_test_add_func("/tvm/model/detects-corruption", test_model_detects);
   g_test_add_func("/tvm/oom/nogc", test_oom_nogc);
+  g_test_add_func("/tvm/heap/enumerate-nogc", test_enumerate_nogc);
+  g_test_add_func("/tvm/heap/fork-nogc", test_fork_nogc);
   return g_test_run();
 }
