@@ -16,6 +16,8 @@ struct model {
   tvm_thread_t *th;
   model_config_t cfg;
   GRand *rand;
+  model_choice_fn choice; /* NULL: rand decides */
+  void *choice_ctx;
   size_t base; /* the first of the model's root slots */
   int64_t *roots;
   struct mnode *nodes;
@@ -77,7 +79,15 @@ void model_live_objects(const model_t *m, GHashTable *set) {
 size_t model_allocated_bytes(const model_t *m) { return m->allocated; }
 size_t model_allocations(const model_t *m) { return m->allocations; }
 
-static unsigned rnd(model_t *m, unsigned n) { return n ? (unsigned)g_rand_int_range(m->rand, 0, (gint32)n) : 0; }
+void model_set_choices(model_t *m, model_choice_fn fn, void *ctx) {
+  m->choice = fn;
+  m->choice_ctx = ctx;
+}
+
+static unsigned rnd(model_t *m, unsigned n) {
+  if (m->choice) return m->choice(m->choice_ctx, n);
+  return n ? (unsigned)g_rand_int_range(m->rand, 0, (gint32)n) : 0;
+}
 static bool chance(model_t *m, unsigned percent) { return rnd(m, 100) < percent; }
 
 static size_t first_strong(const struct mnode *n) { return n->type == TVM_WEAKREF ? 1 : 0; }

@@ -27,6 +27,11 @@ typedef struct model_config {
 } model_config_t;
 
 model_t *model_new(tvm_thread_t *th, const model_config_t *config, guint32 seed);
+/* Where the model's choices come from: by default the GRand seeded by model_new(); a
+ * fuzzer hands its input instead, so that the bytes decide every step.  fn(ctx, n)
+ * returns a number below n (0 when n is 0). */
+typedef unsigned (*model_choice_fn)(void *ctx, unsigned n);
+void model_set_choices(model_t *m, model_choice_fn fn, void *ctx);
 /* Pops the model's roots (they must be the top of the shadow stack). */
 void model_free(model_t *m);
 /* One random operation; returns false if an allocation failed (heap exhausted). */

@@ -106,10 +106,17 @@ static void note(const char *fmt, ...) {
 struct suite_case {
   GTestFunc fn;
   unsigned timeout; /* seconds, a backstop behind the child's own watchdog */
+  const char *exact; /* why the test cannot hold under stress GCs, or NULL */
 };
 
 static void suite_isolated(gconstpointer data) {
   const struct suite_case *t = data;
+  if (t->exact && getenv("MMTK_STRESS_FACTOR")) {
+    char *why = g_strdup_printf("MMTK_STRESS_FACTOR is set: %s", t->exact);
+    g_test_skip(why);
+    g_free(why);
+    return;
+  }
   if (g_test_subprocess()) {
     t->fn();
     return;
@@ -126,9 +133,24 @@ static void suite_isolated(gconstpointer data) {
  * `timeout` seconds (its watchdog), the parent waits 30 more. */
 static G_GNUC_UNUSED void suite_add(const char *path, GTestFunc fn, unsigned timeout) {
   char *full = g_strdup_printf("/%s/%s", PLAN, path);
-  struct suite_case *t = g_new(struct suite_case, 1); /* GLib frees it with the suite */
+  struct suite_case *t = g_new0(struct suite_case, 1); /* GLib frees it with the suite */
   t->fn = fn;
   t->timeout = timeout + 30;
+  g_test_add_data_func_full(full, t, suite_isolated, g_free);
+  g_free(full);
+}
+
+/* The same for a test that counts GCs or bytes exactly, or that would take far too
+ * long with a GC every few KiB: when the environment sets MMTK_STRESS_FACTOR (the
+ * libmmtk option every instance then gets: .ci/run's stress build), it is skipped with
+ * `why` as the reason.  `why` must be a string constant. */
+static G_GNUC_UNUSED void suite_add_exact(const char *path, GTestFunc fn, unsigned timeout,
+                                          const char *why) {
+  char *full = g_strdup_printf("/%s/%s", PLAN, path);
+  struct suite_case *t = g_new0(struct suite_case, 1);
+  t->fn = fn;
+  t->timeout = timeout + 30;
+  t->exact = why;
   g_test_add_data_func_full(full, t, suite_isolated, g_free);
   g_free(full);
 }

@@ -1323,12 +1323,12 @@ int main(int argc, char **argv) {
   add("finalizer/get-for", test_get_finalizers_for);
   add("finalizer/query-during-gc", test_query_during_gc);
   add("finalizer/query-from-worker", test_query_from_worker);
-  add("trigger/dynamic-heap", test_dynamic_heap);
+  suite_add_exact("trigger/dynamic-heap", test_dynamic_heap, 120, "it bounds the GCs the trigger starts");
   add("trigger/dynamic-big-object", test_dynamic_big_object);
   add("trigger/dynamic-unaligned", test_dynamic_unaligned);
   add("trigger/gc-poll", test_gc_poll);
-  add("trigger/vm-live-bytes", test_vm_live_bytes);
-  add("trigger/ignore-system-gc", test_ignore_system_gc);
+  suite_add_exact("trigger/vm-live-bytes", test_vm_live_bytes, 120, "it compares the GCs two heap sizes trigger");
+  suite_add_exact("trigger/ignore-system-gc", test_ignore_system_gc, 120, "it expects no GC but those it asks for");
   add("stress/gc-count-imprecise", test_stress_count_imprecise);
   return g_test_run();
 }

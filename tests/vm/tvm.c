@@ -669,6 +669,11 @@ tvm_obj_t *tvm__globals(tvm_t *vm) { return vm->globals; }
 
 tvm_obj_t tvm_alloc_sem(tvm_thread_t *th, unsigned type, size_t nrefs, size_t data_bytes,
                         uint64_t data, mmtk_alloc_semantics_t semantics) {
+  return tvm_alloc_aligned(th, type, nrefs, data_bytes, data, semantics, 8);
+}
+
+tvm_obj_t tvm_alloc_aligned(tvm_thread_t *th, unsigned type, size_t nrefs, size_t data_bytes,
+                            uint64_t data, mmtk_alloc_semantics_t semantics, size_t align) {
   if (type < TVM_TYPE_MIN || type > TVM_TYPE_MAX) die("tvm_alloc: bad type %u", type);
   if (nrefs > TVM_MAX_REFS) die("tvm_alloc: %zu reference fields", nrefs);
   if (type == TVM_WEAKREF && nrefs < 1) die("tvm_alloc: a weak reference needs a field");
@@ -677,8 +682,9 @@ tvm_obj_t tvm_alloc_sem(tvm_thread_t *th, unsigned type, size_t nrefs, size_t da
   tvm_safepoint(th);
   check_running(th, "tvm_alloc");
   size_t size = tvm_object_size(nrefs, data_bytes);
-  void *p = mmtk_alloc_fast(th->mutator, size, 8, 0, semantics);
+  void *p = mmtk_alloc_fast(th->mutator, size, align, 0, semantics);
   if (!p) return NULL;
+  if ((uintptr_t)p % align) die("tvm_alloc: %p is not aligned to %zu", p, align);
   unsigned flags = type == TVM_WEAKREF ? TVM_FLAG_WEAK : type == TVM_FINALIZABLE ? TVM_FLAG_FINALIZER : 0;
   uint64_t *w = p;
   w[0] = (uint64_t)type << TVM_TYPE_SHIFT | (uint64_t)flags << TVM_FLAGS_SHIFT |

@@ -192,6 +192,10 @@ tvm_obj_t tvm_alloc(tvm_thread_t *th, unsigned type, size_t nrefs, size_t data_b
                     uint64_t data);
 tvm_obj_t tvm_alloc_sem(tvm_thread_t *th, unsigned type, size_t nrefs, size_t data_bytes,
                         uint64_t data, mmtk_alloc_semantics_t semantics);
+/* The same at an address aligned to `align` (a power of two, at least 8): libmmtk's
+ * alignment argument, checked on the result. */
+tvm_obj_t tvm_alloc_aligned(tvm_thread_t *th, unsigned type, size_t nrefs, size_t data_bytes,
+                            uint64_t data, mmtk_alloc_semantics_t semantics, size_t align);
 /* A store into a reference field, through libmmtk's write barrier. */
 void tvm_set_ref(tvm_thread_t *th, tvm_obj_t o, size_t i, tvm_obj_t v);
 /* Change the data word and refill the data bytes. */
