@@ -357,8 +357,8 @@ static void *gc_thread_main(void *arg) {
   return NULL;
 }
 
-static bool sp_spawn(void *ctx, void *tls, mmtk_gc_worker_t *worker) {
-  if (atomic_fetch_add(&spawn_calls, 1) == spawn_fail_at) return false;
+/* Record the next GC thread and start it on `main`. */
+static bool spawn_thread(void *ctx, void *tls, mmtk_gc_worker_t *worker, void *(*main)(void *)) {
   unsigned i = atomic_load(&spawned);
   g_assert_cmpuint(i, <, MAX_GC_THREADS);
   struct gc_thread *g = &gc_threads[i];
@@ -366,9 +366,14 @@ static bool sp_spawn(void *ctx, void *tls, mmtk_gc_worker_t *worker) {
   g->worker = worker;
   g->spawn_tls = tls;
   g->index = i;
-  if (pthread_create(&g->thread, NULL, gc_thread_main, g)) return false;
+  if (pthread_create(&g->thread, NULL, main, g)) return false;
   atomic_fetch_add(&spawned, 1);
   return true;
+}
+
+static bool sp_spawn(void *ctx, void *tls, mmtk_gc_worker_t *worker) {
+  if (atomic_fetch_add(&spawn_calls, 1) == spawn_fail_at) return false;
+  return spawn_thread(ctx, tls, worker, gc_thread_main);
 }
 
 /* worker_tls is what our thread gave mmtk_start_worker, and we are on that thread. */
@@ -534,16 +539,7 @@ static void *wrong_gc_thread_main(void *arg) {
 }
 
 static bool sp_spawn_wrong(void *ctx, void *tls, mmtk_gc_worker_t *worker) {
-  unsigned i = atomic_load(&spawned);
-  g_assert_cmpuint(i, <, MAX_GC_THREADS);
-  struct gc_thread *g = &gc_threads[i];
-  g->vm = ctx;
-  g->worker = worker;
-  g->spawn_tls = tls;
-  g->index = i;
-  if (pthread_create(&g->thread, NULL, wrong_gc_thread_main, g)) return false;
-  atomic_fetch_add(&spawned, 1);
-  return true;
+  return spawn_thread(ctx, tls, worker, wrong_gc_thread_main);
 }
 
 static void spawn_wrong_binding(mmtk_vm_binding_t *b) {
