@@ -7,8 +7,12 @@
  * parallel GC), and MarkSweep with the heap verifier in --enable-sanity builds.  It runs
  * mmtk_init and mmtk_initialize_collection (tvm_try_new), mmtk_bind_mutator
  * (tvm_try_attach), the allocation slow path (small objects over many blocks, aligned
- * ones, large objects, a large array over the list), a GC that must keep every object,
- * more allocation, a second GC, and the shutdown.  The walk runs the scenario in a
+ * ones, large objects, a large array over the list), the registration of weak
+ * references (mmtk_add_weak_candidate) and finalizable objects (mmtk_add_finalizer),
+ * enough of them that libmmtk's lists grow several times, a GC that must keep every
+ * object and process every registration (each weak reference to a dead object cleared
+ * and enqueued, each one to a live object forwarded, each dead finalizable object ready
+ * once, right after that GC), more allocation, a second GC, and the shutdown.  The walk runs the scenario in a
  * subprocess once per N = 1, 2, ... with
  * LIBMMTK_FAULT_INJECT=any:N, so that the Nth malloc, calloc, realloc, mmap, mprotect or
  * pthread_create libmmtk makes fails, until a run finishes with no failure fired.  Every
@@ -16,6 +20,8 @@
  *
  *   - init or bind fails with NULL and mmtk_last_error() says why;
  *   - an allocation fails with NULL after out_of_memory(MMTK_OOM_MMAP);
+ *   - a registration is never lost: it reports through out_of_memory(MMTK_OOM_MMAP) and
+ *     retries (the four registration functions return nothing the caller could check);
  *   - a GC completes with every object intact (it needs no new memory to finish, or it
  *     reports through out_of_memory(MMTK_OOM_MMAP) and retries).
  *
@@ -35,12 +41,18 @@
 #define LIST_LENGTH 3000      /* small objects: several blocks of every size class used */
 #define LARGE_OBJECTS 4       /* 20 KiB each: the large object space */
 #define ARRAY_SLOT (1 + LARGE_OBJECTS)
+#define NREFS 200             /* weak references, and finalizable objects: lists of 64 grow */
+#define WEAK_SLOT (ARRAY_SLOT + 1) /* an array of the NREFS weak references */
+#define KEEP_SLOT (ARRAY_SLOT + 2) /* an array of the live referents and finalizables */
+#define TMP_SLOT (ARRAY_SLOT + 3)
+#define LAST_SLOT TMP_SLOT
+#define FINAL_BASE 500000     /* the data word of finalizable object i: FINAL_BASE + i */
 #define MAX_POINTS 5000       /* a walk longer than this is a runaway */
 #define RUN_TIMEOUT_US (60 * G_USEC_PER_SEC)
 
-enum phase { P_INIT, P_BIND, P_ALLOC, P_GC, P_ALLOC2, P_GC2, P_SHUTDOWN, P_COUNT };
+enum phase { P_INIT, P_BIND, P_ALLOC, P_REFS, P_GC, P_ALLOC2, P_GC2, P_SHUTDOWN, P_COUNT };
 static const char *const phase_names[P_COUNT] = {
-    "init", "bind", "alloc", "gc", "alloc-after-gc", "gc-2", "shutdown"};
+    "init", "bind", "alloc", "refs", "gc", "alloc-after-gc", "gc-2", "shutdown"};
 
 /* The child's stderr goes to a file (REPORT.stderr) so that it can tell, phase by phase,
  * whether the failure fired yet; the parent shows the file when a run fails. */
@@ -147,6 +159,51 @@ static void check_list(tvm_thread_t *th, uint64_t count) {
   for (size_t i = 0; i < LIST_LENGTH; i++, n = tvm_ref(n, 0)) g_assert_true(tvm_ref(a, i) == n);
 }
 
+/* NREFS weak references (in WEAK_SLOT's array), the even ones to an object kept alive
+ * (KEEP_SLOT's array, same index), the odd ones to an object that dies at once; and NREFS
+ * finalizable objects, the even ones kept (KEEP_SLOT's array, index NREFS + i). */
+static void allocate_refs(tvm_thread_t *th) {
+  tvm_set_root(th, WEAK_SLOT, alloc_or_retry(th, P_REFS, TVM_ARRAY, NREFS, 0, 300000));
+  tvm_set_root(th, KEEP_SLOT, alloc_or_retry(th, P_REFS, TVM_ARRAY, 2 * NREFS, 0, 300001));
+  for (size_t i = 0; i < NREFS; i++) {
+    tvm_set_root(th, TMP_SLOT, alloc_or_retry(th, P_REFS, TVM_NODE, 0, 16, 310000 + i));
+    if (i % 2 == 0) tvm_set_ref(th, tvm_root(th, KEEP_SLOT), i, tvm_root(th, TMP_SLOT));
+    tvm_obj_t w = alloc_or_retry(th, P_REFS, TVM_WEAKREF, 1, 0, 320000 + i);
+    tvm_set_ref(th, w, 0, tvm_root(th, TMP_SLOT)); /* before the next safepoint */
+    tvm_set_ref(th, tvm_root(th, WEAK_SLOT), i, w);
+  }
+  tvm_set_root(th, TMP_SLOT, NULL);
+  for (size_t i = 0; i < NREFS; i++) {
+    tvm_obj_t f = alloc_or_retry(th, P_REFS, TVM_FINALIZABLE, 0, 16, FINAL_BASE + i);
+    if (i % 2 == 0) tvm_set_ref(th, tvm_root(th, KEEP_SLOT), NREFS + i, f);
+  }
+}
+
+/* After the GC: every registration was processed (`before`: the counters before
+ * allocate_refs; any GC since counts). */
+static void check_refs(tvm_thread_t *th, const tvm_counters_t *before) {
+  tvm_obj_t ws = tvm_root(th, WEAK_SLOT), keep = tvm_root(th, KEEP_SLOT);
+  for (size_t i = 0; i < NREFS; i++) {
+    tvm_obj_t r = tvm_ref(tvm_ref(ws, i), 0);
+    if (i % 2 == 0 && r != tvm_ref(keep, i))
+      g_error("weak reference %zu: referent %p, not the live object %p (not forwarded)", i,
+              r, tvm_ref(keep, i));
+    if (i % 2 == 1 && r)
+      g_error("weak reference %zu: its referent died but it still refers to %p", i, r);
+  }
+  tvm_counters_t after;
+  tvm_counters(tvm_vm(th), &after);
+  if (after.enqueued_refs - before->enqueued_refs != NREFS / 2)
+    g_error("%llu cleared weak references enqueued, not %d",
+            (unsigned long long)(after.enqueued_refs - before->enqueued_refs), NREFS / 2);
+  size_t n = tvm_run_finalizers(th, NULL, NULL);
+  for (size_t i = 0; i < NREFS; i++)
+    if (tvm_finalized(tvm_vm(th), FINAL_BASE + i) != i % 2)
+      g_error("finalizable object %zu (%s) finalized %u times", i, i % 2 ? "dead" : "live",
+              tvm_finalized(tvm_vm(th), FINAL_BASE + i));
+  g_assert_cmpuint(n, ==, NREFS / 2);
+}
+
 struct config {
   const char *name, *plan;
   unsigned workers;
@@ -174,16 +231,30 @@ static void scenario(const struct config *cfg) {
     if (!th) g_error("bind failed again: %s", mmtk_last_error());
   }
   phase_end(P_BIND);
-  for (size_t i = 0; i <= ARRAY_SLOT; i++) tvm_push(th, NULL);
+  for (size_t i = 0; i <= LAST_SLOT; i++) tvm_push(th, NULL);
   allocate(th, P_ALLOC, 0);
   phase_end(P_ALLOC);
+  tvm_counters_t refs_before;
+  tvm_counters(vm, &refs_before);
+  allocate_refs(th);
+  phase_end(P_REFS);
+  if (fired_in == P_REFS && !strcmp(failed_step, "none")) {
+    /* A list's growth failed: reported once, with no mutator's tls, and retried. */
+    tvm_counters_t c;
+    tvm_counters(vm, &c);
+    g_assert_cmpuint(c.oom_mmap, ==, refs_before.oom_mmap + 1);
+    g_assert_null(c.oom_last_tls);
+    g_strlcpy(failed_why, "registration: out_of_memory(MMTK_OOM_MMAP) and retried",
+              sizeof failed_why);
+  }
   uint64_t gcs = tvm_gc_count(vm);
   g_assert_true(tvm_gc(th));
   g_assert_cmpuint(tvm_gc_count(vm), ==, gcs + 1);
   check_list(th, LIST_LENGTH);
+  check_refs(th, &refs_before);
   phase_end(P_GC);
   /* After the GC: SemiSpace allocates in the other half, MarkSweep in swept blocks. */
-  for (size_t i = 0; i <= ARRAY_SLOT; i++) tvm_set_root(th, i, NULL);
+  for (size_t i = 0; i <= LAST_SLOT; i++) tvm_set_root(th, i, NULL);
   allocate(th, P_ALLOC2, LIST_LENGTH);
   phase_end(P_ALLOC2);
   g_assert_true(tvm_gc(th));
@@ -191,7 +262,8 @@ static void scenario(const struct config *cfg) {
   phase_end(P_GC2);
   tvm_counters_t c;
   tvm_counters(vm, &c);
-  g_assert_cmpuint(c.handshake_errors + c.insane_objects, ==, 0);
+  g_assert_cmpuint(c.handshake_errors + c.insane_objects + c.finalize_errors +
+                       c.enqueue_errors + c.weak_glue_errors, ==, 0);
   char detail[320];
   snprintf(detail, sizeof detail, "%s; out_of_memory(MMTK_OOM_MMAP) x%llu", failed_why,
            (unsigned long long)c.oom_mmap);

@@ -11,16 +11,38 @@
  * may revive it). */
 #include "mmtk_internal.h"
 
-static bool list_push(struct object_list *l, mmtk_object_t o) {
-  if (l->count == l->capacity) {
-    size_t cap = l->capacity ? l->capacity * 2 : 64;
-    mmtk_object_t *items = realloc(l->items, cap * sizeof *items);
-    if (!items) return false;
+/* Give `l` room for `extra` more entries (design.refs.lists.memory).  A registration or an
+ * entry the GC moves cannot be dropped: it is a reference that would never be cleared
+ * or forwarded, or an object never finalized.  So a failed malloc is reported through
+ * the binding's out_of_memory(MMTK_OOM_MMAP) and retried (gc_malloc()), with `lock`
+ * (the lock that guards `l`, NULL for a list only this worker sees) released meanwhile:
+ * no binding callback runs with it held.  Returns with `lock` held again; the list may
+ * have changed meanwhile, so the caller checks its room again if another thread may
+ * have added to it. */
+static void list_reserve(mmtk_t *mmtk, pthread_mutex_t *lock, struct object_list *l,
+                         size_t extra, const char *what) {
+  while (l->capacity - l->count < extra) {
+    size_t cap = l->capacity ? l->capacity : 64;
+    while (cap - l->count < extra) cap *= 2;
+    if (lock) pthread_mutex_unlock(lock);
+    mmtk_object_t *items = gc_malloc(mmtk, cap * sizeof *items, what);
+    if (lock) pthread_mutex_lock(lock);
+    if (l->capacity >= cap) { /* another thread grew it meanwhile */
+      free(items);
+      continue;
+    }
+    if (l->count) memcpy(items, l->items, l->count * sizeof *items);
+    free(l->items);
     l->items = items;
     l->capacity = cap;
   }
+}
+
+/* For lists only the GC worker running the stage touches (`cleared`, `dropped`, a
+ * stage's own). */
+static void list_push(mmtk_t *mmtk, struct object_list *l, mmtk_object_t o, const char *what) {
+  list_reserve(mmtk, NULL, l, 1, what);
   l->items[l->count++] = o;
-  return true;
 }
 
 static void list_free(struct object_list *l) {
@@ -59,39 +81,22 @@ static struct object_list detach(struct references *r, struct object_list *l) {
   return d;
 }
 
-static bool list_append(struct object_list *to, const struct object_list *from) {
-  if (to->capacity - to->count < from->count) {
-    size_t cap = to->capacity ? to->capacity : 64;
-    while (cap - to->count < from->count) cap *= 2;
-    mmtk_object_t *items = realloc(to->items, cap * sizeof *items);
-    if (!items) return false;
-    to->items = items;
-    to->capacity = cap;
-  }
-  if (from->count) memcpy(to->items + to->count, from->items, from->count * sizeof *from->items);
-  to->count += from->count;
-  return true;
-}
-
-/* Make `l` hold the stage's list `d` and what was registered meanwhile (lock held).
- * Returns how many of d's entries were dropped for want of memory. */
-static size_t reattach_locked(struct object_list *l, struct object_list *d) {
-  if (!l->count || list_append(d, l)) {
-    free(l->items);
-    *l = *d;
-    return 0;
-  }
-  size_t lost = list_append(l, d) ? 0 : d->count;
-  free(d->items);
-  return lost;
+/* Make `l` hold the stage's list `d` and what was registered meanwhile (refs.lock held;
+ * it may be released while `d` grows, and more may be registered then). */
+static void reattach_locked(mmtk_t *mmtk, struct object_list *l, struct object_list *d,
+                            const char *what) {
+  while (d->capacity - d->count < l->count)
+    list_reserve(mmtk, &mmtk->refs.lock, d, l->count, what);
+  if (l->count) memcpy(d->items + d->count, l->items, l->count * sizeof *l->items);
+  d->count += l->count;
+  free(l->items);
+  *l = *d;
 }
 
 static void reattach(mmtk_t *mmtk, struct object_list *l, struct object_list *d, const char *what) {
   pthread_mutex_lock(&mmtk->refs.lock);
-  size_t lost = reattach_locked(l, d);
+  reattach_locked(mmtk, l, d, what);
   pthread_mutex_unlock(&mmtk->refs.lock);
-  if (lost)
-    mmtk_log(mmtk, MMTK_LOG_WARN, "out of memory: %zu %s forgotten", lost, what);
 }
 
 /* ---- The stages ------------------------------------------------------------------- */
@@ -127,9 +132,8 @@ static void scan_list(mmtk_t *mmtk, struct object_list *list, const char *what) 
     if (!object_is_reachable(mmtk, r)) {
       vm->clear_referent(mmtk->vm_ctx, (void *)r);
 #if MMTK_HAVE_SANITY
-      if (mmtk->options.sanity && !list_push(&mmtk->refs.dropped, (void *)r))
-        mmtk_log(mmtk, MMTK_LOG_WARN, "sanity: out of memory: dead reference %p not recorded",
-                 (void *)r);
+      if (mmtk->options.sanity)
+        list_push(mmtk, &mmtk->refs.dropped, (void *)r, "the sanity list of dead references");
 #endif
       continue;
     }
@@ -141,8 +145,7 @@ static void scan_list(mmtk_t *mmtk, struct object_list *list, const char *what) 
       l.items[kept++] = nr;
     } else {
       vm->clear_referent(mmtk->vm_ctx, nr);
-      if (!list_push(&mmtk->refs.cleared, nr))
-        mmtk_log(mmtk, MMTK_LOG_WARN, "out of memory: a cleared reference is not enqueued");
+      list_push(mmtk, &mmtk->refs.cleared, nr, "the list of cleared references");
     }
   }
   l.count = kept;
@@ -165,7 +168,7 @@ static void process_finalizable(mmtk_gc_worker_t *w, void *arg) {
   mmtk_t *mmtk = w->mmtk;
   struct references *refs = &mmtk->refs;
   struct object_list l = detach(refs, &refs->finalizable), revived = {0};
-  size_t kept = 0, stay = 0;
+  size_t kept = 0;
   for (size_t i = 0; i < l.count; i++) {
     uintptr_t o = (uintptr_t)l.items[i];
     if (object_is_reachable(mmtk, o)) {
@@ -173,27 +176,19 @@ static void process_finalizable(mmtk_gc_worker_t *w, void *arg) {
       continue;
     }
     /* Dead: revive it (and what it reaches) for its finalizer. */
-    uintptr_t n = trace_object(w, o);
-    if (!list_push(&revived, (void *)n)) {
-      l.items[kept++] = (void *)n;
-      stay++;
-    }
+    list_push(mmtk, &revived, (void *)trace_object(w, o), "the finalizable objects found dead");
   }
   l.count = kept;
   pthread_mutex_lock(&refs->lock);
-  if (!list_append(&refs->ready, &revived)) {
-    /* Room in l: every revived object came out of it. */
-    memcpy(l.items + l.count, revived.items, revived.count * sizeof *revived.items);
-    l.count += revived.count;
-    stay += revived.count;
-  }
-  size_t lost = reattach_locked(&refs->finalizable, &l);
+  /* Only this stage adds to `ready` during a GC (the queries wait, design.refs.busy). */
+  list_reserve(mmtk, &refs->lock, &refs->ready, revived.count, "the ready-for-finalization list");
+  if (revived.count)
+    memcpy(refs->ready.items + refs->ready.count, revived.items,
+           revived.count * sizeof *revived.items);
+  refs->ready.count += revived.count;
+  reattach_locked(mmtk, &refs->finalizable, &l, "the finalizable objects");
   pthread_mutex_unlock(&refs->lock);
   free(revived.items);
-  if (stay)
-    mmtk_log(mmtk, MMTK_LOG_WARN, "out of memory: %zu objects keep waiting for finalization",
-             stay);
-  if (lost) mmtk_log(mmtk, MMTK_LOG_WARN, "out of memory: %zu finalizable objects forgotten", lost);
   trace_drain(w);
 }
 
@@ -286,10 +281,10 @@ static bool add_candidate(mmtk_t *mmtk, struct object_list *l, mmtk_object_t o, 
     return false;
   }
   pthread_mutex_lock(&mmtk->refs.lock);
-  bool ok = list_push(l, o);
+  list_reserve(mmtk, &mmtk->refs.lock, l, 1, who); /* out_of_memory and retry, if need be */
+  l->items[l->count++] = o;
   pthread_mutex_unlock(&mmtk->refs.lock);
-  if (!ok) mmtk_error(mmtk, "%s: out of memory", who);
-  return ok;
+  return true;
 }
 
 static void add_reference(mmtk_t *mmtk, struct object_list *l, mmtk_object_t r, const char *who) {

@@ -204,10 +204,19 @@ static size_t copy_list(mmtk_object_t *to, const struct object_list *from) {
 static void check_referents(struct sanity *s, mmtk_gc_worker_t *w, mmtk_object_tracer_t *tracer) {
   mmtk_t *mmtk = s->mmtk;
   struct references *refs = &mmtk->refs;
-  pthread_mutex_lock(&refs->lock); /* a foreign thread may be registering */
-  size_t n = refs->soft.count + refs->weak.count + refs->phantom.count + refs->dropped.count;
-  mmtk_object_t *todo = malloc((n ? n : 1) * sizeof *todo);
-  if (!todo) mmtk_panic(__FILE__, __LINE__, "sanity: out of memory");
+  /* The array is allocated unlocked: gc_malloc() may call the binding's out_of_memory,
+   * which must not run with the lock held.  A foreign thread may register meanwhile. */
+  mmtk_object_t *todo = NULL;
+  size_t n, cap = 0;
+  for (;;) {
+    pthread_mutex_lock(&refs->lock);
+    n = refs->soft.count + refs->weak.count + refs->phantom.count + refs->dropped.count;
+    if (todo && n <= cap) break;
+    pthread_mutex_unlock(&refs->lock);
+    free(todo);
+    cap = n ? n : 1;
+    todo = gc_malloc(mmtk, cap * sizeof *todo, "the sanity verifier's reference list");
+  }
   n = copy_list(todo, &refs->soft);
   n += copy_list(todo + n, &refs->weak);
   n += copy_list(todo + n, &refs->phantom);
