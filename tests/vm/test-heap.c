@@ -38,6 +38,9 @@
 #define TVM_HEADER 0
 #endif
 
+/* GC workers the instance really has (--enable-single-worker makes it one). */
+#define NWORKERS (MMTK_HAVE_SINGLE_WORKER ? 1u : (unsigned)TVM_WORKERS)
+
 static void start_with(fx_t *f, tvm_options_t *o, unsigned timeout) {
   suite_watchdog_arm(timeout);
   o->plan = PLAN;
@@ -409,7 +412,7 @@ static void fork_test(bool binding_threads) {
   tvm_options_t o = {.heap = "FixedHeapSize:96M", .init_tls = &f};
   if (binding_threads) o.customize = use_own_gc_threads;
   start_with(&f, &o, 180);
-  if (binding_threads) g_assert_cmpuint(gct.spawned, ==, TVM_WORKERS);
+  if (binding_threads) g_assert_cmpuint(gct.spawned, ==, NWORKERS);
   model_t *own = model_new(f.th, NULL, g_test_rand_int());
   churn(own, 2000);
 
@@ -437,7 +440,7 @@ static void fork_test(bool binding_threads) {
   if (binding_threads) g_assert_cmpuint(gct.n, ==, 0);
   g_assert_true(mmtk_after_fork(f.mmtk, &after_fork_tls));
   if (binding_threads) {
-    g_assert_cmpuint(gct.spawned, ==, 2 * TVM_WORKERS);
+    g_assert_cmpuint(gct.spawned, ==, 2 * NWORKERS);
     g_assert_true(gct.last_tls == &after_fork_tls);
   }
   if (pid == 0) {
@@ -489,8 +492,8 @@ static void test_fork_restart_failure(void) {
   g_assert_false(mmtk_prepare_to_fork(f.mmtk)); /* still prepared */
   gct.fail_after = 0;
   g_assert_true(mmtk_after_fork(f.mmtk, &after_fork_tls));
-  g_assert_cmpuint(gct.n, ==, TVM_WORKERS);
-  g_assert_cmpuint(gct.spawned, ==, 2 * TVM_WORKERS);
+  g_assert_cmpuint(gct.n, ==, NWORKERS);
+  g_assert_cmpuint(gct.spawned, ==, 2 * NWORKERS);
   g_assert_true(tvm_gc(f.th));
   g_assert_cmpuint(gcs(&f), ==, n + 1);
   finish_with_errors(&f, 2);
@@ -572,6 +575,6 @@ int main(int argc, char **argv) {
   suite_add("fork/threads", test_fork_threads, 180);
   suite_add("fork/spawn-gc-thread", test_fork_spawn, 180);
   suite_add("fork/misuse", test_fork_misuse, 60);
-  if (TVM_WORKERS > 1) suite_add("fork/restart-failure", test_fork_restart_failure, 60);
+  if (NWORKERS > 1) suite_add("fork/restart-failure", test_fork_restart_failure, 60);
   return g_test_run();
 }
