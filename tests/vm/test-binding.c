@@ -753,11 +753,13 @@ static void test_active_plan(void) {
     jobs[i] = (struct ap_job){.vm = f.vm, .barrier = &barrier, .seed = g_test_rand_int()};
     g_assert_cmpint(pthread_create(&jobs[i].thread, NULL, ap_job_main, &jobs[i]), ==, 0);
   }
-  /* Between the two barriers exactly JOBS + 1 threads are attached. */
-  tvm_enter_native(f.th);
-  pthread_barrier_wait(&barrier);
+  /* Between the two barriers exactly JOBS + 1 threads are attached. The first snapshot
+   * comes before the first barrier: once it opens, the jobs allocate and a GC may have
+   * called iterate_mutators but not yet resumed the world when this thread looks. */
   uint64_t g0 = gcs(&f), i0 = atomic_load(&ap_iterate), v0 = atomic_load(&ap_visits);
   uint64_t n0 = atomic_load(&ap_number);
+  tvm_enter_native(f.th);
+  pthread_barrier_wait(&barrier);
   pthread_barrier_wait(&barrier);
   uint64_t g = gcs(&f) - g0, it = atomic_load(&ap_iterate) - i0;
   uint64_t visits = atomic_load(&ap_visits) - v0, number = atomic_load(&ap_number) - n0;
