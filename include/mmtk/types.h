@@ -144,7 +144,8 @@ typedef struct mmtk_stats {
   uint64_t live_bytes;     /* bytes in use after the last GC */
   uint64_t heap_bytes;     /* the current heap limit */
   /* Appended after 0.1.0 (a caller compiled against 0.1.0 passes a smaller size): */
-  uint64_t defrag_gc_count; /* those of gc_count that defragmented (Immix) */
+  uint64_t defrag_gc_count;  /* those of gc_count that defragmented (Immix) */
+  uint64_t nursery_gc_count; /* those of gc_count that were nursery GCs (generational plans) */
 } mmtk_stats_t;
 
 /* Log levels passed to the binding's log callback. */

@@ -23,7 +23,13 @@ struct los_node {
   struct los_node *next, *prev;
   uintptr_t start, object; /* the pages' start; the object's reference (see los_post_alloc) */
   size_t pages;
+  bool nursery; /* allocated since the last GC */
 };
+
+/* The two large-object bits of an object (om.los): marked by this GC, and young
+ * (allocated since the last GC; only generational plans' nursery GCs look at it). */
+#define LOS_MARKED 1u
+#define LOS_NURSERY 2u
 
 /* Made by los_init() with the space, before any mutator exists: a lazy creation on the
  * first large object would let two threads each make one, and the objects recorded in
@@ -54,7 +60,10 @@ bool los_record(struct space *s, uintptr_t start, size_t pages, uintptr_t object
   n->start = start;
   n->pages = pages;
   n->object = object;
+  n->nursery = true;
   n->prev = NULL;
+  /* Young until its first GC; los_post_alloc moves the bits to the real reference. */
+  om_store(s->mmtk, &s->mmtk->om.los, object, LOS_NURSERY);
   pthread_mutex_lock(&st->lock);
   n->next = st->head;
   if (st->head) st->head->prev = n;
@@ -64,22 +73,28 @@ bool los_record(struct space *s, uintptr_t start, size_t pages, uintptr_t object
   return true;
 }
 
-void los_prepare(struct space *s) {
+void los_prepare(struct space *s, bool nursery_only) {
   struct los_state *st = los_state(s);
   pthread_mutex_lock(&st->lock);
-  for (struct los_node *n = st->head; n; n = n->next)
-    om_store(s->mmtk, &s->mmtk->om.los, n->object, 0);
+  for (struct los_node *n = st->head; n; n = n->next) {
+    if (nursery_only && !n->nursery) continue; /* mature: keeps its mark */
+    om_store(s->mmtk, &s->mmtk->om.los, n->object, n->nursery ? LOS_NURSERY : 0);
+  }
   pthread_mutex_unlock(&st->lock);
 }
 
-void los_sweep(struct space *s) {
+void los_sweep(struct space *s, bool nursery_only) {
   struct los_state *st = los_state(s);
   mmtk_t *mmtk = s->mmtk;
   pthread_mutex_lock(&st->lock);
   struct los_node *n = st->head;
   while (n) {
     struct los_node *next = n->next;
-    if (om_load(mmtk, &mmtk->om.los, n->object) != 1) {
+    if (nursery_only && !n->nursery) {
+      n = next;
+      continue;
+    }
+    if (!(om_load(mmtk, &mmtk->om.los, n->object) & LOS_MARKED)) {
       if (n->prev) n->prev->next = next;
       else st->head = next;
       if (next) next->prev = n->prev;
@@ -89,6 +104,9 @@ void los_sweep(struct space *s) {
 #endif
       space_release(s, n->start, n->pages);
       free(n);
+    } else if (n->nursery) {
+      n->nursery = false; /* a survivor is mature from now on */
+      om_store(mmtk, &mmtk->om.los, n->object, LOS_MARKED);
     }
     n = next;
   }
@@ -109,9 +127,13 @@ void los_destroy(struct space *s) {
 
 static uintptr_t los_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object,
                            enum trace_kind kind) {
-  (void)kind; /* every kind traces this space alike */
   const mmtk_t *mmtk = s->mmtk;
-  if (om_load(mmtk, &mmtk->om.los, object) != 1 && om_cas(mmtk, &mmtk->om.los, object, 0, 1)) {
+  uint8_t v = om_load(mmtk, &mmtk->om.los, object);
+  if (v & LOS_MARKED) return object;
+  /* A nursery GC traces only the young objects; the mature ones stay as they are. */
+  if (kind == TRACE_NURSERY && !(v & LOS_NURSERY)) return object;
+  if (om_cas(mmtk, &mmtk->om.los, object, v, v | LOS_MARKED)) {
+    if (s->unlog) om_store(mmtk, &mmtk->om.log, object, 1);
     w->trace.live_bytes += align_up(binding_current_size(mmtk, (void *)object), BYTES_IN_PAGE);
     trace_push(w, object);
   }
@@ -119,7 +141,8 @@ static uintptr_t los_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t objec
 }
 
 static bool los_reachable(const struct space *s, uintptr_t object) {
-  return om_load(s->mmtk, &s->mmtk->om.los, object) == 1;
+  uint8_t v = om_load(s->mmtk, &s->mmtk->om.los, object);
+  return (v & LOS_MARKED) || (s->mmtk->gc.kind == TRACE_NURSERY && !(v & LOS_NURSERY));
 }
 
 static uintptr_t los_forwarded(const struct space *s, uintptr_t object) {
@@ -135,6 +158,8 @@ static void los_post_alloc(struct space *s, uintptr_t object, size_t bytes) {
   for (struct los_node *n = st->head; n; n = n->next)
     if (object >= n->start && object < n->start + (n->pages << LOG_BYTES_IN_PAGE)) {
       n->object = object;
+      /* Young until its first GC (los_record made it so at the pages' start). */
+      om_store(s->mmtk, &s->mmtk->om.los, object, LOS_NURSERY);
       break;
     }
   pthread_mutex_unlock(&st->lock);

@@ -388,18 +388,20 @@ void ms_release(struct space *s, bool eager) {
 
 static uintptr_t ms_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object,
                           enum trace_kind kind) {
-  (void)kind; /* every kind traces this space alike */
+  if (kind == TRACE_NURSERY) return object; /* mature: the remembered set covers it */
   struct side_metadata_spec *mark = state(s)->mark;
   if (!mark) {
     const struct obj_meta *hm = &s->mmtk->om.mark;
     uint8_t marked = s->mark_state;
     if (om_load(s->mmtk, hm, object) != marked && om_cas(s->mmtk, hm, object, marked ^ 1, marked)) {
+      if (s->unlog) om_store(s->mmtk, &s->mmtk->om.log, object, 1);
       w->trace.live_bytes += block_of(object)->cell_size;
       trace_push(w, object);
     }
     return object;
   }
   if (side_metadata_test_and_set_bit(mark, cell_of(object))) {
+    if (s->unlog) om_store(s->mmtk, &s->mmtk->om.log, object, 1);
     w->trace.live_bytes += block_of(object)->cell_size;
     trace_push(w, object);
   }

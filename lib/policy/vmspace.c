@@ -26,7 +26,8 @@ static size_t granule(const struct space *s, uintptr_t object) {
 
 static uintptr_t vm_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object,
                           enum trace_kind kind) {
-  (void)kind; /* every kind traces this space alike */
+  /* Mature: every VM-space object a mutator writes into is remembered. */
+  if (kind == TRACE_NURSERY) return object;
   size_t g = granule(s, object);
   uint64_t bit = (uint64_t)1 << (g % 64);
   _Atomic uint64_t *word = &vms(s)->marks[g / 64];

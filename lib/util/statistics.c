@@ -77,6 +77,7 @@ bool mmtk_get_stats(const mmtk_t *mmtk, mmtk_stats_t *stats) {
   s.live_bytes = mmtk->gc.live_bytes;
   s.heap_bytes = mmtk->trigger.limit_bytes;
   s.defrag_gc_count = mmtk->stats.defrag_gc_count;
+  s.nursery_gc_count = mmtk->stats.nursery_gc_count;
   /* The size the caller gave, read before the copy overwrites it with ours. */
   size_t n = sizeof s < stats->size ? sizeof s : stats->size;
   memcpy(stats, &s, n);

@@ -21,8 +21,15 @@
 #elif TVM_PLAN_ID == 2
 #define PLAN "MarkSweep"
 #define MOVES 0
+#elif TVM_PLAN_ID == 4
+#define PLAN "GenCopy"
+#define MOVES 1
+#define GENERATIONAL 1
 #else
-#error "TVM_PLAN_ID must be 1 (SemiSpace) or 2 (MarkSweep)"
+#error "TVM_PLAN_ID must be 1 (SemiSpace), 2 (MarkSweep) or 4 (GenCopy)"
+#endif
+#ifndef GENERATIONAL
+#define GENERATIONAL 0
 #endif
 
 /* MarkSweep sweeps lazily by default: tests that measure reclaimed memory right after a
