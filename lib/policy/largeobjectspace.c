@@ -15,8 +15,11 @@ const struct space_ops large_object_space_ops = {
 };
 
 /* ---- In a collecting plan: every object is recorded with its pages; a GC marks the
- * reached ones (the large-object bits: 1 = marked) and the sweep gives the pages of the
- * others back (MMTk's treadmill, as a list). */
+ * reached ones and the sweep gives the pages of the others back (MMTk's treadmill, as a
+ * list).  The two large-object bits: 0 = unmarked, 1 = marked by this (or the last) GC,
+ * 2 = allocated since the last GC (set at post_alloc, cleared with the marks at Prepare).
+ * So an object is live (mmtk_is_live_object) when its bits are not 0: a dead object's
+ * pages went back at the sweep and read zero (freed pages are zeroed or discarded). */
 
 /* A record per object.  Every field is guarded by the space's lock (los_state.lock). */
 struct los_node {
@@ -120,6 +123,10 @@ static bool los_reachable(const struct space *s, uintptr_t object) {
   return om_load(s->mmtk, &s->mmtk->om.los, object) == 1;
 }
 
+static bool los_live(const struct space *s, uintptr_t object) {
+  return om_load(s->mmtk, &s->mmtk->om.los, object) != 0;
+}
+
 static uintptr_t los_forwarded(const struct space *s, uintptr_t object) {
   return los_reachable(s, object) ? object : 0;
 }
@@ -133,6 +140,7 @@ static void los_post_alloc(struct space *s, uintptr_t object, size_t bytes) {
   for (struct los_node *n = st->head; n; n = n->next)
     if (object >= n->start && object < n->start + (n->pages << LOG_BYTES_IN_PAGE)) {
       n->object = object;
+      om_store(s->mmtk, &s->mmtk->om.los, object, 2); /* new: live until the next GC */
       break;
     }
   pthread_mutex_unlock(&st->lock);
@@ -140,7 +148,7 @@ static void los_post_alloc(struct space *s, uintptr_t object, size_t bytes) {
 
 const struct space_ops large_object_space_gc_ops = {
     .policy = "largeobject",
-    .is_live = space_always,
+    .is_live = los_live,
     .is_movable = space_never,
     .pin = space_no_change,
     .unpin = space_no_change,
