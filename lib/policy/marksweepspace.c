@@ -289,7 +289,11 @@ struct ms_block *ms_take_block(struct space *s, unsigned cls, uint32_t opts, int
 void ms_return_block(struct space *s, struct ms_block *b, uintptr_t free) {
   struct ms_state *st = state(s);
   unsigned n = 0;
-  for (uintptr_t c = free; c; c = *(uintptr_t *)c) n++;
+  for (uintptr_t c = free; c; c = *(uintptr_t *)c) {
+    /* Still in address order (ms_live's on_free_list() relies on it). */
+    MMTK_XASSERT(*(uintptr_t *)c == 0 || *(uintptr_t *)c > c);
+    n++;
+  }
   pthread_mutex_lock(&st->lock);
   b->free = free;
   b->nfree = (uint16_t)n;
