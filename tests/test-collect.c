@@ -672,6 +672,9 @@ static void test_vm_space(gconstpointer data) {
   roots[1] = &holder;
   nroots = 2;
 
+  /* mmtk_is_live_object(3): every image object is live until the first GC... */
+  g_assert_true(mmtk_is_live_object(M, island));
+  g_assert_true(mmtk_is_live_object(M, orphan));
   obj *first = image_object(image, 0)->refs[0];
   bool moved = false;
   for (int round = 0; round < 40; round++) {
@@ -699,6 +702,9 @@ static void test_vm_space(gconstpointer data) {
   g_assert_true(moved == (strcmp(plan, "SemiSpace") == 0));
   /* The island was never scanned: its slot still holds the address it was given. */
   g_assert_true(island->refs[0] == orphan);
+  /* ...and from then on as the last GC's marks say: the island was never reached. */
+  g_assert_false(mmtk_is_live_object(M, island));
+  g_assert_true(mmtk_is_live_object(M, holder->refs[0]));
   /* Live bytes count the image objects reached. */
   g_assert_cmpuint(mmtk_live_bytes_in_last_gc(M), >=,
                    IMAGE_OBJECTS * (2 * sizeof(obj) + 16));
