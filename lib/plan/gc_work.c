@@ -86,7 +86,8 @@ static void prepare(mmtk_gc_worker_t *w, void *arg) {
   (void)arg;
   mmtk_t *mmtk = w->mmtk;
   mmtk->plan->prepare(mmtk);
-  vm_space_prepare(mmtk);
+  /* A nursery GC leaves the VM space's marks as the last full-heap GC set them. */
+  if (mmtk->vm_space.collected) vm_space_prepare(mmtk);
   /* Before the Closure stage opens: no copy is made before this. */
   memset(&mmtk->gc.copy, 0, sizeof mmtk->gc.copy);
   for (unsigned i = 0; i < COPY_SEMANTICS_COUNT; i++)

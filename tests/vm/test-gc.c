@@ -1345,7 +1345,12 @@ static void test_live_reused_block(void) {
     bool same_block = (objs[i] >> 16) == ((uintptr_t)o >> 16);
     if (same_block) in_block++;
     else elsewhere++;
-    if (exempt && same_block) g_assert_true(live(&f, (void *)objs[i]));
+    /* A generational plan's nursery is reused from its start at once: the new object's
+     * bump buffer (32 KiB from it) covers dead objects, and that memory counts as
+     * reused. */
+    if (GENERATIONAL) {
+      if (objs[i] - (uintptr_t)o >= 32 * KiB) g_assert_false(live(&f, (void *)objs[i]));
+    } else if (exempt && same_block) g_assert_true(live(&f, (void *)objs[i]));
     else g_assert_false(live(&f, (void *)objs[i]));
   }
   note("%zu dead objects share the new object's block, %zu do not", in_block, elsewhere);
