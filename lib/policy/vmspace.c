@@ -117,6 +117,7 @@ bool vm_space_set(mmtk_t *mmtk, uintptr_t start, size_t size, const char *who) {
   s->start = start;
   s->pr.kind = PR_FREELIST; /* never bump-allocated (for the sanity verifier) */
   s->policy_data = v;
+  s->collected = true; /* a generational plan's nursery GC says otherwise */
   s->extent = size; /* last: space_of() looks at it */
   return true;
 }
