@@ -9,6 +9,7 @@
 #ifndef MMTK_INLINE_H
 #define MMTK_INLINE_H
 
+#include <mmtk/config.h>
 #include <mmtk/types.h>
 
 #ifdef __cplusplus
@@ -49,7 +50,12 @@ typedef struct mmtk_mutator_head {
    * c < MMTK_INLINE_FREE_LIST_CLASSES (0: none in hand); the first word of a free cell
    * is the next one.  Word 2c + 1 belongs to libmmtk. */
   uintptr_t *free_lists;
-  uintptr_t reserved[1];
+  /* The unlog bits of the plan's object barrier (generational plans), for inline code;
+   * 0 when the plan has no object barrier or the binding keeps the bit in the header.
+   * The bit of the heap object at address A is bit ((A >> 3) & 7) of the byte at
+   * log_bit_base + (A >> 6), as for vo_bit_base; 1 means the next store into the object
+   * must go to mmtk_object_reference_write(). */
+  uintptr_t log_bit_base;
 } mmtk_mutator_head_t;
 
 /* Largest size the inline path attempts (bigger requests go out of line). */
@@ -135,7 +141,17 @@ static inline MMTK_ALWAYS_INLINE void mmtk_object_reference_write_fast(mmtk_muta
                                                                        mmtk_object_t src,
                                                                        mmtk_slot_t slot,
                                                                        mmtk_object_t target) {
-  if (MMTK_LIKELY(!(mmtk__head(mutator)->flags & MMTK_MUTATOR_WRITE_BARRIER))) {
+  mmtk_mutator_head_t *h = mmtk__head(mutator);
+  if (MMTK_LIKELY(!(h->flags & MMTK_MUTATOR_WRITE_BARRIER))) {
+    *(mmtk_object_t *)slot = target;
+    return;
+  }
+  /* The object barrier: a store into a young or already logged heap object only
+   * stores; the first store into an unlogged one goes out of line. */
+  uintptr_t a = (uintptr_t)src;
+  if (MMTK_LIKELY(h->log_bit_base != 0 && a - MMTK_HEAP_START < MMTK_HEAP_END - MMTK_HEAP_START &&
+                  !((__atomic_load_n((const uint8_t *)(h->log_bit_base + (a >> 6)), __ATOMIC_RELAXED) >>
+                     ((a >> 3) & 7)) & 1))) {
     *(mmtk_object_t *)slot = target;
     return;
   }

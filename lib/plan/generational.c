@@ -17,6 +17,11 @@ void gen_mutator_init(struct gen_plan *g, struct mmtk_mutator *m) {
   mutator_map(m, MMTK_ALLOC_DEFAULT, MMTK_ALLOCATOR_BUMP_POINTER, 0);
   m->barrier = BARRIER_OBJECT;
   m->head.flags |= MMTK_MUTATOR_WRITE_BARRIER;
+  /* Inline code tests the unlog bit itself when it is on the side, where the head's
+   * layout (a bit per word) holds; the header's bit is the binding's to read. */
+  const struct obj_meta *lb = &g->nursery.mmtk->om.log;
+  if (!lb->in_header && lb->side.log_bits == 0 && lb->side.log_region == 3)
+    m->head.log_bit_base = lb->side.base;
 }
 
 static size_t nursery_pages(const mmtk_t *mmtk, bool max) {

@@ -205,6 +205,7 @@ void mutator_free(struct mmtk_mutator *m) {
   m->head.default_bump.cursor = m->head.default_bump.limit = 0;
   m->head.max_inline_size = 0;
   m->head.free_lists = NULL;
+  m->head.log_bit_base = 0;
   m->head.flags = MMTK_MUTATOR_POST_ALLOC_SLOW | MMTK_MUTATOR_WRITE_BARRIER;
   handle_retire(&mutators, m);
 }

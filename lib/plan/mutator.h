@@ -30,6 +30,7 @@ _Static_assert(offsetof(mmtk_mutator_head_t, flags) == 24, "ABI: flags at 24");
 _Static_assert(offsetof(mmtk_mutator_head_t, max_inline_size) == 28, "ABI: max_inline_size at 28");
 _Static_assert(offsetof(mmtk_mutator_head_t, mmtk) == 32, "ABI: mmtk at 32");
 _Static_assert(offsetof(mmtk_mutator_head_t, free_lists) == 48, "ABI: free_lists at 48");
+_Static_assert(offsetof(mmtk_mutator_head_t, log_bit_base) == 56, "ABI: log_bit_base at 56");
 _Static_assert(sizeof(mmtk_mutator_head_t) == 64, "ABI: the head is 64 bytes");
 
 /* Allocate `size` bytes per the public contract (design.memory_manager.alloc): validates,

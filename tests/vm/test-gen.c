@@ -7,6 +7,9 @@
  *   barrier/fresh-mature      stores into new non-moving, immortal and large objects made
  *                             without the barrier (allowed before a safepoint) are seen
  *                             by the next nursery GC
+ *   barrier/inline-fast       the same through mmtk_object_reference_write_fast(), whose
+ *                             unlog-bit test is inline when the bit is on the side (the
+ *                             head's log_bit_base), with stores into young objects too
  *   barrier/region-copy       young references copied into a mature array with
  *                             mmtk_memory_region_copy() survive a nursery GC
  *   barrier/logged-once       many stores into one mature object between GCs, and across
@@ -81,6 +84,33 @@ static void test_old_to_young(void) {
     g_assert_nonnull(got);
     g_assert_null(tvm_header_problem(got));
     g_assert_cmpuint(tvm_data(got), ==, 1000 + round);
+  }
+  finish(&f);
+}
+
+static void test_inline_fast(void) {
+  fx_t f;
+  start(&f);
+  mmtk_mutator_t *m = tvm_mutator(f.th);
+  const mmtk_mutator_head_t *h = (const mmtk_mutator_head_t *)(void *)m;
+  g_assert_true(h->flags & MMTK_MUTATOR_WRITE_BARRIER);
+  if (TVM_HEADER) g_assert_cmpuint(h->log_bit_base, ==, 0); /* the binding's header bit */
+  else g_assert_cmpuint(h->log_bit_base, !=, 0);
+  enum { N = 32 };
+  size_t old = tvm_push(f.th, tvm_alloc(f.th, TVM_ARRAY, N, 0, 1));
+  nursery_gc(&f);
+  for (int round = 0; round < 10; round++) {
+    size_t young = tvm_push(f.th, tvm_alloc(f.th, TVM_ARRAY, N, 0, 2));
+    for (size_t i = 0; i < N; i++) {
+      tvm_obj_t y = tvm_alloc(f.th, TVM_NODE, 0, 8, round * 100 + i);
+      tvm_obj_t o = tvm_root(f.th, old), yg = tvm_root(f.th, young);
+      mmtk_object_reference_write_fast(m, o, &tvm_refs(o)[i], y);   /* mature */
+      mmtk_object_reference_write_fast(m, yg, &tvm_refs(yg)[i], y); /* young */
+    }
+    tvm_pop_to(f.th, young);
+    nursery_gc(&f);
+    for (size_t i = 0; i < N; i++)
+      g_assert_cmpuint(tvm_data(tvm_ref(tvm_root(f.th, old), i)), ==, round * 100 + i);
   }
   finish(&f);
 }
@@ -241,6 +271,7 @@ int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   suite_add("barrier/old-to-young", test_old_to_young, 60);
   suite_add("barrier/fresh-mature", test_fresh_mature, 60);
+  suite_add("barrier/inline-fast", test_inline_fast, 60);
   suite_add("barrier/region-copy", test_region_copy, 60);
   suite_add("barrier/logged-once", test_logged_once, 60);
   suite_add_exact("nursery/old-garbage-kept", test_old_garbage_kept, 60,
