@@ -16,6 +16,7 @@ struct mmtk_mutator {
   struct bump_allocator bump[MUTATOR_BUMP_ALLOCATORS];
   struct large_object_allocator los[MUTATOR_LOS_ALLOCATORS];
   struct free_list_allocator freelist[1];
+  struct immix_allocator immix[1];
   mmtk_allocator_selector_t mapping[MMTK_ALLOC_SEMANTICS_COUNT];
 };
 

@@ -70,6 +70,7 @@ struct tracer {
 #define MAX_COPY_TARGETS 2
 struct copy_allocators {
   struct bump_allocator bump[MAX_COPY_TARGETS];
+  struct immix_allocator immix[1];
   uint64_t bytes_copied;
 };
 

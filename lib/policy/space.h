@@ -41,6 +41,13 @@ struct space_ops {
   uintptr_t (*trace_object)(struct space *s, struct mmtk_gc_worker *w, uintptr_t object);
   bool (*is_reachable)(const struct space *s, uintptr_t object);
   uintptr_t (*get_forwarded)(const struct space *s, uintptr_t object);
+  /* A GC copied an object into this space (after the forwarding bits were cleared and
+   * the VO bit set); NULL: nothing to do. */
+  void (*post_copy)(struct space *s, uintptr_t object, size_t bytes);
+  /* A pinning root was reported (while roots are scanned, before the closure): a space
+   * that may move objects keeps this one where it is.  NULL: the space must not move it
+   * (closure packets check is_movable). */
+  void (*pin_root)(struct space *s, uintptr_t object);
   /* True when a GC neither moves nor frees anything here and leaves the pages alone (the
    * immortal spaces): a mutator's bump buffer over the space stays valid across GCs, and
    * keeping it saves the buffer's unused rest, which the space could never reuse. */

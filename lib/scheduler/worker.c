@@ -32,6 +32,8 @@ void worker_init(mmtk_gc_worker_t *w, mmtk_t *mmtk, unsigned id) {
   pthread_mutex_init(&w->deque.lock, NULL);
   tracer_init(&w->trace, w);
   for (unsigned i = 0; i < MAX_COPY_TARGETS; i++) w->copy.bump[i].bp = &w->copy.bump[i].own;
+  w->copy.immix[0].bp = &w->copy.immix[0].own;
+  w->copy.immix[0].copy = true;
   w->sig = WORKER_SIG;
 }
 

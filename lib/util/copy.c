@@ -7,14 +7,29 @@ static void *copy_alloc(mmtk_gc_worker_t *w, size_t bytes, size_t align, size_t 
   mmtk_t *mmtk = w->mmtk;
   unsigned index;
   struct space *to = mmtk->plan->copy_target(mmtk, semantics, &index);
+  size_t need = bytes ? align_up(bytes, MMTK_MIN_ALIGNMENT) : MMTK_MIN_ALIGNMENT;
+  size_t al = align < MMTK_MIN_ALIGNMENT ? MMTK_MIN_ALIGNMENT : align;
+  enum alloc_status st;
+  if (to->ops == &immix_space_ops) {
+    /* The Immix trace reserved the room before it decided to copy (immixspace.c). */
+    struct immix_allocator *ia = &w->copy.immix[index];
+    if (ia->space != to) {
+      immix_alloc_reset(ia);
+      ia->space = to;
+    }
+    uintptr_t r = immix_alloc(ia, need, al, offset % al,
+                              MMTK_ALLOC_OPT_ALLOW_OVERCOMMIT | ALLOC_OPT_UNZEROED, &st);
+    if (!r)
+      mmtk_panic(__FILE__, __LINE__, "the %s space cannot take a %zu-byte copy (more than the "
+                 "binding's get_size_when_copied said?)", to->name, bytes);
+    w->copy.bytes_copied += need;
+    return (void *)r;
+  }
   struct bump_allocator *a = &w->copy.bump[index];
   if (a->space != to) {
     bump_reset(a);
     a->space = to;
   }
-  size_t need = bytes ? align_up(bytes, MMTK_MIN_ALIGNMENT) : MMTK_MIN_ALIGNMENT;
-  size_t al = align < MMTK_MIN_ALIGNMENT ? MMTK_MIN_ALIGNMENT : align;
-  enum alloc_status st;
   /* The plan reserved room for every survivor: copying never waits for the heap limit. */
   uintptr_t r;
   /* The OS refusing to commit to-space pages may pass (design.gc.memory): report, wait. */
@@ -37,7 +52,8 @@ static void copy_post(mmtk_gc_worker_t *w, uintptr_t object, size_t bytes) {
 #if MMTK_HAVE_VO_BIT
   vo_bit_set(&mmtk->vo_bit, object);
 #endif
-  (void)bytes;
+  struct space *s = space_of(mmtk, object);
+  if (s && s->ops->post_copy) s->ops->post_copy(s, object, bytes);
 }
 
 uintptr_t copy_object(mmtk_gc_worker_t *w, uintptr_t object, int semantics) {
@@ -68,6 +84,8 @@ void copy_allocators_reset(struct copy_allocators *c) {
     bump_reset(&c->bump[i]);
     c->bump[i].space = NULL;
   }
+  immix_alloc_reset(&c->immix[0]);
+  c->immix[0].space = NULL;
 }
 
 void *mmtk_copy_context_alloc(mmtk_copy_context_t *context, size_t bytes, size_t align,

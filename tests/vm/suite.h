@@ -1,8 +1,8 @@
 /* What every GC suite on the test VM shares (test-gc.c, test-refs.c, test-binding.c):
  * the plan it is compiled for, size units, the watchdog, log notes and the fixture.
  *
- * A suite program is built once per configuration with -DTVM_PLAN_ID=1 (SemiSpace) or 2
- * (MarkSweep); its test paths start with PLAN. */
+ * A suite program is built once per configuration with -DTVM_PLAN_ID=1 (SemiSpace), 2
+ * (MarkSweep) or 3 (Immix); its test paths start with PLAN. */
 #ifndef TVM_SUITE_H
 #define TVM_SUITE_H
 
@@ -21,8 +21,13 @@
 #elif TVM_PLAN_ID == 2
 #define PLAN "MarkSweep"
 #define MOVES 0
+#elif TVM_PLAN_ID == 3
+/* Immix moves objects only in defrag GCs, which the suites do not ask for: MOVES says
+ * whether every GC moves every object. */
+#define PLAN "Immix"
+#define MOVES 0
 #else
-#error "TVM_PLAN_ID must be 1 (SemiSpace) or 2 (MarkSweep)"
+#error "TVM_PLAN_ID must be 1 (SemiSpace), 2 (MarkSweep) or 3 (Immix)"
 #endif
 
 /* MarkSweep sweeps lazily by default: tests that measure reclaimed memory right after a

@@ -1,0 +1,95 @@
+/* The Immix space (MMTk's policy::immix, design.policy.immix; Blackburn and McKinley,
+ * "Immix: a mark-region garbage collector with space efficiency, fast collection, and
+ * mutator performance", PLDI 2008).
+ *
+ * The space is made of 32 KiB blocks of 256-byte lines.  Mutators bump-allocate into
+ * whole free blocks and into the holes (runs of free lines) of blocks the last GC left
+ * partly used.  A GC marks objects and, for each live object, the lines it covers: a
+ * line mark byte holds the GC's line epoch, so old marks never need clearing.  An object
+ * smaller than a line may end in the line after its first one without marking it; that
+ * line is therefore never counted as free (the conservative line rule).  At Release
+ * every block is swept by its line marks: empty ones go back to the page resource,
+ * partly used ones become "reusable", queued with their hole counts for the allocators.
+ *
+ * Defragmentation: some GCs pick the most fragmented blocks (most holes) as defrag
+ * sources, as many as the copy reserve (immix_defrag_headroom_percent of the heap) can
+ * take, and evacuate their live objects into free blocks.  Objects that are pinned, that
+ * a pinning root reaches, or for which the reserve is spent stay and are marked in place.
+ *
+ * Side metadata: a byte per line (the epoch of the last GC that marked it) and a byte
+ * per block (its state).  Object marks use the binding's mark bit (mmtk->om.mark, in the
+ * header or on the side) with a mark state flipped at every GC: new objects take the
+ * current state in post_alloc, so "marked by the last GC or allocated since" is one
+ * comparison (is_live), and header marks never need a bulk clear. */
+#ifndef MMTK_POLICY_IMMIX_IMMIX_H
+#define MMTK_POLICY_IMMIX_IMMIX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/metadata/side_metadata.h"
+
+struct space;
+struct mmtk;
+struct mmtk_gc_worker;
+
+#ifndef LOG_BYTES_IN_IMMIX_BLOCK
+#define LOG_BYTES_IN_IMMIX_BLOCK 15
+#endif
+#ifndef LOG_BYTES_IN_IMMIX_LINE
+#define LOG_BYTES_IN_IMMIX_LINE 8
+#endif
+#define IMMIX_BLOCK_BYTES ((size_t)1 << LOG_BYTES_IN_IMMIX_BLOCK)
+#define IMMIX_LINE_BYTES ((size_t)1 << LOG_BYTES_IN_IMMIX_LINE)
+#define IMMIX_LINES_PER_BLOCK (IMMIX_BLOCK_BYTES >> LOG_BYTES_IN_IMMIX_LINE)
+/* The most holes a block can have: free and marked lines alternate. */
+#define IMMIX_MAX_HOLES (IMMIX_LINES_PER_BLOCK / 2)
+/* Default-semantics objects above this go to the large object space (MMTk: half a
+ * block), so that an object and its alignment padding always fit in one block. */
+#define IMMIX_MAX_OBJECT_BYTES (IMMIX_BLOCK_BYTES / 2)
+
+/* A block's state byte (side metadata). */
+enum immix_block_state {
+  IMMIX_BLOCK_UNALLOCATED = 0, /* the page resource's */
+  IMMIX_BLOCK_UNMARKED = 1,    /* taken whole since the last GC */
+  IMMIX_BLOCK_MARKED = 2,      /* the last GC left no hole */
+  IMMIX_BLOCK_DEFRAG = 3,      /* this GC evacuates it */
+  IMMIX_BLOCK_REUSABLE = 4,    /* + holes (1..IMMIX_MAX_HOLES) the last GC left */
+};
+
+static inline uintptr_t immix_block_of(uintptr_t a) { return a & ~(uintptr_t)(IMMIX_BLOCK_BYTES - 1); }
+static inline unsigned immix_line_index(uintptr_t a) {
+  return (unsigned)((a & (IMMIX_BLOCK_BYTES - 1)) >> LOG_BYTES_IN_IMMIX_LINE);
+}
+
+/* Register the space's side tables (the specs live in `meta[0..1]`), then make the
+ * policy state once the space exists; false if out of memory. */
+void immix_add_metadata(struct mmtk *mmtk, struct side_metadata_spec *meta);
+bool immix_space_init(struct space *s, struct side_metadata_spec *meta);
+void immix_space_destroy(struct space *s);
+
+/* For allocators.  A free block (zeroed unless `opts` has ALLOC_OPT_UNZEROED), or 0 and
+ * *status.  `copy`: GC-time, from the copy reserve: never waits for a GC, 0 when the
+ * reserve is spent. */
+uintptr_t immix_get_clean_block(struct space *s, bool copy, uint32_t opts, int *status);
+/* A block the last GC left with holes, or 0 when none is left. */
+uintptr_t immix_get_reusable_block(struct space *s);
+/* The next hole of `block` at or after line `from`: true with [*start, *end) (its free
+ * memory made ready for new objects: zeroed, stale object metadata cleared). */
+bool immix_next_hole(struct space *s, uintptr_t block, unsigned from, uintptr_t *start,
+                     uintptr_t *end);
+/* Before a copy of `bytes` (aligned as given) is made by this worker: can its copy
+ * allocator take it?  False: the object is marked in place instead. */
+bool immix_copy_reserve(struct mmtk_gc_worker *w, size_t bytes, size_t align, size_t offset);
+
+/* GC phases. */
+void immix_prepare(struct space *s, bool defrag);
+void immix_release(struct space *s);
+/* Was the last (or current) GC a defrag GC? */
+bool immix_in_defrag(const struct space *s);
+/* Blocks kept for defrag copies (the plan's reserved pages). */
+size_t immix_defrag_headroom_pages(const struct space *s);
+
+extern const struct space_ops immix_space_ops;
+
+#endif /* MMTK_POLICY_IMMIX_IMMIX_H */

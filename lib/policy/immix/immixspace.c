@@ -1,0 +1,440 @@
+/* The Immix space (design.policy.immix; see immix.h for the scheme). */
+#include "mmtk_internal.h"
+
+#define PAGES_PER_BLOCK (IMMIX_BLOCK_BYTES >> LOG_BYTES_IN_PAGE)
+#define BLOCKS_PER_CHUNK (BYTES_IN_CHUNK / IMMIX_BLOCK_BYTES)
+
+struct immix_state {
+  struct side_metadata_spec *line;  /* a byte per line: the epoch of the GC that marked it */
+  struct side_metadata_spec *block; /* a byte per block: enum immix_block_state (+ holes) */
+  uint8_t line_epoch;               /* 1..255: the current (or last) GC's line mark */
+  bool defrag;                      /* the current (or last) GC evacuates defrag sources */
+  _Atomic size_t copy_blocks;       /* free blocks the copy reserve still allows */
+  pthread_mutex_t lock;             /* the reusable queue and the histogram */
+  uintptr_t *reusable;              /* blocks with holes, for allocators */
+  size_t nreusable, reusable_cap;
+  /* Marked lines of the last GC's blocks, by their number of holes: what evacuating
+   * the blocks with at least h holes would copy (MMTk's defrag histogram). */
+  size_t marked_lines[IMMIX_MAX_HOLES + 1];
+};
+
+static struct immix_state *state(const struct space *s) { return s->policy_data; }
+
+void immix_add_metadata(mmtk_t *mmtk, struct side_metadata_spec *meta) {
+  side_metadata_spec_init(&meta[0], "immix_line_mark", 3, LOG_BYTES_IN_IMMIX_LINE);
+  side_metadata_add(&mmtk->meta, &meta[0]);
+  side_metadata_spec_init(&meta[1], "immix_block_state", 3, LOG_BYTES_IN_IMMIX_BLOCK);
+  side_metadata_add(&mmtk->meta, &meta[1]);
+}
+
+bool immix_space_init(struct space *s, struct side_metadata_spec *meta) {
+  struct immix_state *st = calloc(1, sizeof *st);
+  if (!st) return false;
+  st->line = &meta[0];
+  st->block = &meta[1];
+  st->line_epoch = 1;
+  pthread_mutex_init(&st->lock, NULL);
+  s->policy_data = st;
+  return true;
+}
+
+void immix_space_destroy(struct space *s) {
+  struct immix_state *st = state(s);
+  if (!st) return;
+  free(st->reusable);
+  pthread_mutex_destroy(&st->lock);
+  free(st);
+  s->policy_data = NULL;
+}
+
+static inline uint8_t block_state(const struct immix_state *st, uintptr_t a) {
+  return (uint8_t)side_metadata_load(st->block, a);
+}
+static inline void set_block_state(const struct immix_state *st, uintptr_t block, uint8_t v) {
+  side_metadata_store(st->block, block, v);
+}
+static inline const uint8_t *line_marks(const struct immix_state *st, uintptr_t block) {
+  return (const uint8_t *)side_metadata_unit_address(st->line, block);
+}
+
+/* Memory handed out again may still carry a dead object's side metadata: forwarding
+ * bits, a mark, a pin, a valid-object bit.  A new object there must start clean. */
+static void clear_object_metadata(const mmtk_t *mmtk, uintptr_t start, size_t bytes) {
+  const struct obj_meta *specs[] = {&mmtk->om.fwd_bits, &mmtk->om.mark, &mmtk->om.pin,
+                                    &mmtk->om.log};
+  for (unsigned i = 0; i < sizeof specs / sizeof specs[0]; i++)
+    if (!specs[i]->in_header) side_metadata_bzero(&specs[i]->side, start, bytes);
+#if MMTK_HAVE_VO_BIT
+  side_metadata_bzero(&mmtk->vo_bit, start, bytes);
+#endif
+}
+
+/* ---- Blocks for allocators ---------------------------------------------------------- */
+
+uintptr_t immix_get_clean_block(struct space *s, bool copy, uint32_t opts, int *status) {
+  struct immix_state *st = state(s);
+  if (copy) {
+    /* The copy reserve: the trace asked for the block first (immix_copy_reserve), and
+     * marks in place when there is none left. */
+    size_t left = atomic_load(&st->copy_blocks);
+    do {
+      if (left == 0) {
+        *status = ALLOC_HEAP_FULL;
+        return 0;
+      }
+    } while (!atomic_compare_exchange_weak(&st->copy_blocks, &left, left - 1));
+    opts |= MMTK_ALLOC_OPT_ALLOW_OVERCOMMIT;
+  }
+  enum alloc_status as;
+  uintptr_t b = space_acquire(s, PAGES_PER_BLOCK, opts, &as);
+  if (!b) {
+    if (copy) atomic_fetch_add(&st->copy_blocks, 1);
+    *status = as;
+    return 0;
+  }
+  /* Every request is one block, and the extent starts chunk aligned: runs stay aligned. */
+  MMTK_ASSERT(b % IMMIX_BLOCK_BYTES == 0);
+  clear_object_metadata(s->mmtk, b, IMMIX_BLOCK_BYTES);
+  set_block_state(st, b, IMMIX_BLOCK_UNMARKED);
+  *status = ALLOC_OK;
+  return b;
+}
+
+uintptr_t immix_get_reusable_block(struct space *s) {
+  struct immix_state *st = state(s);
+  uintptr_t b = 0;
+  pthread_mutex_lock(&st->lock);
+  if (st->nreusable) b = st->reusable[--st->nreusable];
+  pthread_mutex_unlock(&st->lock);
+  return b;
+}
+
+/* A line the last GC left free: unmarked, and not right after a marked line (a small
+ * object marks only its first line but may end in the next). */
+static inline bool line_free(const uint8_t *marks, unsigned i, uint8_t epoch) {
+  return marks[i] != epoch && (i == 0 || marks[i - 1] != epoch);
+}
+
+bool immix_next_hole(struct space *s, uintptr_t block, unsigned from, uintptr_t *start,
+                     uintptr_t *end) {
+  struct immix_state *st = state(s);
+  const uint8_t *marks = line_marks(st, block);
+  uint8_t epoch = st->line_epoch;
+  unsigned i = from;
+  while (i < IMMIX_LINES_PER_BLOCK && !line_free(marks, i, epoch)) i++;
+  if (i >= IMMIX_LINES_PER_BLOCK) return false;
+  unsigned j = i + 1;
+  while (j < IMMIX_LINES_PER_BLOCK && marks[j] != epoch) j++;
+  *start = block + ((uintptr_t)i << LOG_BYTES_IN_IMMIX_LINE);
+  *end = block + ((uintptr_t)j << LOG_BYTES_IN_IMMIX_LINE);
+  memset((void *)*start, 0, *end - *start);
+  clear_object_metadata(s->mmtk, *start, *end - *start);
+  return true;
+}
+
+/* ---- Marking -------------------------------------------------------------------------- */
+
+static inline uintptr_t object_start(const mmtk_t *mmtk, uintptr_t o) {
+  return mmtk->vm.ref_to_object_start
+             ? (uintptr_t)mmtk->vm.ref_to_object_start(mmtk->vm_ctx, (mmtk_object_t)o)
+             : o;
+}
+
+/* Mark the lines of a live object: its first line only if it is no bigger than a line
+ * (the line after it is never counted free, see line_free), else every line it covers.
+ * Returns its size. */
+static size_t mark_lines(struct space *s, uintptr_t o) {
+  const mmtk_t *mmtk = s->mmtk;
+  struct immix_state *st = state(s);
+  size_t size = mmtk->vm.get_current_size(mmtk->vm_ctx, (mmtk_object_t)o);
+  uintptr_t start = object_start(mmtk, o);
+  uint8_t epoch = st->line_epoch;
+  uintptr_t last = size > IMMIX_LINE_BYTES ? start + size - 1 : start;
+  for (uintptr_t a = start & ~(uintptr_t)(IMMIX_LINE_BYTES - 1); a <= last; a += IMMIX_LINE_BYTES)
+    side_metadata_store(st->line, a, epoch);
+  return size;
+}
+
+static void mark_in_place(struct space *s, mmtk_gc_worker_t *w, uintptr_t o) {
+  w->trace.live_bytes += mark_lines(s, o);
+  trace_push(w, o);
+}
+
+static inline bool is_pinned(const struct space *s, uintptr_t o) {
+  return om_load(s->mmtk, &s->mmtk->om.pin, o) == 1;
+}
+
+/* The sizes copy_object() will ask the copy allocator for. */
+static bool reserve_copy(mmtk_gc_worker_t *w, struct space *s, uintptr_t o) {
+  const mmtk_t *mmtk = s->mmtk;
+  const mmtk_vm_binding_t *vm = &mmtk->vm;
+  mmtk_object_t obj = (mmtk_object_t)o;
+  size_t bytes = vm->get_size_when_copied ? vm->get_size_when_copied(mmtk->vm_ctx, obj)
+                                          : vm->get_current_size(mmtk->vm_ctx, obj);
+  size_t align = vm->get_align_when_copied ? vm->get_align_when_copied(mmtk->vm_ctx, obj)
+                                           : MMTK_MIN_ALIGNMENT;
+  size_t offset = vm->get_align_offset_when_copied
+                      ? vm->get_align_offset_when_copied(mmtk->vm_ctx, obj) : 0;
+  if (align < MMTK_MIN_ALIGNMENT) align = MMTK_MIN_ALIGNMENT;
+  size_t need = bytes ? align_up(bytes, MMTK_MIN_ALIGNMENT) : MMTK_MIN_ALIGNMENT;
+  struct immix_allocator *a = &w->copy.immix[0];
+  if (a->space != s) {
+    immix_alloc_reset(a);
+    a->space = s;
+    a->copy = true;
+  }
+  return immix_alloc_reserve(a, need, align, offset % align);
+}
+
+/* An object of a defrag source block: copy it out, unless it is pinned or the copy
+ * reserve is spent; then it stays and is marked where it is.  The forwarding claim
+ * decides between workers either way. */
+static uintptr_t evacuate(struct space *s, mmtk_gc_worker_t *w, uintptr_t o) {
+  const mmtk_t *mmtk = s->mmtk;
+  unsigned fs = fwd_claim(mmtk, o);
+  if (fs == FWD_FORWARDED) return fwd_pointer(mmtk, o);
+  if (fs == FWD_BEING_FORWARDED) return fwd_wait(mmtk, o);
+  uint8_t marked = s->mark_state;
+  if (om_load(mmtk, &mmtk->om.mark, o) == marked) { /* stayed, marked by another worker */
+    fwd_cancel(mmtk, o);
+    return o;
+  }
+  if (!is_pinned(s, o) && reserve_copy(w, s, o)) {
+    uint64_t before = w->copy.bytes_copied;
+    uintptr_t copy = copy_object(w, o, MMTK_COPY_DEFAULT);
+    w->trace.live_bytes += w->copy.bytes_copied - before;
+    fwd_publish(mmtk, o, copy);
+    trace_push(w, copy);
+    return copy;
+  }
+  /* Marked before the claim is given up: a worker that waited sees it marked. */
+  om_store(mmtk, &mmtk->om.mark, o, marked);
+  fwd_cancel(mmtk, o);
+  mark_in_place(s, w, o);
+  return o;
+}
+
+static uintptr_t immix_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t o) {
+  const mmtk_t *mmtk = s->mmtk;
+  struct immix_state *st = state(s);
+  if (st->defrag && block_state(st, o) == IMMIX_BLOCK_DEFRAG) return evacuate(s, w, o);
+  uint8_t marked = s->mark_state;
+  const struct obj_meta *mark = &mmtk->om.mark;
+  if (om_load(mmtk, mark, o) == marked || !om_cas(mmtk, mark, o, marked ^ 1, marked)) return o;
+  mark_in_place(s, w, o);
+  return o;
+}
+
+/* A copy made into this space by this GC: marked, and its lines. */
+static void immix_post_copy(struct space *s, uintptr_t object, size_t bytes) {
+  (void)bytes;
+  om_store(s->mmtk, &s->mmtk->om.mark, object, s->mark_state);
+  mark_lines(s, object);
+}
+
+static bool immix_reachable(const struct space *s, uintptr_t o) {
+  const mmtk_t *mmtk = s->mmtk;
+  if (state(s)->defrag && fwd_state(mmtk, o) == FWD_FORWARDED) return true;
+  return om_load(mmtk, &mmtk->om.mark, o) == s->mark_state;
+}
+
+static uintptr_t immix_forwarded(const struct space *s, uintptr_t o) {
+  const mmtk_t *mmtk = s->mmtk;
+  if (state(s)->defrag && fwd_state(mmtk, o) == FWD_FORWARDED) return fwd_pointer(mmtk, o);
+  return om_load(mmtk, &mmtk->om.mark, o) == s->mark_state ? o : 0;
+}
+
+/* Marked by the last GC, or allocated since (post_alloc gave it the current state). */
+static bool immix_is_live(const struct space *s, uintptr_t o) {
+  return om_load(s->mmtk, &s->mmtk->om.mark, o) == s->mark_state;
+}
+
+static void immix_post_alloc(struct space *s, uintptr_t object, size_t bytes) {
+  (void)bytes;
+  /* Zeroed memory reads as state 0 (see immix.h). */
+  if (s->mark_state) om_store(s->mmtk, &s->mmtk->om.mark, object, 1);
+}
+
+static bool immix_pin(struct space *s, uintptr_t o) {
+  return om_cas(s->mmtk, &s->mmtk->om.pin, o, 0, 1);
+}
+static bool immix_unpin(struct space *s, uintptr_t o) {
+  return om_cas(s->mmtk, &s->mmtk->om.pin, o, 1, 0);
+}
+static bool immix_is_pinned(const struct space *s, uintptr_t o) { return is_pinned(s, o); }
+static bool immix_is_movable(const struct space *s, uintptr_t o) { return !is_pinned(s, o); }
+
+/* A pinning root (reported while roots are scanned, before the closure starts): its
+ * block is no longer a defrag source in this GC, so nothing there moves. */
+static void immix_pin_root(struct space *s, uintptr_t o) {
+  struct immix_state *st = state(s);
+  if (st->defrag && block_state(st, o) == IMMIX_BLOCK_DEFRAG)
+    set_block_state(st, immix_block_of(o), IMMIX_BLOCK_UNMARKED);
+}
+
+/* ---- Prepare: a new epoch, and the defrag sources ----------------------------------- */
+
+static uintptr_t used_end(const struct space *s) {
+  pthread_mutex_lock((pthread_mutex_t *)&s->pr.lock);
+  uintptr_t end = s->pr.cursor;
+  pthread_mutex_unlock((pthread_mutex_t *)&s->pr.lock);
+  return end;
+}
+
+size_t immix_defrag_headroom_pages(const struct space *s) {
+  const mmtk_t *mmtk = s->mmtk;
+  size_t pages = (mmtk->trigger.limit_bytes >> LOG_BYTES_IN_PAGE) *
+                 mmtk->options.immix_defrag_headroom_percent / 100;
+  return pages / PAGES_PER_BLOCK * PAGES_PER_BLOCK;
+}
+
+static unsigned block_holes(uint8_t bs) {
+  return bs >= IMMIX_BLOCK_REUSABLE ? (unsigned)(bs - IMMIX_BLOCK_REUSABLE) : 0;
+}
+
+/* The fewest holes that make a block a defrag source: from the most fragmented blocks
+ * down, as many as the copy reserve can take the live lines of. */
+static unsigned defrag_threshold(const struct immix_state *st, size_t reserve_blocks) {
+  size_t available = reserve_blocks * IMMIX_LINES_PER_BLOCK, needed = 0;
+  unsigned h;
+  for (h = IMMIX_MAX_HOLES; h > 0; h--) {
+    needed += st->marked_lines[h];
+    if (needed > available) break;
+  }
+  return h + 1;
+}
+
+bool immix_in_defrag(const struct space *s) { return state(s)->defrag; }
+
+void immix_prepare(struct space *s, bool defrag) {
+  struct immix_state *st = state(s);
+  const mmtk_t *mmtk = s->mmtk;
+  uintptr_t end = used_end(s);
+  space_flip_mark_state(s);
+  if (++st->line_epoch == 0) {
+    /* Old epochs would come round again: forget every line mark. */
+    if (end > s->start) side_metadata_bzero(st->line, s->start, end - s->start);
+    st->line_epoch = 1;
+  }
+  /* The queue is rebuilt by this GC's sweep; copies take only free blocks. */
+  pthread_mutex_lock(&st->lock);
+  st->nreusable = 0;
+  pthread_mutex_unlock(&st->lock);
+  st->defrag = defrag;
+  size_t reserve = defrag ? immix_defrag_headroom_pages(s) / PAGES_PER_BLOCK : 0;
+  atomic_store(&st->copy_blocks, reserve);
+  if (!defrag) return;
+  bool every = mmtk->options.immix_defrag_every_block;
+  unsigned threshold = defrag_threshold(st, reserve);
+  size_t sources = 0;
+  for (uintptr_t b = s->start; b < end; b += IMMIX_BLOCK_BYTES) {
+    uint8_t bs = block_state(st, b);
+    if (bs == IMMIX_BLOCK_UNALLOCATED) continue;
+    unsigned holes = block_holes(bs);
+    if (every || (holes && holes >= threshold)) {
+      set_block_state(st, b, IMMIX_BLOCK_DEFRAG);
+      sources++;
+    }
+  }
+  mmtk_log(s->mmtk, MMTK_LOG_DEBUG, "Immix defrag: %zu source blocks (holes >= %u), copy "
+           "reserve %zu blocks", sources, every ? 0u : threshold, reserve);
+}
+
+/* ---- Release: sweep lines and blocks, a packet per chunk ---------------------------- */
+
+#if MMTK_HAVE_VO_BIT
+/* The valid-object bits of the block's dead objects (unmarked, or copied away). */
+static void clear_dead_vo_bits(struct space *s, uintptr_t block) {
+  const mmtk_t *mmtk = s->mmtk;
+  const struct side_metadata_spec *vo = &mmtk->vo_bit;
+  for (uintptr_t a = block; a < block + IMMIX_BLOCK_BYTES; a += 64 * BYTES_IN_WORD) {
+    _Atomic uint8_t *bytes = (_Atomic uint8_t *)side_metadata_unit_address(vo, a);
+    bool any = false;
+    for (unsigned k = 0; k < 8; k++) any |= atomic_load_explicit(&bytes[k], memory_order_relaxed) != 0;
+    if (!any) continue;
+    for (uintptr_t o = a; o < a + 64 * BYTES_IN_WORD; o += BYTES_IN_WORD)
+      if (vo_bit_is_set(vo, o) && !immix_reachable(s, o)) vo_bit_clear(vo, o);
+  }
+}
+#endif
+
+static void sweep_chunk(mmtk_gc_worker_t *w, void *arg) {
+  uintptr_t chunk = (uintptr_t)arg;
+  struct space *s = heap_space_of(w->mmtk, chunk);
+  struct immix_state *st = state(s);
+  uint8_t epoch = st->line_epoch;
+  uintptr_t found[BLOCKS_PER_CHUNK];
+  size_t nfound = 0, hist[IMMIX_MAX_HOLES + 1] = {0};
+  for (uintptr_t b = chunk; b < chunk + BYTES_IN_CHUNK; b += IMMIX_BLOCK_BYTES) {
+    if (block_state(st, b) == IMMIX_BLOCK_UNALLOCATED) continue;
+    const uint8_t *marks = line_marks(st, b);
+    unsigned marked = 0, holes = 0;
+    bool in_hole = false;
+    for (unsigned i = 0; i < IMMIX_LINES_PER_BLOCK; i++) {
+      if (marks[i] == epoch) {
+        marked++;
+        in_hole = false;
+      } else if (line_free(marks, i, epoch) && !in_hole) {
+        holes++;
+        in_hole = true;
+      }
+    }
+    if (marked == 0) {
+#if MMTK_HAVE_VO_BIT
+      side_metadata_bzero(&s->mmtk->vo_bit, b, IMMIX_BLOCK_BYTES);
+#endif
+      set_block_state(st, b, IMMIX_BLOCK_UNALLOCATED);
+      space_release(s, b, PAGES_PER_BLOCK);
+      continue;
+    }
+#if MMTK_HAVE_VO_BIT
+    clear_dead_vo_bits(s, b);
+#endif
+    hist[holes] += marked;
+    if (holes == 0) {
+      set_block_state(st, b, IMMIX_BLOCK_MARKED);
+      continue;
+    }
+    set_block_state(st, b, (uint8_t)(IMMIX_BLOCK_REUSABLE + holes));
+    found[nfound++] = b;
+  }
+  pthread_mutex_lock(&st->lock);
+  for (unsigned h = 0; h <= IMMIX_MAX_HOLES; h++) st->marked_lines[h] += hist[h];
+  if (st->nreusable + nfound > st->reusable_cap) {
+    size_t cap = st->reusable_cap ? st->reusable_cap : 256;
+    while (cap < st->nreusable + nfound) cap *= 2;
+    st->reusable = gc_realloc(s->mmtk, st->reusable, cap * sizeof *st->reusable,
+                              "the Immix reusable block queue");
+    st->reusable_cap = cap;
+  }
+  memcpy(st->reusable + st->nreusable, found, nfound * sizeof *found);
+  st->nreusable += nfound;
+  pthread_mutex_unlock(&st->lock);
+}
+
+void immix_release(struct space *s) {
+  struct immix_state *st = state(s);
+  uintptr_t end = used_end(s);
+  pthread_mutex_lock(&st->lock);
+  st->nreusable = 0;
+  memset(st->marked_lines, 0, sizeof st->marked_lines);
+  pthread_mutex_unlock(&st->lock);
+  for (uintptr_t c = s->start; c < end; c += BYTES_IN_CHUNK)
+    if (layout_chunk_owner(&s->mmtk->layout, c)) gc_add_simple(s->mmtk, MMTK_STAGE_RELEASE, sweep_chunk, (void *)c);
+}
+
+const struct space_ops immix_space_ops = {
+    .policy = "immix",
+    .is_live = immix_is_live,
+    .is_movable = immix_is_movable,
+    .pin = immix_pin,
+    .unpin = immix_unpin,
+    .is_pinned = immix_is_pinned,
+    .post_alloc = immix_post_alloc,
+    .trace_object = immix_trace,
+    .is_reachable = immix_reachable,
+    .get_forwarded = immix_forwarded,
+    .post_copy = immix_post_copy,
+    .pin_root = immix_pin_root,
+    .alloc = NULL,
+};
