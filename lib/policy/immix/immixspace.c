@@ -336,8 +336,9 @@ void immix_prepare(struct space *s, bool defrag) {
       sources++;
     }
   }
-  mmtk_log(s->mmtk, MMTK_LOG_DEBUG, "Immix defrag: %zu source blocks (holes >= %u), copy "
-           "reserve %zu blocks", sources, every ? 0u : threshold, reserve);
+  if (mmtk->options.verbose >= 2)
+    mmtk_log(mmtk, MMTK_LOG_DEBUG, "Immix defrag: %zu source blocks (holes >= %u), copy "
+             "reserve %zu blocks", sources, every ? 0u : threshold, reserve);
 }
 
 /* ---- Release: sweep lines and blocks, a packet per chunk ---------------------------- */
