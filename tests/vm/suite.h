@@ -18,14 +18,17 @@
 #if TVM_PLAN_ID == 1
 #define PLAN "SemiSpace"
 #define MOVES 1
+#define MAY_MOVE 1
 #elif TVM_PLAN_ID == 2
 #define PLAN "MarkSweep"
 #define MOVES 0
+#define MAY_MOVE 0
 #elif TVM_PLAN_ID == 3
-/* Immix moves objects only in defrag GCs, which the suites do not ask for: MOVES says
- * whether every GC moves every object. */
+/* MOVES: every GC moves every object; MAY_MOVE: a GC may move some.  Immix moves the
+ * objects of the blocks a defrag GC evacuates, which depends on the fragmentation. */
 #define PLAN "Immix"
 #define MOVES 0
+#define MAY_MOVE 1
 #else
 #error "TVM_PLAN_ID must be 1 (SemiSpace), 2 (MarkSweep) or 3 (Immix)"
 #endif

@@ -232,7 +232,7 @@ static void test_vm_copy(void) {
     uint64_t copies = atomic_load(&vc_copies) - c0;
     tvm_obj_t a = tvm_root(th, arr);
     if (!MOVES) {
-      g_assert_cmpuint(copies, ==, 0);
+      if (!MAY_MOVE) g_assert_cmpuint(copies, ==, 0);
       continue;
     }
     /* Every object moved through the callback, once; the hashed ones grew once. */
@@ -261,7 +261,8 @@ static void test_vm_copy(void) {
   uint64_t c0 = atomic_load(&vc_copies);
   checked_gc(&f);
   checked_gc(&f);
-  g_assert_cmpuint(atomic_load(&vc_copies) - c0, ==, MOVES ? 2 * (N + 1) : 0);
+  if (MOVES || !MAY_MOVE)
+    g_assert_cmpuint(atomic_load(&vc_copies) - c0, ==, MOVES ? 2 * (N + 1) : 0);
   g_assert_cmpuint(atomic_load(&vc_bad), ==, 0);
   g_assert_cmpuint(tvm_flags(tvm_root(th, nm)) & HASH_SLOT, ==, 0);
   g_hash_table_destroy(hash);
@@ -314,6 +315,7 @@ static void test_copy_geometry(void) {
     uint64_t s0 = atomic_load(&cg_size), a0 = atomic_load(&cg_align), o0 = atomic_load(&cg_offset);
     checked_gc(&f);
     uint64_t moved = MOVES ? N + 1 : 0;
+    if (!MOVES && MAY_MOVE) continue; /* Immix: what a defrag GC moved, if it ran */
     g_assert_cmpuint(atomic_load(&cg_size) - s0, ==, moved);
     g_assert_cmpuint(atomic_load(&cg_align) - a0, ==, moved);
     g_assert_cmpuint(atomic_load(&cg_offset) - o0, ==, moved);
@@ -930,7 +932,7 @@ static void test_weak_table(void) {
     assert_value(&f, CH(i).value, 100 + (uint64_t)i);
     if (i) g_assert_true(CH(i).key == CH(i - 1).value);
     if (MOVES) g_assert_true(CH(i).value != was[i]); /* updated to the copy */
-    else g_assert_true(CH(i).value == was[i]);
+    else if (!MAY_MOVE) g_assert_true(CH(i).value == was[i]);
   }
   for (int i = 0; i < DEAD_CHAIN; i++) g_assert_null(table[CHAIN + i].key);
   g_assert_true(table[CHAIN + DEAD_CHAIN + 0].key == tvm_root(th, w0));
@@ -1045,11 +1047,11 @@ static void walk_stack(tvm_thread_t *th, void (*fn)(tvm_obj_t o)) {
 static void remember(tvm_obj_t o) { g_hash_table_add(pf_before, o); }
 
 /* On SemiSpace every object moved, and what the roots reach is the copy; on MarkSweep
- * nothing moved. */
+ * nothing moved; on Immix some may have. */
 static void check_forwarded(tvm_obj_t o) {
   atomic_fetch_add(&pf_objects, 1);
   bool old = g_hash_table_contains(pf_before, o);
-  if (old == MOVES || tvm_header_problem(o) || !tvm_pattern_ok(o)) atomic_fetch_add(&pf_bad, 1);
+  if ((MOVES ? old : !old && !MAY_MOVE) || tvm_header_problem(o) || !tvm_pattern_ok(o)) atomic_fetch_add(&pf_bad, 1);
 }
 
 static void pf_post_forwarding(void *ctx, void *worker_tls) {

@@ -307,6 +307,7 @@ static unsigned defrag_threshold(const struct immix_state *st, size_t reserve_bl
 bool immix_in_defrag(const struct space *s) { return state(s)->defrag; }
 
 void immix_prepare(struct space *s, bool defrag) {
+  /* `defrag`: the plan asks for a defrag GC whatever the fragmentation. */
   struct immix_state *st = state(s);
   const mmtk_t *mmtk = s->mmtk;
   uintptr_t end = used_end(s);
@@ -316,10 +317,14 @@ void immix_prepare(struct space *s, bool defrag) {
     if (end > s->start) side_metadata_bzero(st->line, s->start, end - s->start);
     st->line_epoch = 1;
   }
-  /* The queue is rebuilt by this GC's sweep; copies take only free blocks. */
+  /* Reusable blocks still queued: the mutators needed a GC though holes were left, too
+   * small or too scattered for what they asked (MMTk's fragmentation trigger).  The
+   * queue is rebuilt by this GC's sweep; copies take only free blocks. */
   pthread_mutex_lock(&st->lock);
+  bool fragmented = st->nreusable > 0;
   st->nreusable = 0;
   pthread_mutex_unlock(&st->lock);
+  defrag |= fragmented;
   st->defrag = defrag;
   size_t reserve = defrag ? immix_defrag_headroom_pages(s) / PAGES_PER_BLOCK : 0;
   atomic_store(&st->copy_blocks, reserve);
