@@ -136,7 +136,11 @@ mmtk_t *mmtk_init(const mmtk_builder_t *builder, const mmtk_vm_binding_t *bindin
   side_metadata_init(&mmtk->meta, MMTK_HEAP_START, MMTK_HEAP_END);
 #if MMTK_HAVE_VO_BIT
   side_metadata_spec_init(&mmtk->vo_bit, "vo_bit", VO_BIT_LOG_BITS, VO_BIT_LOG_REGION);
-  side_metadata_add(&mmtk->meta, &mmtk->vo_bit);
+  if (!side_metadata_add(&mmtk->meta, &mmtk->vo_bit)) {
+    mmtk_error(mmtk, "mmtk_init: out of memory for the side metadata specs");
+    teardown(mmtk);
+    return NULL;
+  }
 #endif
   if (plan->collects_garbage) {
     if (!object_metadata_init(mmtk) ||
@@ -146,20 +150,23 @@ mmtk_t *mmtk_init(const mmtk_builder_t *builder, const mmtk_vm_binding_t *bindin
     }
     mmtk->stress_precise = mmtk->options.stress_factor != SIZE_MAX && mmtk->options.precise_stress;
   }
-  if (plan->add_metadata) plan->add_metadata(mmtk);
+  gc_trigger_init(mmtk);
+  /* The plan registers its spaces' side-metadata specs as it creates them; nothing is
+   * mapped before the tables are reserved. */
+  if (!plan->create(mmtk)) {
+    teardown(mmtk);
+    return NULL;
+  }
   if (!side_metadata_reserve(&mmtk->meta)) {
-    mmtk_error(mmtk, "mmtk_init: cannot reserve the side metadata tables: %s", strerror(errno));
+    const char *bad = mmtk->meta.reservation ? side_metadata_verify(&mmtk->meta) : NULL;
+    if (bad) mmtk_error(mmtk, "mmtk_init: the side metadata layout check failed: %s", bad);
+    else mmtk_error(mmtk, "mmtk_init: cannot reserve the side metadata tables: %s", strerror(errno));
     teardown(mmtk);
     return NULL;
   }
 #if MMTK_HAVE_VO_BIT
   mmtk->vo_bit_base = mmtk->vo_bit.base;
 #endif
-  gc_trigger_init(mmtk);
-  if (!plan->create(mmtk)) {
-    teardown(mmtk);
-    return NULL;
-  }
   if (mmtk->options.vm_space_start &&
       !vm_space_set(mmtk, mmtk->options.vm_space_start, mmtk->options.vm_space_size,
                     "mmtk_init (options vm_space_start, vm_space_size)")) {

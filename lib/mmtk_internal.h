@@ -10,6 +10,7 @@
 
 #include <mmtk.h>
 
+#include "plan/common.h"
 #include "plan/gc.h"
 #include "plan/mutator.h"
 #include "plan/plan.h"
@@ -72,7 +73,6 @@ struct mmtk {
   struct gc_state gc;
   struct references refs;
   bool stress_precise; /* stress_factor with precise_stress: no inline allocation */
-  struct side_metadata_spec plan_meta[2]; /* side tables a plan registers (add_metadata) */
 };
 
 #include "util/metadata/object_metadata_inline.h"

@@ -9,6 +9,8 @@
 #   tests/test-malloc      the malloc family and the counted variants
 #   tests/test-queries     heap queries, the VO bit, pinning, barriers, GC control
 #   tests/test-lifecycle   instances, bindings, mutators, errors, the harness
+#   tests/test-metadata    unit tests of the side-metadata layout and its check, built from
+#                          the library's own source (not linked with libmmtk)
 #   tests/test-symbols.sh  the exported symbols, their version node and the soname
 #   tests/test-install.sh  make install DESTDIR=..., then a client built with pkg-config
 #   tests/test-configure.sh  configure --help and the refusal of bad heap ranges
@@ -35,6 +37,14 @@ FOUNDATION_CC = $(GLIB_CFLAGS) $(PTHREAD_CFLAGS) $(MMTK_WARN_CFLAGS) $(SANITIZER
 # so that g_test_trap_subprocess() re-runs the program itself.
 FOUNDATION_LINK = -no-install $(PTHREAD_LIBS) $(SANITIZER_FLAGS)
 FOUNDATION_DEPLIBS = lib/libmmtk.la $(GLIB_LIBS)
+
+check_PROGRAMS += tests/test-metadata
+TESTS += tests/test-metadata
+tests_test_metadata_SOURCES = tests/test-metadata.c
+tests_test_metadata_CPPFLAGS = $(MMTK_CPPFLAGS) -DMMTK_BUILDING_LIBRARY -D_GNU_SOURCE
+tests_test_metadata_CFLAGS = $(FOUNDATION_CC)
+tests_test_metadata_LDFLAGS = $(FOUNDATION_LINK)
+tests_test_metadata_LDADD = $(GLIB_LIBS)
 
 tests_test_features_SOURCES = tests/test-features.c tests/test-util.h
 tests_test_features_CPPFLAGS = $(FOUNDATION_CPP)

@@ -16,8 +16,10 @@ void gc_collect(struct mmtk_mutator *m, enum gc_reason reason) {
   mmtk->vm.block_for_gc(mmtk->vm_ctx, m->head.tls);
 }
 
-bool gc_required(mmtk_t *mmtk, size_t pages) {
+bool gc_required(mmtk_t *mmtk, struct space *s, size_t pages) {
   struct gc_trigger *t = &mmtk->trigger;
+  if (mmtk->plan->collection_required && mmtk->plan->collection_required(mmtk, s, pages))
+    return true;
   if (mmtk->options.gc_trigger.kind == MMTK_TRIGGER_DELEGATED)
     return mmtk->vm.is_gc_required(mmtk->vm_ctx, gc_trigger_used_bytes(mmtk),
                                    pages << LOG_BYTES_IN_PAGE);
@@ -55,5 +57,5 @@ bool mmtk_handle_user_collection_request(mmtk_mutator_t *mutator) {
 void mmtk_gc_poll(mmtk_mutator_t *mutator) {
   if (!mutator_check_bound(mutator, "mmtk_gc_poll")) return;
   mmtk_t *mmtk = mutator->head.mmtk;
-  if (gc_can_collect(mmtk, 0) && gc_required(mmtk, 0)) gc_collect(mutator, GC_REASON_POLL);
+  if (gc_can_collect(mmtk, 0) && gc_required(mmtk, NULL, 0)) gc_collect(mutator, GC_REASON_POLL);
 }

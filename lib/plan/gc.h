@@ -8,6 +8,9 @@
 
 #include <mmtk.h>
 
+#include "plan/tracing.h"
+#include "plan/trace_kind.h"
+
 struct mmtk;
 struct mmtk_mutator;
 struct mmtk_gc_worker;
@@ -23,6 +26,8 @@ enum gc_reason {
 
 struct gc_state {
   enum gc_reason reason;
+  enum trace_kind kind;      /* this GC's trace kind (plan_ops.select_gc) */
+  struct copy_config copy;   /* this GC's copy destinations (plan_ops.copy_config) */
   bool emergency; /* soft references are not kept alive */
   uint64_t start_ns, stopped_ns;
   size_t used_before, live_bytes;
@@ -34,6 +39,10 @@ struct gc_state {
 /* gc_work.c */
 /* The first packet of a GC, made without allocating (the scheduler's lock is held). */
 struct work_packet *gc_schedule_collection_packet(struct mmtk *mmtk);
+/* The schedule every plan starts from (design.gc): with the mutators stopped, queue the
+ * Prepare stage (the plan's prepare, the root scans), the reference stages and the
+ * Release stage (the plan's release, reference enqueueing, post_forwarding). */
+void gc_schedule_default(struct mmtk *mmtk, struct mmtk_gc_worker *w);
 void gc_finish(struct mmtk *mmtk, struct mmtk_gc_worker *w);
 /* A packet that calls fn(worker, arg) once. */
 struct work_packet *gc_simple_packet_new(void (*fn)(struct mmtk_gc_worker *, void *), void *arg);
@@ -52,8 +61,10 @@ void gc_wait_for_memory(struct mmtk *mmtk, const char *what, size_t bytes, unsig
 /* collection.c */
 /* Ask for a GC and wait (in the binding's block_for_gc) until it is over. */
 void gc_collect(struct mmtk_mutator *m, enum gc_reason reason);
-/* Does the heap need a GC before `pages` more pages can be used? */
-bool gc_required(struct mmtk *mmtk, size_t pages);
+/* Does the heap need a GC before `pages` more pages can be used?  The heap limit (or
+ * the binding's is_gc_required), and the plan's collection_required for space `s`
+ * (NULL: a poll, no particular space). */
+bool gc_required(struct mmtk *mmtk, struct space *s, size_t pages);
 /* Can this mutator's allocation wait for a GC now? */
 bool gc_can_collect(struct mmtk *mmtk, uint32_t alloc_opts);
 

@@ -54,7 +54,7 @@ static void roots_scanned(mmtk_gc_worker_t *w) {
 
 static void scan_mutator_roots(mmtk_gc_worker_t *w, void *arg) {
   mmtk_t *mmtk = w->mmtk;
-  mmtk_roots_factory_t f = {.mmtk = mmtk, .worker = w};
+  mmtk_roots_factory_t f = {.mmtk = mmtk, .worker = w, .kind = mmtk->gc.kind};
   if (mmtk->vm.scan_roots_in_mutator_thread)
     mmtk->vm.scan_roots_in_mutator_thread(mmtk->vm_ctx, w->tls, arg, &f);
   roots_scanned(w);
@@ -63,7 +63,7 @@ static void scan_mutator_roots(mmtk_gc_worker_t *w, void *arg) {
 static void scan_vm_roots(mmtk_gc_worker_t *w, void *arg) {
   (void)arg;
   mmtk_t *mmtk = w->mmtk;
-  mmtk_roots_factory_t f = {.mmtk = mmtk, .worker = w};
+  mmtk_roots_factory_t f = {.mmtk = mmtk, .worker = w, .kind = mmtk->gc.kind};
   if (mmtk->vm.scan_vm_specific_roots) mmtk->vm.scan_vm_specific_roots(mmtk->vm_ctx, w->tls, &f);
   finalizers_scan_ready(mmtk, &f); /* objects waiting for finalization are roots */
   roots_scanned(w);
@@ -84,8 +84,14 @@ static void visit_stopped(mmtk_mutator_t *m, void *arg) {
 
 static void prepare(mmtk_gc_worker_t *w, void *arg) {
   (void)arg;
-  w->mmtk->plan->prepare(w->mmtk);
-  vm_space_prepare(w->mmtk);
+  mmtk_t *mmtk = w->mmtk;
+  mmtk->plan->prepare(mmtk);
+  vm_space_prepare(mmtk);
+  /* Before the Closure stage opens: no copy is made before this. */
+  memset(&mmtk->gc.copy, 0, sizeof mmtk->gc.copy);
+  for (unsigned i = 0; i < COPY_SEMANTICS_COUNT; i++)
+    mmtk->gc.copy.map[i].kind = MMTK_ALLOCATOR_NONE;
+  if (mmtk->plan->copy_config) mmtk->plan->copy_config(mmtk, &mmtk->gc.copy);
 }
 
 static void release(mmtk_gc_worker_t *w, void *arg) {
@@ -126,11 +132,8 @@ static void check_stopped(mmtk_t *mmtk) {
 #endif
 }
 
-static void schedule_collection(mmtk_gc_worker_t *w, void *arg) {
-  (void)arg;
-  mmtk_t *mmtk = w->mmtk;
+void gc_schedule_default(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
   struct gc_state *g = &mmtk->gc;
-  g->start_ns = stats_now_ns();
   g->used_before = gc_trigger_used_bytes(mmtk);
   atomic_store(&g->stopped_mutators, 0);
   /* +1: the VM roots packet also counts down. */
@@ -149,6 +152,23 @@ static void schedule_collection(mmtk_gc_worker_t *w, void *arg) {
   references_schedule(mmtk);
   add(mmtk, MMTK_STAGE_RELEASE, release, NULL);
   if (mmtk->vm.post_forwarding) add(mmtk, MMTK_STAGE_RELEASE, post_forwarding, NULL);
+}
+
+/* MMTk's ScheduleCollection packet: the plan picks the GC's trace kind, then queues its
+ * packets (design.plan.hooks). */
+static void schedule_collection(mmtk_gc_worker_t *w, void *arg) {
+  (void)arg;
+  mmtk_t *mmtk = w->mmtk;
+  struct gc_state *g = &mmtk->gc;
+  g->start_ns = stats_now_ns();
+  g->kind = mmtk->plan->select_gc ? mmtk->plan->select_gc(mmtk, g->reason) : TRACE_FAST;
+  /* Every packet of this GC that is not a closure packet (reference stages, the binding's
+   * packets) traces with this kind; closure packets set their own.  The other workers
+   * are parked: they see this through the scheduler's lock. */
+  struct scheduler *s = &mmtk->sched;
+  for (unsigned i = 0; i < s->nworkers; i++) s->workers[i].trace.kind = g->kind;
+  if (mmtk->plan->schedule_collection) mmtk->plan->schedule_collection(mmtk, w);
+  else gc_schedule_default(mmtk, w);
 }
 
 static void schedule_collection_run(struct work_packet *self, mmtk_gc_worker_t *w) {
@@ -206,8 +226,10 @@ void gc_finish(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
     human(before, sizeof before, g->used_before);
     human(after, sizeof after, live);
     human(limit, sizeof limit, mmtk->trigger.limit_bytes);
-    mmtk_log(mmtk, MMTK_LOG_INFO, "GC(%llu) %s Pause (%s) %s->%s(%s) %.3fms",
+    /* The kind only when it is not the plan's usual one: "GC(7) Immix Defrag Pause". */
+    mmtk_log(mmtk, MMTK_LOG_INFO, "GC(%llu) %s%s%s Pause (%s) %s->%s(%s) %.3fms",
              (unsigned long long)mmtk->stats.gc_count, mmtk_plan_name(mmtk->plan->kind),
+             g->kind == TRACE_FAST ? "" : " ", g->kind == TRACE_FAST ? "" : trace_kind_name(g->kind),
              reason_names[g->reason], before, after, limit, (double)pause / 1e6);
   }
   g->stress_bytes = 0;

@@ -1,19 +1,18 @@
 /* Immix (MMTk's plan::immix, design.plan.immix): a mark-region plan.  Objects live in the
- * Immix space (lib/policy/immix/); large objects in the large object space; immortal
- * and non-moving ones in the immortal space.  Most GCs mark in place; a defrag GC also
- * evacuates the most fragmented blocks (immix.h). */
+ * Immix space (lib/policy/immix/); large, immortal and non-moving objects in the common
+ * plan's spaces (plan/common.h).  Most GCs mark in place (TRACE_FAST); a defrag GC
+ * (TRACE_DEFRAG) also evacuates the most fragmented blocks (immix.h). */
 #include "mmtk_internal.h"
 
-enum { IMMIX_SPACE, IMMORTAL, LOS };
+enum { IMMIX_SPACE, COMMON };
 
 struct immix_plan {
-  struct space immix, immortal, los;
+  struct space immix;
+  struct side_metadata_spec meta[2]; /* the space's line marks and block states */
+  struct common_plan common;
 };
 
 static struct immix_plan *ix(const mmtk_t *mmtk) { return mmtk->plan_data; }
-
-/* The line marks and block states: mmtk->plan_meta[0] and [1]. */
-static void ix_add_metadata(mmtk_t *mmtk) { immix_add_metadata(mmtk, mmtk->plan_meta); }
 
 static bool ix_create(mmtk_t *mmtk) {
   struct immix_plan *p = calloc(1, sizeof *p);
@@ -21,77 +20,67 @@ static bool ix_create(mmtk_t *mmtk) {
     mmtk_error(mmtk, "mmtk_init: out of memory for the Immix plan");
     return false;
   }
-  space_init(&p->immix, mmtk, "immix", IMMIX_SPACE, &immix_space_ops, PR_FREELIST);
-  space_init(&p->immortal, mmtk, "immortal", IMMORTAL, &immortal_space_gc_ops, PR_MONOTONE);
-  space_init(&p->los, mmtk, "los", LOS, &large_object_space_gc_ops, PR_FREELIST);
   mmtk->plan_data = p;
-  if (!los_init(&p->los) || !immix_space_init(&p->immix, mmtk->plan_meta)) {
-    mmtk_error(mmtk, "mmtk_init: out of memory for the Immix plan's spaces");
+  if (!immix_space_create(mmtk, &p->immix, "immix", IMMIX_SPACE, p->meta)) {
+    mmtk_error(mmtk, "mmtk_init: out of memory for the Immix space");
     return false;
   }
-  return true;
+  return common_plan_create(mmtk, &p->common, COMMON);
 }
 
 static void ix_destroy(mmtk_t *mmtk) {
   struct immix_plan *p = ix(mmtk);
   if (!p) return;
   immix_space_destroy(&p->immix);
-  los_destroy(&p->los);
+  common_plan_destroy(&p->common);
   space_destroy(&p->immix);
-  space_destroy(&p->immortal);
-  space_destroy(&p->los);
   free(p);
   mmtk->plan_data = NULL;
 }
 
 static void ix_mutator_init(mmtk_t *mmtk, struct mmtk_mutator *m) {
   struct immix_plan *p = ix(mmtk);
+  common_plan_mutator_init(&p->common, m);
   m->immix[0].bp = &m->head.default_bump;
   m->immix[0].space = &p->immix;
-  m->bump[1].space = &p->immortal;
-  m->los[0].space = &p->los;
   mutator_map(m, MMTK_ALLOC_DEFAULT, MMTK_ALLOCATOR_IMMIX, 0);
-  mutator_map(m, MMTK_ALLOC_IMMORTAL, MMTK_ALLOCATOR_BUMP_POINTER, 1);
-  mutator_map(m, MMTK_ALLOC_CODE, MMTK_ALLOCATOR_BUMP_POINTER, 1);
-  mutator_map(m, MMTK_ALLOC_READ_ONLY, MMTK_ALLOCATOR_BUMP_POINTER, 1);
-  mutator_map(m, MMTK_ALLOC_NON_MOVING, MMTK_ALLOCATOR_BUMP_POINTER, 1);
-  mutator_map(m, MMTK_ALLOC_LOS, MMTK_ALLOCATOR_LARGE_OBJECT, 0);
-  mutator_map(m, MMTK_ALLOC_LARGE_CODE, MMTK_ALLOCATOR_LARGE_OBJECT, 0);
   /* New objects take the space's mark state (immix.h). */
   m->head.flags |= MMTK_MUTATOR_POST_ALLOC_SLOW;
 }
 
-/* Defrag when asked to (immix_always_defrag), when the last GC did not free enough
- * (emergency), and for a user request that wants the whole heap (full_heap_system_gc),
- * as MMTk does. */
-static bool want_defrag(const mmtk_t *mmtk) {
-  const struct gc_state *g = &mmtk->gc;
-  return mmtk->options.immix_always_defrag || g->reason == GC_REASON_EMERGENCY ||
-         (g->reason == GC_REASON_USER && mmtk->options.full_heap_system_gc);
+/* As MMTk decides: an emergency GC, immix_always_defrag, a user request with
+ * full_heap_system_gc, or fragmentation (holes were left when the GC was needed). */
+static enum trace_kind ix_select_gc(mmtk_t *mmtk, int reason) {
+  bool defrag = mmtk->options.immix_always_defrag || reason == GC_REASON_EMERGENCY ||
+                (reason == GC_REASON_USER && mmtk->options.full_heap_system_gc) ||
+                immix_fragmented(&ix(mmtk)->immix);
+  return defrag ? TRACE_DEFRAG : TRACE_FAST;
 }
 
 static void ix_prepare(mmtk_t *mmtk) {
   struct immix_plan *p = ix(mmtk);
-  immix_prepare(&p->immix, want_defrag(mmtk));
-  space_flip_mark_state(&p->immortal);
-  los_prepare(&p->los);
+  immix_prepare(&p->immix, mmtk->gc.kind == TRACE_DEFRAG);
+  common_plan_prepare(&p->common);
 }
 
 static void ix_release(mmtk_t *mmtk) {
   struct immix_plan *p = ix(mmtk);
   immix_release(&p->immix);
-  los_sweep(&p->los);
+  common_plan_release(&p->common);
 }
+
+static void ix_end_of_gc(mmtk_t *mmtk) { common_plan_end_of_gc(&ix(mmtk)->common); }
 
 /* The copy reserve of defrag GCs. */
 static size_t ix_reserved_pages(const mmtk_t *mmtk) {
   return immix_defrag_headroom_pages(&ix(mmtk)->immix);
 }
 
-static struct space *ix_copy_target(mmtk_t *mmtk, int semantics, unsigned *index) {
-  (void)semantics;
-  *index = 0;
-  return &ix(mmtk)->immix;
+/* Defrag copies go back into the Immix space, through a worker's Immix allocator. */
+static void ix_copy_config(mmtk_t *mmtk, struct copy_config *c) {
+  struct immix_plan *p = ix(mmtk);
+  for (unsigned i = 0; i < COPY_SEMANTICS_COUNT; i++)
+    c->map[i] = (struct copy_target){MMTK_ALLOCATOR_IMMIX, 0, &p->immix};
 }
 
 const struct plan_ops immix_plan_ops = {
@@ -99,12 +88,13 @@ const struct plan_ops immix_plan_ops = {
     .collects_garbage = true,
     .moves_objects = true,
     .max_non_los_default_alloc_bytes = IMMIX_MAX_OBJECT_BYTES,
-    .add_metadata = ix_add_metadata,
     .create = ix_create,
     .destroy = ix_destroy,
     .mutator_init = ix_mutator_init,
+    .select_gc = ix_select_gc,
     .prepare = ix_prepare,
     .release = ix_release,
+    .end_of_gc = ix_end_of_gc,
     .reserved_pages = ix_reserved_pages,
-    .copy_target = ix_copy_target,
+    .copy_config = ix_copy_config,
 };

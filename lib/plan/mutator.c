@@ -44,7 +44,7 @@ void mutator_reset_buffers(struct mmtk_mutator *m) {
   for (unsigned i = 0; i < MUTATOR_BUMP_ALLOCATORS; i++)
     if (m->bump[i].bp && !(m->bump[i].space && m->bump[i].space->ops->keeps_buffers))
       bump_reset(&m->bump[i]);
-  free_list_reset(&m->freelist[0]);
+  for (unsigned i = 0; i < MUTATOR_FREE_LIST_ALLOCATORS; i++) free_list_reset(&m->freelist[i]);
   immix_alloc_reset(&m->immix[0]);
 }
 

@@ -8,6 +8,7 @@
 #define MUTATOR_SIG 0x4d555441u /* "MUTA" */
 #define MUTATOR_BUMP_ALLOCATORS 4
 #define MUTATOR_LOS_ALLOCATORS 2
+#define MUTATOR_FREE_LIST_ALLOCATORS 2
 
 struct mmtk_mutator {
   mmtk_mutator_head_t head; /* must stay first: <mmtk/inline.h> */
@@ -15,7 +16,7 @@ struct mmtk_mutator {
   struct mmtk_mutator *prev, *next; /* the instance's list of bound mutators */
   struct bump_allocator bump[MUTATOR_BUMP_ALLOCATORS];
   struct large_object_allocator los[MUTATOR_LOS_ALLOCATORS];
-  struct free_list_allocator freelist[1];
+  struct free_list_allocator freelist[MUTATOR_FREE_LIST_ALLOCATORS];
   struct immix_allocator immix[1];
   mmtk_allocator_selector_t mapping[MMTK_ALLOC_SEMANTICS_COUNT];
 };

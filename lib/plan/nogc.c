@@ -54,7 +54,6 @@ const struct plan_ops nogc_plan_ops = {
     .collects_garbage = false,
     .moves_objects = false,
     .max_non_los_default_alloc_bytes = (size_t)16 << 10,
-    .add_metadata = NULL,
     .create = nogc_create,
     .destroy = nogc_destroy,
     .mutator_init = nogc_mutator_init,

@@ -24,3 +24,9 @@ void plan_available_names(char *buf, size_t size) {
     used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? " " : "",
                              mmtk_plan_name(plans[i]->kind));
 }
+
+const char *trace_kind_name(enum trace_kind kind) {
+  static const char *const names[TRACE_KIND_COUNT] = {
+      [TRACE_FAST] = "Fast", [TRACE_DEFRAG] = "Defrag", [TRACE_NURSERY] = "Nursery"};
+  return (unsigned)kind < TRACE_KIND_COUNT ? names[kind] : "?";
+}

@@ -5,33 +5,50 @@
 
 #include <mmtk.h>
 
+#include "plan/trace_kind.h"
 #include "util/options.h"
 
 struct mmtk_mutator;
+struct mmtk_gc_worker;
+struct copy_config;
+struct space;
 
+/* A plan's hooks (MMTk's Plan trait, design.plan.hooks).  NULL hooks take the default
+ * that the comment gives. */
 struct plan_ops {
   enum mmtk_plan_kind kind;
   bool collects_garbage;
   bool moves_objects;
   /* MMTK_ALLOC_DEFAULT requests above this go to the large object space. */
   size_t max_non_los_default_alloc_bytes;
-  /* Register the plan's side-metadata specs (before the tables are reserved); may be
-   * NULL. */
-  void (*add_metadata)(mmtk_t *mmtk);
-  /* Create the spaces; false with a message on failure. */
+  /* Create the spaces and register their side-metadata specs (side_metadata_add; any
+   * number, global or a space's own), before the tables are reserved; false with a
+   * message on failure. */
   bool (*create)(mmtk_t *mmtk);
   void (*destroy)(mmtk_t *mmtk);
-  /* Set up a new mutator's allocators and its semantics -> allocator mapping. */
+  /* MMTk's MutatorConfig: point a new mutator's allocators at their spaces and map each
+   * allocation semantics to one of them (mutator_map); set the barrier flag the plan
+   * needs in the mutator head. */
   void (*mutator_init)(mmtk_t *mmtk, struct mmtk_mutator *mutator);
 
-  /* Collecting plans (design.gc). */
+  /* ---- Collecting plans (design.gc) ---- */
+  /* Before `pages` more pages of space `s` are used: must a GC run first, beyond the
+   * heap limit (which is always checked)?  NULL: no. */
+  bool (*collection_required)(mmtk_t *mmtk, struct space *s, size_t pages);
+  /* The trace kind of the GC about to start, asked for `reason` (enum gc_reason).
+   * NULL: TRACE_FAST. */
+  enum trace_kind (*select_gc)(mmtk_t *mmtk, int reason);
+  /* Queue the GC's packets once the mutators are stopped (MMTk's schedule_collection).
+   * NULL: gc_schedule_default(), which a plan's own hook usually calls first. */
+  void (*schedule_collection)(mmtk_t *mmtk, struct mmtk_gc_worker *w);
   void (*prepare)(mmtk_t *mmtk);    /* Prepare stage: flip spaces, start a mark epoch */
   void (*release)(mmtk_t *mmtk);    /* Release stage: free what died */
   void (*end_of_gc)(mmtk_t *mmtk);  /* after every stage, before mutators resume; may be NULL */
   /* Pages kept free for the next GC's copies (counted against the heap limit). */
   size_t (*reserved_pages)(const mmtk_t *mmtk);
-  /* Where copies of objects go, and which of a worker's copy buffers serves it. */
-  struct space *(*copy_target)(mmtk_t *mmtk, int copy_semantics, unsigned *index);
+  /* This GC's copy destinations (at Prepare, after prepare): MMTk's CopyConfig.  NULL
+   * for plans that never copy. */
+  void (*copy_config)(mmtk_t *mmtk, struct copy_config *config);
 };
 
 /* The plan for `kind`, or NULL if this version does not have it. */

@@ -32,7 +32,7 @@ uintptr_t trace_object(mmtk_gc_worker_t *w, uintptr_t object) {
     MMTK_XASSERT(!layout_in_heap(&w->mmtk->layout, object));
     return object;
   }
-  return s->ops->trace_object(s, w, object);
+  return s->ops->trace_object(s, w, object, w->trace.kind);
 }
 
 void trace_push(mmtk_gc_worker_t *w, uintptr_t object) {
@@ -106,7 +106,7 @@ static void maybe_share(mmtk_gc_worker_t *w) {
   size_t n = (t->depth - t->bottom) / 2;
   if (n == 0 || scheduler_idle_workers(&w->mmtk->sched) == 0) return;
   if (n > SHARE_CHUNK) n = SHARE_CHUNK;
-  struct work_packet *p = nodes_packet_new(t->stack + t->bottom, n, false);
+  struct work_packet *p = nodes_packet_new(t->stack + t->bottom, n, false, t->kind);
   if (!p) return;
   t->bottom += n;
   worker_add(w, p);
@@ -165,14 +165,16 @@ void trace_drain(mmtk_gc_worker_t *w) {
 
 struct closure_packet {
   struct work_packet base;
-  enum { SLOTS, NODES, PINNING_ROOTS } kind;
+  enum { SLOTS, NODES, PINNING_ROOTS } what;
+  enum trace_kind kind;
   size_t count;
   void *items[];
 };
 
 static void closure_run(struct work_packet *self, mmtk_gc_worker_t *w) {
   struct closure_packet *p = container_of(self, struct closure_packet, base);
-  switch (p->kind) {
+  w->trace.kind = p->kind;
+  switch (p->what) {
   case SLOTS:
     for (size_t i = 0; i < p->count; i++) process_slot(w, p->items[i]);
     break;
@@ -197,23 +199,27 @@ static void closure_run(struct work_packet *self, mmtk_gc_worker_t *w) {
   trace_drain(w);
 }
 
-static struct closure_packet *closure_new(int kind, const void *items, size_t count) {
+static struct closure_packet *closure_new(int what, enum trace_kind kind, const void *items,
+                                          size_t count) {
   struct closure_packet *p = malloc(sizeof *p + count * sizeof(void *));
   if (!p) return NULL;
   p->base.run = closure_run;
+  p->what = what;
   p->kind = kind;
   p->count = count;
   memcpy(p->items, items, count * sizeof(void *));
   return p;
 }
 
-struct work_packet *slots_packet_new(const mmtk_slot_t *slots, size_t count) {
-  struct closure_packet *p = closure_new(SLOTS, slots, count);
+struct work_packet *slots_packet_new(const mmtk_slot_t *slots, size_t count, enum trace_kind kind) {
+  struct closure_packet *p = closure_new(SLOTS, kind, slots, count);
   return p ? &p->base : NULL;
 }
 
-struct work_packet *nodes_packet_new(const uintptr_t *objects, size_t count, bool pinning_roots) {
-  struct closure_packet *p = closure_new(pinning_roots ? PINNING_ROOTS : NODES, objects, count);
+struct work_packet *nodes_packet_new(const uintptr_t *objects, size_t count, bool pinning_roots,
+                                     enum trace_kind kind) {
+  struct closure_packet *p =
+      closure_new(pinning_roots ? PINNING_ROOTS : NODES, kind, objects, count);
   return p ? &p->base : NULL;
 }
 
@@ -248,8 +254,8 @@ static void add_roots(mmtk_roots_factory_t *f, const void *items, size_t count, 
     struct work_packet *wp;
     /* The roots must all be traced: without memory for their packet, wait for some. */
     for (unsigned attempt = 0;; attempt++) {
-      wp = slots ? slots_packet_new((const mmtk_slot_t *)p, n)
-                 : nodes_packet_new((const uintptr_t *)p, n, true);
+      wp = slots ? slots_packet_new((const mmtk_slot_t *)p, n, f->kind)
+                 : nodes_packet_new((const uintptr_t *)p, n, true, f->kind);
       if (wp) break;
       gc_wait_for_memory(f->mmtk, "a root packet", n * sizeof(void *), attempt);
     }
@@ -285,13 +291,16 @@ mmtk_object_t mmtk_tracer_retain(mmtk_tracer_context_t *tc, mmtk_object_t object
   return (mmtk_object_t)n;
 }
 
+/* Liveness comes from the current trace (design.plan.trace-kind.liveness): a space this
+ * GC does not collect keeps every object, so a partial trace answers for the objects it
+ * never visits. */
 bool object_is_reachable(mmtk_t *mmtk, uintptr_t object) {
   struct space *s = space_of(mmtk, object);
-  return !s || !s->ops->is_reachable || s->ops->is_reachable(s, object);
+  return !s || !s->collected || !s->ops->is_reachable || s->ops->is_reachable(s, object);
 }
 
 uintptr_t object_get_forwarded(mmtk_t *mmtk, uintptr_t object) {
   struct space *s = space_of(mmtk, object);
-  if (!s || !s->ops->get_forwarded) return object;
+  if (!s || !s->collected || !s->ops->get_forwarded) return object;
   return s->ops->get_forwarded(s, object);
 }

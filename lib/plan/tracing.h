@@ -15,6 +15,7 @@
 
 #include <mmtk.h>
 
+#include "plan/trace_kind.h"
 #include "scheduler/work.h"
 #include "util/alloc/allocator.h"
 
@@ -35,6 +36,7 @@ struct mmtk_object_tracer {
 struct mmtk_roots_factory {
   struct mmtk *mmtk;
   struct mmtk_gc_worker *worker;
+  enum trace_kind kind; /* of the closure packets the roots become */
   bool sanity; /* roots go to the sanity verifier, not to closure packets */
 };
 
@@ -62,15 +64,31 @@ struct tracer {
   size_t bottom, depth, capacity; /* live entries: stack[bottom, depth) */
   uint64_t scanned;    /* objects scanned in this GC */
   uint64_t live_bytes; /* bytes of the objects this worker reached first */
+  enum trace_kind kind; /* of the packet this worker runs (design.plan.trace-kind) */
   bool prefetch_grey;  /* prefetch objects between the mark stack and their scan */
   size_t slot_batch;   /* scanned slots gathered before they are traced */
 };
 
-/* Per-worker to-space allocation: one buffer per copy destination. */
-#define MAX_COPY_TARGETS 2
+/* Where each copy semantics (MMTK_COPY_*) puts its copies in this GC (MMTk's
+ * CopyConfig, design.copy.config): an allocator kind (MMTK_ALLOCATOR_*, NONE for a
+ * semantics the plan never uses), which of a worker's allocators of that kind, and the
+ * space it allocates in.  The plan fills it at each GC's Prepare stage. */
+#define COPY_SEMANTICS_COUNT 4
+struct copy_target {
+  uint8_t kind;
+  uint8_t index;
+  struct space *space;
+};
+struct copy_config {
+  struct copy_target map[COPY_SEMANTICS_COUNT];
+};
+
+/* Per-worker copy allocators (MMTk's GCWorkerCopyContext). */
+#define MAX_COPY_BUMP 2
+#define MAX_COPY_IMMIX 1
 struct copy_allocators {
-  struct bump_allocator bump[MAX_COPY_TARGETS];
-  struct immix_allocator immix[1];
+  struct bump_allocator bump[MAX_COPY_BUMP];
+  struct immix_allocator immix[MAX_COPY_IMMIX];
   uint64_t bytes_copied;
 };
 
@@ -90,12 +108,15 @@ void trace_drain(struct mmtk_gc_worker *w);
 bool object_is_reachable(struct mmtk *mmtk, uintptr_t object);
 uintptr_t object_get_forwarded(struct mmtk *mmtk, uintptr_t object);
 
-/* Closure packets. */
-struct work_packet *slots_packet_new(const mmtk_slot_t *slots, size_t count);
-struct work_packet *nodes_packet_new(const uintptr_t *objects, size_t count, bool pinning_roots);
+/* Closure packets of trace kind `kind`. */
+struct work_packet *slots_packet_new(const mmtk_slot_t *slots, size_t count, enum trace_kind kind);
+struct work_packet *nodes_packet_new(const uintptr_t *objects, size_t count, bool pinning_roots,
+                                     enum trace_kind kind);
 
 /* Copy `object` into the plan's to-space for `semantics` (default or binding copy). */
 uintptr_t copy_object(struct mmtk_gc_worker *w, uintptr_t object, int copy_semantics);
+/* Set up a worker's copy allocators (no buffer yet). */
+void copy_allocators_init(struct copy_allocators *c);
 /* Forget every to-space buffer (end of GC). */
 void copy_allocators_reset(struct copy_allocators *c);
 

@@ -3,7 +3,9 @@
  * whole. */
 #include "mmtk_internal.h"
 
-static uintptr_t copy_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object) {
+static uintptr_t copy_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object,
+                            enum trace_kind kind) {
+  (void)kind; /* every kind traces this space alike */
   if (!s->from_space) return object; /* a copy made by this GC */
   const mmtk_t *mmtk = s->mmtk;
   unsigned state = fwd_claim(mmtk, object);

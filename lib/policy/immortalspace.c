@@ -20,7 +20,9 @@ const struct space_ops immortal_space_ops = {
  * new objects get the current state (as if they survived the last GC), so flipping the
  * state at the next GC makes every object unmarked without touching it. */
 
-static uintptr_t immortal_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object) {
+static uintptr_t immortal_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object,
+                                enum trace_kind kind) {
+  (void)kind; /* every kind traces this space alike */
   const mmtk_t *mmtk = s->mmtk;
   uint8_t marked = s->mark_state;
   if (om_load(mmtk, &mmtk->om.mark, object) != marked &&

@@ -107,7 +107,9 @@ void los_destroy(struct space *s) {
   s->policy_data = NULL;
 }
 
-static uintptr_t los_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object) {
+static uintptr_t los_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object,
+                           enum trace_kind kind) {
+  (void)kind; /* every kind traces this space alike */
   const mmtk_t *mmtk = s->mmtk;
   if (om_load(mmtk, &mmtk->om.los, object) != 1 && om_cas(mmtk, &mmtk->om.los, object, 0, 1)) {
     w->trace.live_bytes += align_up(binding_current_size(mmtk, (void *)object), BYTES_IN_PAGE);

@@ -42,6 +42,22 @@ bool ms_space_init(struct space *s, struct side_metadata_spec *mark) {
   return true;
 }
 
+bool ms_uses_header_marks(const mmtk_t *mmtk) {
+  return mmtk->om.mark.in_header &&
+         (!mmtk->vm.ref_to_object_start || (mmtk->vm.flags & MMTK_VM_UNIFIED_OBJECT_REFERENCE_ADDRESS));
+}
+
+bool ms_space_create(mmtk_t *mmtk, struct space *s, const char *name, unsigned index,
+                     struct side_metadata_spec *mark) {
+  space_init(s, mmtk, name, index, &mark_sweep_space_ops, PR_FREELIST);
+  if (ms_uses_header_marks(mmtk)) return ms_space_init(s, NULL);
+  /* The mark bits: one per 8-byte granule, set at each live cell's start; committed
+   * only for this space's chunks. */
+  side_metadata_spec_init(mark, "ms_mark", 0, LOG_BYTES_IN_WORD);
+  mark->space_index = (int)index;
+  return side_metadata_add(&mmtk->meta, mark) && ms_space_init(s, mark);
+}
+
 void ms_space_destroy(struct space *s) {
   struct ms_state *st = state(s);
   if (!st) return;
@@ -370,7 +386,9 @@ void ms_release(struct space *s, bool eager) {
 
 /* ---- Tracing ------------------------------------------------------------------------ */
 
-static uintptr_t ms_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object) {
+static uintptr_t ms_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object,
+                          enum trace_kind kind) {
+  (void)kind; /* every kind traces this space alike */
   struct side_metadata_spec *mark = state(s)->mark;
   if (!mark) {
     const struct obj_meta *hm = &s->mmtk->om.mark;

@@ -44,6 +44,16 @@ _Static_assert(sizeof(struct ms_block) <= MS_HEADER_BYTES, "the block header fit
 extern const uint32_t ms_class_size[MS_CLASSES];
 unsigned ms_size_class(size_t bytes);
 
+/* Whether mark-sweep spaces mark in the object header: when the binding keeps the mark
+ * bit there and a cell's reference can be known (the allocation address: no
+ * ref_to_object_start, or references unified with object starts).  Otherwise a side
+ * table, marked at each live cell's start. */
+bool ms_uses_header_marks(const struct mmtk *mmtk);
+/* space_init() plus the policy state, with `mark` (storage the caller keeps) registered
+ * as the space's own side mark table unless marks are in the header; false when out of
+ * memory. */
+bool ms_space_create(struct mmtk *mmtk, struct space *s, const char *name, unsigned index,
+                     struct side_metadata_spec *mark);
 /* Create the policy state.  `mark`: the side mark table (registered with the instance's
  * side metadata), or NULL to use the binding's in-header mark bit (mmtk->om.mark). */
 bool ms_space_init(struct space *s, struct side_metadata_spec *mark);

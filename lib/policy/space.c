@@ -12,6 +12,7 @@ void space_init(struct space *s, mmtk_t *mmtk, const char *name, unsigned index,
   s->start = layout_space_start(&mmtk->layout, index);
   s->extent = layout_space_extent(&mmtk->layout);
   atomic_init(&s->cursor, s->start);
+  s->collected = true;
   pr_init(&s->pr, pr_kind, mmtk, index, s->start, s->start + s->extent);
   mmtk->spaces[index] = s;
 }
@@ -34,7 +35,13 @@ uintptr_t space_acquire(struct space *s, size_t pages, uint32_t opts, enum alloc
     /* Not ALLOC_HEAP_FULL: a space that retries a full heap (MarkSweep sweeps first)
      * would ask the binding again and lose its answer. */
     if (mmtk->options.gc_trigger.kind == MMTK_TRIGGER_DELEGATED && gc_can_collect(mmtk, opts) &&
-        gc_required(mmtk, pages)) {
+        gc_required(mmtk, s, pages)) {
+      *status = ALLOC_GC_REQUIRED;
+      return 0;
+    }
+    /* The plan's own rule (a full nursery, say), on top of the heap limit below. */
+    if (mmtk->plan->collection_required && gc_can_collect(mmtk, opts) &&
+        mmtk->plan->collection_required(mmtk, s, pages)) {
       *status = ALLOC_GC_REQUIRED;
       return 0;
     }
@@ -69,8 +76,7 @@ void space_reset(struct space *s) {
   uintptr_t end = s->pr.cursor;
   size_t pages = pr_pages(&s->pr);
   if (end > s->start) {
-    for (unsigned i = 0; i < mmtk->meta.nspecs; i++)
-      side_metadata_bzero(mmtk->meta.specs[i], s->start, end - s->start);
+    side_metadata_clear_space(&mmtk->meta, (int)s->index, s->start, end - s->start);
   }
   pr_reset(&s->pr);
   gc_trigger_uncharge(mmtk, pages);

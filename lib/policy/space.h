@@ -5,6 +5,7 @@
 #ifndef MMTK_POLICY_SPACE_H
 #define MMTK_POLICY_SPACE_H
 
+#include "plan/trace_kind.h"
 #include "util/heap/page_resource.h"
 
 struct mmtk;
@@ -35,14 +36,17 @@ struct space_ops {
   bool (*is_pinned)(const struct space *s, uintptr_t object);
   /* Per-object metadata after allocation (the VO bit is set by the caller). */
   void (*post_alloc)(struct space *s, uintptr_t object, size_t bytes);
-  /* Collecting plans: trace a reference into this space (returns its new value; pushes
-   * the object when this call reached it first), and after the closure, whether an
-   * object survived and where it is now (0 if it died). */
-  uintptr_t (*trace_object)(struct space *s, struct mmtk_gc_worker *w, uintptr_t object);
+  /* Collecting plans: trace a reference into this space with the GC's trace kind
+   * (returns its new value; pushes the object when this call reached it first), and
+   * during or after the closure, whether an object survived and where it is now (0 if it
+   * died).  A space that the current trace does not collect (s->collected false: the
+   * mature spaces of a nursery GC) is never asked: its objects count as reachable. */
+  uintptr_t (*trace_object)(struct space *s, struct mmtk_gc_worker *w, uintptr_t object,
+                            enum trace_kind kind);
   bool (*is_reachable)(const struct space *s, uintptr_t object);
   uintptr_t (*get_forwarded)(const struct space *s, uintptr_t object);
-  /* A GC copied an object into this space (after the forwarding bits were cleared and
-   * the VO bit set); NULL: nothing to do. */
+  /* A GC copied an object into this space (the forwarding bits and the VO bit are
+   * already done): set what the policy keeps per object, such as marks.  May be NULL. */
   void (*post_copy)(struct space *s, uintptr_t object, size_t bytes);
   /* A pinning root was reported (while roots are scanned, before the closure): a space
    * that may move objects keeps this one where it is.  NULL: the space must not move it
@@ -67,6 +71,7 @@ struct space {
   _Atomic uintptr_t cursor; /* lock-free spaces only */
   uint8_t mark_state;       /* marking spaces: the mark value of this (or the last) GC */
   bool from_space;          /* copy spaces: being evacuated by the current GC */
+  bool collected;           /* the current (or last) GC traces this space; set by the plan */
   void *policy_data;        /* the policy's own state */
 };
 

@@ -24,7 +24,9 @@ static size_t granule(const struct space *s, uintptr_t object) {
   return (object - s->start) >> LOG_BYTES_IN_WORD;
 }
 
-static uintptr_t vm_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object) {
+static uintptr_t vm_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object,
+                          enum trace_kind kind) {
+  (void)kind; /* every kind traces this space alike */
   size_t g = granule(s, object);
   uint64_t bit = (uint64_t)1 << (g % 64);
   _Atomic uint64_t *word = &vms(s)->marks[g / 64];

@@ -31,9 +31,7 @@ void worker_init(mmtk_gc_worker_t *w, mmtk_t *mmtk, unsigned id) {
   w->id = id;
   pthread_mutex_init(&w->deque.lock, NULL);
   tracer_init(&w->trace, w);
-  for (unsigned i = 0; i < MAX_COPY_TARGETS; i++) w->copy.bump[i].bp = &w->copy.bump[i].own;
-  w->copy.immix[0].bp = &w->copy.immix[0].own;
-  w->copy.immix[0].copy = true;
+  copy_allocators_init(&w->copy);
   w->sig = WORKER_SIG;
 }
 

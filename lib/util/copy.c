@@ -2,50 +2,70 @@
  * binding's own copy callback uses. */
 #include "mmtk_internal.h"
 
+/* The plan's destination for `semantics` in this GC (design.copy.config). */
+static const struct copy_target *copy_target(mmtk_t *mmtk, int semantics) {
+  const struct copy_target *t =
+      (unsigned)semantics < COPY_SEMANTICS_COUNT ? &mmtk->gc.copy.map[semantics] : NULL;
+  if (MMTK_UNLIKELY(!t || t->kind == MMTK_ALLOCATOR_NONE))
+    mmtk_panic(__FILE__, __LINE__, "plan %s has no copy destination for copy semantics %d",
+               mmtk_plan_name(mmtk->plan->kind), semantics);
+  return t;
+}
+
+/* One attempt with the worker's allocator for `t`: the address, or 0 and *st. */
+static uintptr_t copy_alloc_once(mmtk_gc_worker_t *w, const struct copy_target *t, size_t bytes,
+                                 size_t align, size_t offset, enum alloc_status *st) {
+  const uint32_t opts = MMTK_ALLOC_OPT_ALLOW_OVERCOMMIT | ALLOC_OPT_UNZEROED;
+  switch (t->kind) {
+  case MMTK_ALLOCATOR_BUMP_POINTER: {
+    struct bump_allocator *a = &w->copy.bump[t->index];
+    if (a->space != t->space) {
+      bump_reset(a);
+      a->space = t->space;
+    }
+    return bump_alloc(a, bytes, align, offset, opts, st);
+  }
+  case MMTK_ALLOCATOR_IMMIX: {
+    /* The Immix trace reserved the room before it decided to copy (immixspace.c). */
+    struct immix_allocator *a = &w->copy.immix[t->index];
+    if (a->space != t->space) {
+      immix_alloc_reset(a);
+      a->space = t->space;
+    }
+    return immix_alloc(a, bytes, align, offset, opts, st);
+  }
+  default:
+    mmtk_panic(__FILE__, __LINE__, "plan %s copies with allocator kind %u, which has no copy "
+               "allocator", mmtk_plan_name(w->mmtk->plan->kind), t->kind);
+    return 0;
+  }
+}
+
 static void *copy_alloc(mmtk_gc_worker_t *w, size_t bytes, size_t align, size_t offset,
                         int semantics) {
   mmtk_t *mmtk = w->mmtk;
-  unsigned index;
-  struct space *to = mmtk->plan->copy_target(mmtk, semantics, &index);
+  const struct copy_target *t = copy_target(mmtk, semantics);
   size_t need = bytes ? align_up(bytes, MMTK_MIN_ALIGNMENT) : MMTK_MIN_ALIGNMENT;
   size_t al = align < MMTK_MIN_ALIGNMENT ? MMTK_MIN_ALIGNMENT : align;
   enum alloc_status st;
-  if (to->ops == &immix_space_ops) {
-    /* The Immix trace reserved the room before it decided to copy (immixspace.c). */
-    struct immix_allocator *ia = &w->copy.immix[index];
-    if (ia->space != to) {
-      immix_alloc_reset(ia);
-      ia->space = to;
-    }
-    uintptr_t r = immix_alloc(ia, need, al, offset % al,
-                              MMTK_ALLOC_OPT_ALLOW_OVERCOMMIT | ALLOC_OPT_UNZEROED, &st);
-    if (!r)
-      mmtk_panic(__FILE__, __LINE__, "the %s space cannot take a %zu-byte copy (more than the "
-                 "binding's get_size_when_copied said?)", to->name, bytes);
-    w->copy.bytes_copied += need;
-    return (void *)r;
-  }
-  struct bump_allocator *a = &w->copy.bump[index];
-  if (a->space != to) {
-    bump_reset(a);
-    a->space = to;
-  }
   /* The plan reserved room for every survivor: copying never waits for the heap limit. */
   uintptr_t r;
   /* The OS refusing to commit to-space pages may pass (design.gc.memory): report, wait. */
   for (unsigned attempt = 0;; attempt++) {
-    r = bump_alloc(a, need, al, offset % al, MMTK_ALLOC_OPT_ALLOW_OVERCOMMIT | ALLOC_OPT_UNZEROED, &st);
+    r = copy_alloc_once(w, t, need, al, offset % al, &st);
     if (r || st != ALLOC_MMAP_FAILED) break;
     gc_wait_for_memory(mmtk, "to-space pages", need, attempt);
   }
   if (!r)
-    mmtk_panic(__FILE__, __LINE__, "the %s space cannot take a %zu-byte copy: %s", to->name,
+    mmtk_panic(__FILE__, __LINE__, "the %s space cannot take a %zu-byte copy: %s", t->space->name,
                bytes, st == ALLOC_MMAP_FAILED ? "the operating system refused memory"
                                               : "its address range is full");
   w->copy.bytes_copied += need;
   return (void *)r;
 }
 
+/* After every copy: the forwarding bits of the new object are clear, its VO bit is set,
+ * and its space records what it keeps per object (marks, log bits). */
 static void copy_post(mmtk_gc_worker_t *w, uintptr_t object, size_t bytes) {
   mmtk_t *mmtk = w->mmtk;
   fwd_clear(mmtk, object);
@@ -79,13 +99,23 @@ uintptr_t copy_object(mmtk_gc_worker_t *w, uintptr_t object, int semantics) {
   return copy;
 }
 
+void copy_allocators_init(struct copy_allocators *c) {
+  for (unsigned i = 0; i < MAX_COPY_BUMP; i++) c->bump[i].bp = &c->bump[i].own;
+  for (unsigned i = 0; i < MAX_COPY_IMMIX; i++) {
+    c->immix[i].bp = &c->immix[i].own;
+    c->immix[i].copy = true;
+  }
+}
+
 void copy_allocators_reset(struct copy_allocators *c) {
-  for (unsigned i = 0; i < MAX_COPY_TARGETS; i++) {
+  for (unsigned i = 0; i < MAX_COPY_BUMP; i++) {
     bump_reset(&c->bump[i]);
     c->bump[i].space = NULL;
   }
-  immix_alloc_reset(&c->immix[0]);
-  c->immix[0].space = NULL;
+  for (unsigned i = 0; i < MAX_COPY_IMMIX; i++) {
+    immix_alloc_reset(&c->immix[i]);
+    c->immix[i].space = NULL;
+  }
 }
 
 void *mmtk_copy_context_alloc(mmtk_copy_context_t *context, size_t bytes, size_t align,

@@ -251,7 +251,7 @@ void sanity_check(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
   s.visitor.limit = s.buf + TRACE_SLOT_BUFFER;
   s.visitor.flush = flush;
   active = &s;
-  mmtk_roots_factory_t f = {.mmtk = mmtk, .worker = w, .sanity = true};
+  mmtk_roots_factory_t f = {.mmtk = mmtk, .worker = w, .kind = mmtk->gc.kind, .sanity = true};
   const mmtk_vm_binding_t *vm = &mmtk->vm;
   if (vm->prepare_for_roots_re_scanning) vm->prepare_for_roots_re_scanning(mmtk->vm_ctx);
   struct rescan r = {.vm = vm, .ctx = mmtk->vm_ctx, .worker_tls = w->tls, .factory = &f};

@@ -62,10 +62,11 @@ static inline unsigned immix_line_index(uintptr_t a) {
   return (unsigned)((a & (IMMIX_BLOCK_BYTES - 1)) >> LOG_BYTES_IN_IMMIX_LINE);
 }
 
-/* Register the space's side tables (the specs live in `meta[0..1]`), then make the
- * policy state once the space exists; false if out of memory. */
-void immix_add_metadata(struct mmtk *mmtk, struct side_metadata_spec *meta);
-bool immix_space_init(struct space *s, struct side_metadata_spec *meta);
+/* Make the space (extent `index`) with its policy state, and register its side tables
+ * (their specs live in `meta[0..1]`, which must outlive the instance); false if out of
+ * memory. */
+bool immix_space_create(struct mmtk *mmtk, struct space *s, const char *name, unsigned index,
+                        struct side_metadata_spec *meta);
 void immix_space_destroy(struct space *s);
 
 /* For allocators.  A free block (zeroed unless `opts` has ALLOC_OPT_UNZEROED), or 0 and
@@ -82,7 +83,10 @@ bool immix_next_hole(struct space *s, uintptr_t block, unsigned from, uintptr_t 
  * allocator take it?  False: the object is marked in place instead. */
 bool immix_copy_reserve(struct mmtk_gc_worker *w, size_t bytes, size_t align, size_t offset);
 
-/* GC phases. */
+/* GC phases.  Should the GC about to start defragment, for fragmentation's sake?  (The
+ * plan adds its own reasons: select_gc.) */
+bool immix_fragmented(const struct space *s);
+/* A new epoch; with `defrag`, choose the defrag sources. */
 void immix_prepare(struct space *s, bool defrag);
 void immix_release(struct space *s);
 /* Was the last (or current) GC a defrag GC? */

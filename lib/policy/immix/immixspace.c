@@ -20,14 +20,14 @@ struct immix_state {
 
 static struct immix_state *state(const struct space *s) { return s->policy_data; }
 
-void immix_add_metadata(mmtk_t *mmtk, struct side_metadata_spec *meta) {
+bool immix_space_create(mmtk_t *mmtk, struct space *s, const char *name, unsigned index,
+                        struct side_metadata_spec *meta) {
+  space_init(s, mmtk, name, index, &immix_space_ops, PR_FREELIST);
   side_metadata_spec_init(&meta[0], "immix_line_mark", 3, LOG_BYTES_IN_IMMIX_LINE);
-  side_metadata_add(&mmtk->meta, &meta[0]);
   side_metadata_spec_init(&meta[1], "immix_block_state", 3, LOG_BYTES_IN_IMMIX_BLOCK);
-  side_metadata_add(&mmtk->meta, &meta[1]);
-}
-
-bool immix_space_init(struct space *s, struct side_metadata_spec *meta) {
+  meta[0].space_index = meta[1].space_index = (int)index;
+  if (!side_metadata_add(&mmtk->meta, &meta[0]) || !side_metadata_add(&mmtk->meta, &meta[1]))
+    return false;
   struct immix_state *st = calloc(1, sizeof *st);
   if (!st) return false;
   st->line = &meta[0];
@@ -214,10 +214,11 @@ static uintptr_t evacuate(struct space *s, mmtk_gc_worker_t *w, uintptr_t o) {
   return o;
 }
 
-static uintptr_t immix_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t o) {
+static uintptr_t immix_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t o,
+                             enum trace_kind kind) {
   const mmtk_t *mmtk = s->mmtk;
   struct immix_state *st = state(s);
-  if (st->defrag && block_state(st, o) == IMMIX_BLOCK_DEFRAG) return evacuate(s, w, o);
+  if (kind == TRACE_DEFRAG && block_state(st, o) == IMMIX_BLOCK_DEFRAG) return evacuate(s, w, o);
   uint8_t marked = s->mark_state;
   const struct obj_meta *mark = &mmtk->om.mark;
   if (om_load(mmtk, mark, o) == marked || !om_cas(mmtk, mark, o, marked ^ 1, marked)) return o;
@@ -306,8 +307,17 @@ static unsigned defrag_threshold(const struct immix_state *st, size_t reserve_bl
 
 bool immix_in_defrag(const struct space *s) { return state(s)->defrag; }
 
+/* Reusable blocks still queued: the mutators needed a GC though holes were left, too
+ * small or too scattered for what they asked (MMTk's fragmentation trigger). */
+bool immix_fragmented(const struct space *s) {
+  struct immix_state *st = state(s);
+  pthread_mutex_lock(&st->lock);
+  bool left = st->nreusable > 0;
+  pthread_mutex_unlock(&st->lock);
+  return left;
+}
+
 void immix_prepare(struct space *s, bool defrag) {
-  /* `defrag`: the plan asks for a defrag GC whatever the fragmentation. */
   struct immix_state *st = state(s);
   const mmtk_t *mmtk = s->mmtk;
   uintptr_t end = used_end(s);
@@ -317,14 +327,10 @@ void immix_prepare(struct space *s, bool defrag) {
     if (end > s->start) side_metadata_bzero(st->line, s->start, end - s->start);
     st->line_epoch = 1;
   }
-  /* Reusable blocks still queued: the mutators needed a GC though holes were left, too
-   * small or too scattered for what they asked (MMTk's fragmentation trigger).  The
-   * queue is rebuilt by this GC's sweep; copies take only free blocks. */
+  /* The queue is rebuilt by this GC's sweep; copies take only free blocks. */
   pthread_mutex_lock(&st->lock);
-  bool fragmented = st->nreusable > 0;
   st->nreusable = 0;
   pthread_mutex_unlock(&st->lock);
-  defrag |= fragmented;
   st->defrag = defrag;
   size_t reserve = defrag ? immix_defrag_headroom_pages(s) / PAGES_PER_BLOCK : 0;
   atomic_store(&st->copy_blocks, reserve);

@@ -61,7 +61,7 @@ int mmapper_ensure_mapped(mmtk_t *mmtk, uintptr_t start, size_t bytes, unsigned 
     /* Option transparent_hugepages: a hint; a kernel without THP (EINVAL) is no error. */
     if (!err && mmtk->options.transparent_hugepages)
       madvise((void *)chunk, BYTES_IN_CHUNK, MADV_HUGEPAGE);
-    if (!err) err = side_metadata_map_chunk(&mmtk->meta, chunk);
+    if (!err) err = side_metadata_map_chunk(&mmtk->meta, chunk, (int)space_index);
     if (!err)
       atomic_store_explicit(&l->chunk_map[c], (uint8_t)(space_index + 1), memory_order_release);
   }

@@ -24,7 +24,10 @@ static bool setup(mmtk_t *mmtk, struct obj_meta *m, const char *name, const mmtk
     return true;
   }
   side_metadata_spec_init(&m->side, name, log_bits, LOG_BYTES_IN_WORD);
-  side_metadata_add(&mmtk->meta, &m->side);
+  if (!side_metadata_add(&mmtk->meta, &m->side)) {
+    mmtk_error(NULL, "mmtk_init: out of memory for the side metadata of %s", name);
+    return false;
+  }
   return true;
 }
 

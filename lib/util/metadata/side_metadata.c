@@ -8,6 +8,7 @@ void side_metadata_spec_init(struct side_metadata_spec *s, const char *name, uns
   MMTK_ASSERT(log_bits <= 6 && log_region >= LOG_BYTES_IN_WORD);
   memset(s, 0, sizeof *s);
   s->name = name;
+  s->space_index = SIDE_METADATA_GLOBAL;
   s->log_bits = (uint8_t)log_bits;
   s->log_region = (uint8_t)log_region;
   s->shift = (uint8_t)(log_bits <= 3 ? log_region + 3 - log_bits : 0);
@@ -19,9 +20,17 @@ void side_metadata_init(struct side_metadata *m, uintptr_t heap_start, uintptr_t
   m->heap_end = heap_end;
 }
 
-void side_metadata_add(struct side_metadata *m, struct side_metadata_spec *s) {
-  MMTK_ASSERT(m->nspecs < SIDE_METADATA_MAX_SPECS && !m->reservation);
+bool side_metadata_add(struct side_metadata *m, struct side_metadata_spec *s) {
+  MMTK_ASSERT(!m->reservation);
+  if (m->nspecs == m->capacity) {
+    unsigned cap = m->capacity ? 2 * m->capacity : 8;
+    struct side_metadata_spec **n = realloc(m->specs, cap * sizeof *n);
+    if (!n) return false;
+    m->specs = n;
+    m->capacity = cap;
+  }
   m->specs[m->nspecs++] = s;
+  return true;
 }
 
 /* Bytes of table for `bytes` of heap. */
@@ -52,18 +61,59 @@ bool side_metadata_reserve(struct side_metadata *m) {
                                         : (m->heap_start >> s->log_region) << (s->log_bits - 3);
     s->base = s->table - scaled;
   }
+  if (side_metadata_verify(m)) {
+    errno = EINVAL;
+    return false;
+  }
   return true;
+}
+
+/* design.metadata.side.verify: the checks are cheap (a few specs, once per instance), so
+ * they always run. */
+const char *side_metadata_verify(const struct side_metadata *m) {
+  uintptr_t lo = m->reservation, hi = m->reservation + m->reservation_bytes;
+  for (unsigned i = 0; i < m->nspecs; i++) {
+    const struct side_metadata_spec *a = m->specs[i];
+    if (a->table_bytes == 0) continue;
+    if (a->table < lo || a->table + a->table_bytes > hi)
+      return "a side metadata table lies outside the metadata reservation";
+    /* The first and last heap granules map into the table. */
+    uintptr_t first = side_metadata_unit_address(a, m->heap_start);
+    uintptr_t last = side_metadata_unit_address(a, m->heap_end - ((uintptr_t)1 << a->log_region));
+    if (first != a->table || last >= a->table + a->table_bytes)
+      return "a side metadata table does not cover the heap range";
+    for (unsigned j = 0; j < i; j++) {
+      const struct side_metadata_spec *b = m->specs[j];
+      if (a == b) return "a side metadata spec is registered twice";
+      if (b->table_bytes && a->table < b->table + b->table_bytes && b->table < a->table + a->table_bytes)
+        return "two side metadata tables overlap";
+    }
+  }
+  return NULL;
 }
 
 void side_metadata_destroy(struct side_metadata *m) {
   if (m->reservation) os_unreserve(m->reservation, m->reservation_bytes);
   m->reservation = 0;
-  m->nspecs = 0;
+  m->nspecs = m->capacity = 0;
+  free(m->specs);
+  m->specs = NULL;
 }
 
-int side_metadata_map_chunk(struct side_metadata *m, uintptr_t chunk) {
+static bool spec_covers(const struct side_metadata_spec *s, int space_index) {
+  return s->space_index == SIDE_METADATA_GLOBAL || s->space_index == space_index;
+}
+
+void side_metadata_clear_space(struct side_metadata *m, int space_index, uintptr_t start,
+                               size_t bytes) {
+  for (unsigned i = 0; i < m->nspecs; i++)
+    if (spec_covers(m->specs[i], space_index)) side_metadata_bzero(m->specs[i], start, bytes);
+}
+
+int side_metadata_map_chunk(struct side_metadata *m, uintptr_t chunk, int space_index) {
   for (unsigned i = 0; i < m->nspecs; i++) {
     const struct side_metadata_spec *s = m->specs[i];
+    if (!spec_covers(s, space_index)) continue;
     uintptr_t lo = align_down(side_metadata_unit_address(s, chunk), BYTES_IN_PAGE);
     uintptr_t hi = align_up(side_metadata_unit_address(s, chunk + BYTES_IN_CHUNK), BYTES_IN_PAGE);
     if (hi == lo) hi = lo + BYTES_IN_PAGE;

@@ -14,10 +14,12 @@
 
 #include "util/constants.h"
 
-#define SIDE_METADATA_MAX_SPECS 24
+/* No spec belongs to a space: it is committed for every chunk of the heap. */
+#define SIDE_METADATA_GLOBAL (-1)
 
 struct side_metadata_spec {
   const char *name;
+  int space_index;    /* the owning space (MMTk's local spec), or SIDE_METADATA_GLOBAL */
   uint8_t log_bits;   /* 0: 1 bit, 1: 2 bits, ..., 3: a byte, 6: a word */
   uint8_t log_region; /* bytes of heap per unit, log2 */
   uint8_t shift;      /* log_region + 3 - log_bits, when log_bits <= 3 */
@@ -30,20 +32,32 @@ struct side_metadata {
   uintptr_t heap_start, heap_end;
   uintptr_t reservation;
   size_t reservation_bytes;
-  unsigned nspecs;
-  struct side_metadata_spec *specs[SIDE_METADATA_MAX_SPECS];
+  unsigned nspecs, capacity;
+  struct side_metadata_spec **specs; /* any number (MMTk's SideMetadataContext) */
 };
 
-/* Describe a spec; call side_metadata_add() for each, then side_metadata_reserve(). */
+/* Describe a spec (global; set space_index after for a space's own); call
+ * side_metadata_add() for each, then side_metadata_reserve(). */
 void side_metadata_spec_init(struct side_metadata_spec *s, const char *name, unsigned log_bits,
                              unsigned log_region);
 void side_metadata_init(struct side_metadata *m, uintptr_t heap_start, uintptr_t heap_end);
-void side_metadata_add(struct side_metadata *m, struct side_metadata_spec *s);
-/* Reserve one range for every table; false with errno on failure. */
+/* Register a spec; false when out of memory. */
+bool side_metadata_add(struct side_metadata *m, struct side_metadata_spec *s);
+/* Reserve one range for every table and check the layout (side_metadata_verify); false
+ * with errno on failure. */
 bool side_metadata_reserve(struct side_metadata *m);
+/* The layout check run at mmtk_init: every table lies inside the reservation, covers the
+ * whole heap range, and overlaps no other table.  NULL, or what is wrong (a static
+ * message naming the spec). */
+const char *side_metadata_verify(const struct side_metadata *m);
 void side_metadata_destroy(struct side_metadata *m);
-/* Commit the part of every table that covers the chunk at `chunk`; 0 or an errno. */
-int side_metadata_map_chunk(struct side_metadata *m, uintptr_t chunk);
+/* Commit the part of the tables that covers the chunk at `chunk`, which belongs to space
+ * `space_index`: the global specs and that space's own; 0 or an errno. */
+int side_metadata_map_chunk(struct side_metadata *m, uintptr_t chunk, int space_index);
+/* Clear, for [start, start+bytes) of space `space_index`, the global specs and the space's
+ * own (the others are not committed there). */
+void side_metadata_clear_space(struct side_metadata *m, int space_index, uintptr_t start,
+                               size_t bytes);
 
 /* ---- Access (the data address must lie in a mapped chunk) ---------------------------- */
 
