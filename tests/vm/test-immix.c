@@ -15,6 +15,12 @@
  *                            marked in place, nothing moves, nothing is lost
  *   defrag/reserve-spent     every block a defrag source, a reserve of a few blocks: some
  *                            objects move, the rest stay once it is spent, none is lost
+ *   defrag/fragmentation     a GC that finds the last GC's holes unused defragments
+ *                            (MMTk's fragmentation trigger); one after the mutator used
+ *                            them all only marks
+ *   defrag/always            immix_always_defrag: even then it defragments
+ *   mapping                  the allocator of each semantics, the mutator head's flags
+ *                            and inline buffer
  *   live/dies                mmtk_is_live_object() is true for a new object and for a
  *                            survivor, false for an object the last GC found dead
  *
@@ -154,12 +160,15 @@ static void test_holes_medium_overflow(void) {
 /* ---- defrag ----------------------------------------------------------------------- */
 
 /* Fragment, let a first GC find the holes, then run the defrag GC and count the
- * survivors that moved.  `pin_every`: pin every such survivor (0: none). */
-static void defrag_round(fx_t *f, size_t n, size_t keep, size_t pin_every, size_t *moved,
-                         size_t *stayed, size_t *used_before, size_t *used_after) {
+ * survivors that moved.  `pin_every`: pin every such survivor (0: none).  `fill`: small
+ * objects allocated between the two GCs (garbage). */
+static void defrag_round_fill(fx_t *f, size_t n, size_t keep, size_t pin_every, size_t fill,
+                              size_t *moved, size_t *stayed, size_t *used_before,
+                              size_t *used_after) {
   size_t base = fragment(f, n, keep);
   /* The first GC sees fresh blocks (no holes known yet): they are no defrag sources. */
   g_assert_true(tvm_gc(f->th));
+  for (size_t i = 0; i < fill; i++) alloc_sized(f, SMALL, 200000 + i);
   size_t count = tvm_depth(f->th) - base;
   tvm_obj_t *was = g_new(tvm_obj_t, count);
   for (size_t i = 0; i < count; i++) {
@@ -184,6 +193,11 @@ static void defrag_round(fx_t *f, size_t n, size_t keep, size_t pin_every, size_
   note("%zu survivors moved, %zu stayed; %zu bytes used before the defrag GC, %zu after",
        *moved, *stayed, *used_before, *used_after);
   g_free(was);
+}
+
+static void defrag_round(fx_t *f, size_t n, size_t keep, size_t pin_every, size_t *moved,
+                         size_t *stayed, size_t *used_before, size_t *used_after) {
+  defrag_round_fill(f, n, keep, pin_every, 0, moved, stayed, used_before, used_after);
 }
 
 static void test_defrag_evacuates(void) {
@@ -236,6 +250,66 @@ static void test_defrag_reserve_spent(void) {
   finish(&f);
 }
 
+/* Without full_heap_system_gc the second GC still defragments: the holes the first GC
+ * left were not used (MMTk's fragmentation trigger).  Once the mutator has used them
+ * all, a GC only marks. */
+static void test_defrag_fragmentation(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:64M", NULL);
+  size_t moved, stayed, before, after;
+  defrag_round(&f, 4096, 32, 0, &moved, &stayed, &before, &after);
+  g_assert_cmpuint(moved, ==, 128);
+  finish(&f);
+  /* 16 blocks x 8 holes x 14 lines x 2 objects fit in the holes: take them all. */
+  start(&f, "FixedHeapSize:64M", NULL);
+  defrag_round_fill(&f, 4096, 32, 0, 16 * 8 * 14 * 2 + 64, &moved, &stayed, &before, &after);
+  g_assert_cmpuint(moved, ==, 0);
+  g_assert_cmpuint(stayed, ==, 128);
+  finish(&f);
+}
+
+static void test_defrag_always(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:64M", "immix_always_defrag=true");
+  size_t moved, stayed, before, after;
+  defrag_round_fill(&f, 4096, 32, 0, 16 * 8 * 14 * 2 + 64, &moved, &stayed, &before, &after);
+  g_assert_cmpuint(moved, ==, 128);
+  finish(&f);
+}
+
+/* ---- mapping ---------------------------------------------------------------------- */
+
+/* mmtk_get_allocator_mapping(3)'s table and the mutator head (mmtk_post_alloc(3)). */
+static void test_mapping(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:64M", NULL);
+  static const struct {
+    int sem, kind, index, offset;
+  } want[] = {
+      {MMTK_ALLOC_DEFAULT, MMTK_ALLOCATOR_IMMIX, 0, 0},
+      {MMTK_ALLOC_IMMORTAL, MMTK_ALLOCATOR_BUMP_POINTER, 1, -1},
+      {MMTK_ALLOC_CODE, MMTK_ALLOCATOR_BUMP_POINTER, 1, -1},
+      {MMTK_ALLOC_READ_ONLY, MMTK_ALLOCATOR_BUMP_POINTER, 1, -1},
+      {MMTK_ALLOC_LOS, MMTK_ALLOCATOR_LARGE_OBJECT, 0, -1},
+      {MMTK_ALLOC_LARGE_CODE, MMTK_ALLOCATOR_LARGE_OBJECT, 0, -1},
+      {MMTK_ALLOC_NON_MOVING, MMTK_ALLOCATOR_FREE_LIST, 1, -1},
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
+    mmtk_allocator_selector_t s = mmtk_get_allocator_mapping(f.mmtk, want[i].sem);
+    g_assert_cmpint(s.kind, ==, want[i].kind);
+    g_assert_cmpint(s.index, ==, want[i].index);
+    g_assert_cmpint(s.bump_pointer_offset, ==, want[i].offset);
+  }
+  const mmtk_mutator_head_t *h = (const mmtk_mutator_head_t *)(void *)tvm_mutator(f.th);
+  g_assert_true(h->flags & MMTK_MUTATOR_POST_ALLOC_SLOW);
+  g_assert_cmpuint(h->max_inline_size, ==, 16 * 1024);
+  /* The inline path bumps in the current hole, which is the head's buffer. */
+  tvm_obj_t o = alloc_sized(&f, SMALL, 1);
+  g_assert_true((uintptr_t)o + SMALL == h->default_bump.cursor);
+  g_assert_true(h->default_bump.limit - h->default_bump.cursor < BLOCK);
+  finish(&f);
+}
+
 /* ---- live ------------------------------------------------------------------------- */
 
 static void test_live_dies(void) {
@@ -265,6 +339,9 @@ int main(int argc, char **argv) {
   suite_add_exact("defrag/pinned-stay", test_defrag_pinned_stay, 60, exact);
   suite_add_exact("defrag/no-reserve", test_defrag_no_reserve, 60, exact);
   suite_add_exact("defrag/reserve-spent", test_defrag_reserve_spent, 60, exact);
+  suite_add_exact("defrag/fragmentation", test_defrag_fragmentation, 60, exact);
+  suite_add_exact("defrag/always", test_defrag_always, 60, exact);
+  suite_add_exact("mapping", test_mapping, 60, exact);
   suite_add_exact("live/dies", test_live_dies, 60, exact);
   return g_test_run();
 }
