@@ -169,7 +169,7 @@ static void test_shapes(void) {
   for (size_t i = node; i <= tiny; i++) {
     if (i == imm || i == nonmov || i == large) continue;
     if (MOVES) g_assert_true(tvm_root(th, i) != was[i - node]);
-    else g_assert_true(tvm_root(th, i) == was[i - node]);
+    else if (!MAY_MOVE) g_assert_true(tvm_root(th, i) == was[i - node]);
   }
   finish(&f);
 }

@@ -11,10 +11,11 @@
  *                            the survivors of fragmented blocks out and gives the blocks
  *                            back; nothing is lost
  *   defrag/pinned-stay       the same with every fourth survivor pinned: those stay put
- *   defrag/no-reserve        every block a defrag source, no copy reserve: everything is
+ *   defrag/no-reserve        a heap full of live objects, every block a defrag source,
+ *                            less than a block free (the copy reserve): everything is
  *                            marked in place, nothing moves, nothing is lost
- *   defrag/reserve-spent     every block a defrag source, a reserve of a few blocks: some
- *                            objects move, the rest stay once it is spent, none is lost
+ *   defrag/reserve-spent     the same with three blocks free: some objects move, the rest
+ *                            stay once the reserve is spent, none is lost
  *   defrag/fragmentation     a GC that finds the last GC's holes unused defragments
  *                            (MMTk's fragmentation trigger); one after the mutator used
  *                            them all only marks
@@ -223,31 +224,59 @@ static void test_defrag_pinned_stay(void) {
   finish(&f);
 }
 
-static void test_defrag_no_reserve(void) {
+/* The copy reserve is what the heap limit leaves free.  Fill the heap with a live list
+ * until less than `free_blocks` blocks are free, then run one GC that makes every block
+ * a defrag source: the objects that fit in the free blocks move, the others stay. */
+static void reserve_round(size_t free_blocks, size_t *moved, size_t *stayed, size_t *free_before) {
   fx_t f;
-  start(&f, "FixedHeapSize:64M", "full_heap_system_gc=true,immix_defrag_every_block=true,"
+  start(&f, "FixedHeapSize:4M", "immix_always_defrag=true,immix_defrag_every_block=true,"
         "immix_defrag_headroom_percent=0");
-  size_t moved, stayed, before, after;
-  defrag_round(&f, 4096, 32, 0, &moved, &stayed, &before, &after);
-  g_assert_cmpuint(moved, ==, 0);
-  g_assert_cmpuint(stayed, ==, 128);
-  g_assert_cmpuint(after, ==, before);
+  size_t data = SMALL - tvm_object_size(1, 0);
+  size_t head = tvm_push(f.th, NULL);
+  uint64_t g0 = gcs(&f);
+  size_t n = 0;
+  while (mmtk_free_bytes(f.mmtk) >= free_blocks * BLOCK) {
+    tvm_obj_t o = tvm_alloc(f.th, TVM_NODE, 1, data, n++);
+    g_assert_nonnull(o);
+    tvm_set_ref(f.th, o, 0, tvm_root(f.th, head));
+    tvm_set_root(f.th, head, o);
+  }
+  g_assert_cmpuint(gcs(&f), ==, g0); /* the heap is full of live objects, no GC yet */
+  tvm_obj_t *was = g_new(tvm_obj_t, n);
+  size_t k = 0;
+  for (tvm_obj_t o = tvm_root(f.th, head); o; o = tvm_ref(o, 0)) was[k++] = o;
+  g_assert_cmpuint(k, ==, n);
+  *free_before = mmtk_free_bytes(f.mmtk);
   suite_checked_gc(&f, tvm_assert_preserved);
+  *moved = *stayed = 0;
+  k = 0;
+  for (tvm_obj_t o = tvm_root(f.th, head); o; o = tvm_ref(o, 0), k++) {
+    g_assert_cmpuint(tvm_data(o), ==, n - 1 - k);
+    g_assert_true(tvm_pattern_ok(o));
+    if (o == was[k]) (*stayed)++;
+    else (*moved)++;
+  }
+  g_assert_cmpuint(k, ==, n);
+  note("%zu of %zu objects moved with %zu bytes free before the GC", *moved, n, *free_before);
+  g_free(was);
   finish(&f);
 }
 
+static void test_defrag_no_reserve(void) {
+  size_t moved, stayed, free_before;
+  reserve_round(1, &moved, &stayed, &free_before);
+  g_assert_cmpuint(free_before, <, BLOCK);
+  g_assert_cmpuint(moved, ==, 0);
+  g_assert_cmpuint(stayed, >, 0);
+}
+
 static void test_defrag_reserve_spent(void) {
-  fx_t f;
-  /* 2% of 8 MiB: a reserve of 5 blocks, for 8 blocks' worth of survivors. */
-  start(&f, "FixedHeapSize:8M", "full_heap_system_gc=true,immix_defrag_every_block=true,"
-        "immix_defrag_headroom_percent=2");
-  size_t moved, stayed, before, after;
-  defrag_round(&f, 4096, 2, 0, &moved, &stayed, &before, &after);
+  size_t moved, stayed, free_before;
+  reserve_round(4, &moved, &stayed, &free_before);
+  g_assert_cmpuint(free_before, >=, 3 * BLOCK);
   g_assert_cmpuint(moved, >, 0);
   g_assert_cmpuint(stayed, >, 0);
-  g_assert_cmpuint(moved * SMALL, <=, 5 * BLOCK);
-  suite_checked_gc(&f, tvm_assert_preserved);
-  finish(&f);
+  g_assert_cmpuint(moved * SMALL, <=, free_before);
 }
 
 /* Without full_heap_system_gc the second GC still defragments: the holes the first GC

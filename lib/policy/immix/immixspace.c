@@ -282,11 +282,10 @@ static uintptr_t used_end(const struct space *s) {
   return end;
 }
 
+/* A share of the space itself, as MMTk: a share of the heap limit would grow with a
+ * growing limit, and the limit would never catch up with it (DynamicHeapSize). */
 size_t immix_defrag_headroom_pages(const struct space *s) {
-  const mmtk_t *mmtk = s->mmtk;
-  size_t pages = (mmtk->trigger.limit_bytes >> LOG_BYTES_IN_PAGE) *
-                 mmtk->options.immix_defrag_headroom_percent / 100;
-  return pages / PAGES_PER_BLOCK * PAGES_PER_BLOCK;
+  return pr_pages(&s->pr) * s->mmtk->options.immix_defrag_headroom_percent / 100;
 }
 
 static unsigned block_holes(uint8_t bs) {
@@ -332,7 +331,10 @@ void immix_prepare(struct space *s, bool defrag) {
   st->nreusable = 0;
   pthread_mutex_unlock(&st->lock);
   st->defrag = defrag;
-  size_t reserve = defrag ? immix_defrag_headroom_pages(s) / PAGES_PER_BLOCK : 0;
+  /* The copy reserve: what the heap limit leaves free, which the headroom kept from the
+   * mutators (reserved_pages), as MMTk counts it. */
+  size_t used = gc_trigger_used_bytes(s->mmtk), limit = mmtk->trigger.limit_bytes;
+  size_t reserve = defrag && limit > used ? (limit - used) / IMMIX_BLOCK_BYTES : 0;
   atomic_store(&st->copy_blocks, reserve);
   if (!defrag) return;
   bool every = mmtk->options.immix_defrag_every_block;
