@@ -20,6 +20,8 @@
  *                            (MMTk's fragmentation trigger); one after the mutator used
  *                            them all only marks
  *   defrag/always            immix_always_defrag: even then it defragments
+ *   defrag/dynamic-headroom  a 50% headroom does not keep a DynamicHeapSize heap from
+ *                            growing for a request bigger than its limit
  *   mapping                  the allocator of each semantics, the mutator head's flags
  *                            and inline buffer
  *   live/dies                mmtk_is_live_object() is true for a new object and for a
@@ -306,6 +308,23 @@ static void test_defrag_always(void) {
   finish(&f);
 }
 
+/* The headroom is a share of the Immix space: as a share of the heap limit, a
+ * DynamicHeapSize heap could never grow past the reserve that grows with it, and a
+ * request bigger than the limit failed. */
+static void test_defrag_dynamic_headroom(void) {
+  fx_t f;
+  start(&f, "DynamicHeapSize:4M,64M", "immix_defrag_headroom_percent=50");
+  tvm_push(f.th, alloc_sized(&f, SMALL, 1));
+  size_t big = tvm_push(f.th, tvm_alloc(f.th, TVM_BYTES, 0, 6 * MiB, 2));
+  g_assert_nonnull(tvm_root(f.th, big));
+  size_t big2 = tvm_push(f.th, tvm_alloc(f.th, TVM_BYTES, 0, 6 * MiB, 3));
+  g_assert_nonnull(tvm_root(f.th, big2));
+  tvm_counters_t c;
+  tvm_counters(f.vm, &c);
+  g_assert_cmpuint(c.oom_calls, ==, 0);
+  finish(&f);
+}
+
 /* ---- mapping ---------------------------------------------------------------------- */
 
 /* mmtk_get_allocator_mapping(3)'s table and the mutator head (mmtk_post_alloc(3)). */
@@ -370,6 +389,7 @@ int main(int argc, char **argv) {
   suite_add_exact("defrag/reserve-spent", test_defrag_reserve_spent, 60, exact);
   suite_add_exact("defrag/fragmentation", test_defrag_fragmentation, 60, exact);
   suite_add_exact("defrag/always", test_defrag_always, 60, exact);
+  suite_add_exact("defrag/dynamic-headroom", test_defrag_dynamic_headroom, 60, exact);
   suite_add_exact("mapping", test_mapping, 60, exact);
   suite_add_exact("live/dies", test_live_dies, 60, exact);
   return g_test_run();
