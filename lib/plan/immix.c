@@ -44,8 +44,8 @@ static void ix_mutator_init(mmtk_t *mmtk, struct mmtk_mutator *m) {
   m->immix[0].bp = &m->head.default_bump;
   m->immix[0].space = &p->immix;
   mutator_map(m, MMTK_ALLOC_DEFAULT, MMTK_ALLOCATOR_IMMIX, 0);
-  /* New objects take the space's mark state (immix.h). */
-  m->head.flags |= MMTK_MUTATOR_POST_ALLOC_SLOW;
+  /* Header marks: new objects take the space's mark state (immixspace.c). */
+  if (immix_needs_post_alloc(&p->immix)) m->head.flags |= MMTK_MUTATOR_POST_ALLOC_SLOW;
 }
 
 /* As MMTk decides: an emergency GC, immix_always_defrag, a user request with

@@ -17,10 +17,10 @@
  * a pinning root reaches, or for which the reserve is spent stay and are marked in place.
  *
  * Side metadata: a byte per line (the epoch of the last GC that marked it) and a byte
- * per block (its state).  Object marks use the binding's mark bit (mmtk->om.mark, in the
- * header or on the side) with a mark state flipped at every GC: new objects take the
- * current state in post_alloc, so "marked by the last GC or allocated since" is one
- * comparison (is_live), and header marks never need a bulk clear. */
+ * per block (its state).  Object marks use the binding's mark bit (mmtk->om.mark): on
+ * the side they are cleared at each Prepare; in the header, where they cannot be cleared
+ * in bulk, a mark state flips at every GC and new objects take it in post_alloc
+ * (immixspace.c, "Marks"). */
 #ifndef MMTK_POLICY_IMMIX_IMMIX_H
 #define MMTK_POLICY_IMMIX_IMMIX_H
 
@@ -91,7 +91,9 @@ void immix_prepare(struct space *s, bool defrag);
 void immix_release(struct space *s);
 /* Was the last (or current) GC a defrag GC? */
 bool immix_in_defrag(const struct space *s);
-/* Blocks kept for defrag copies (the plan's reserved pages). */
+/* Must mutators call post_alloc (MMTK_MUTATOR_POST_ALLOC_SLOW)?  Only with header marks. */
+bool immix_needs_post_alloc(const struct space *s);
+/* Pages kept for defrag copies (the plan's reserved pages). */
 size_t immix_defrag_headroom_pages(const struct space *s);
 
 extern const struct space_ops immix_space_ops;

@@ -7,7 +7,8 @@
 struct immix_state {
   struct side_metadata_spec *line;  /* a byte per line: the epoch of the GC that marked it */
   struct side_metadata_spec *block; /* a byte per block: enum immix_block_state (+ holes) */
-  uint8_t line_epoch;               /* 1..255: the current (or last) GC's line mark */
+  uint8_t line_epoch;               /* 1..127: the current (or last) GC's line mark */
+  bool side_marks;                  /* the object marks are a side table (see "Marks") */
   bool defrag;                      /* the current (or last) GC evacuates defrag sources */
   _Atomic size_t copy_blocks;       /* free blocks the copy reserve still allows */
   pthread_mutex_t lock;             /* the reusable queue and the histogram */
@@ -33,6 +34,8 @@ bool immix_space_create(mmtk_t *mmtk, struct space *s, const char *name, unsigne
   st->line = &meta[0];
   st->block = &meta[1];
   st->line_epoch = 1;
+  st->side_marks = !mmtk->om.mark.in_header;
+  s->mark_state = 1; /* side marks: a set bit is a mark; header marks flip from here */
   pthread_mutex_init(&st->lock, NULL);
   s->policy_data = st;
   return true;
@@ -46,6 +49,17 @@ void immix_space_destroy(struct space *s) {
   free(st);
   s->policy_data = NULL;
 }
+
+/* ---- Marks ---------------------------------------------------------------------------
+ * Side marks are cleared at Prepare, block by block, and a set bit is a mark; a new
+ * object finds its bit clear (allocators clear the metadata of what they take), so
+ * post_alloc has nothing to do.  To tell an object allocated since the last GC from a
+ * dead one, the allocator writes ALLOCATED(epoch) into the line bytes of each hole it
+ * takes (never equal to an epoch, so the line still reads as unmarked), and a block
+ * taken whole is UNMARKED until the next sweep.
+ * Header marks cannot be cleared in bulk: the mark state flips at each Prepare, and
+ * post_alloc gives a new object the current state (as MarkSweep's header marks). */
+#define ALLOCATED(epoch) ((uint8_t)((epoch) | 0x80))
 
 static inline uint8_t block_state(const struct immix_state *st, uintptr_t a) {
   return (uint8_t)side_metadata_load(st->block, a);
@@ -127,6 +141,8 @@ bool immix_next_hole(struct space *s, uintptr_t block, unsigned from, uintptr_t 
   while (j < IMMIX_LINES_PER_BLOCK && marks[j] != epoch) j++;
   *start = block + ((uintptr_t)i << LOG_BYTES_IN_IMMIX_LINE);
   *end = block + ((uintptr_t)j << LOG_BYTES_IN_IMMIX_LINE);
+  for (uintptr_t a = *start; a < *end; a += IMMIX_LINE_BYTES)
+    side_metadata_store(st->line, a, ALLOCATED(epoch));
   memset((void *)*start, 0, *end - *start);
   clear_object_metadata(s->mmtk, *start, *end - *start);
   return true;
@@ -245,16 +261,23 @@ static uintptr_t immix_forwarded(const struct space *s, uintptr_t o) {
   return om_load(mmtk, &mmtk->om.mark, o) == s->mark_state ? o : 0;
 }
 
-/* Marked by the last GC, or allocated since (post_alloc gave it the current state). */
+/* Marked by the last GC, or allocated since (see "Marks"). */
 static bool immix_is_live(const struct space *s, uintptr_t o) {
-  return om_load(s->mmtk, &s->mmtk->om.mark, o) == s->mark_state;
+  const struct immix_state *st = state(s);
+  if (om_load(s->mmtk, &s->mmtk->om.mark, o) == s->mark_state) return true;
+  if (!st->side_marks) return false; /* post_alloc gave new objects the state */
+  return side_metadata_load(st->line, o) == ALLOCATED(st->line_epoch) ||
+         block_state(st, o) == IMMIX_BLOCK_UNMARKED;
 }
 
 static void immix_post_alloc(struct space *s, uintptr_t object, size_t bytes) {
   (void)bytes;
-  /* Zeroed memory reads as state 0 (see immix.h). */
-  if (s->mark_state) om_store(s->mmtk, &s->mmtk->om.mark, object, 1);
+  /* Header marks: zeroed memory reads as state 0, and the object is this thread's. */
+  if (!state(s)->side_marks && s->mark_state)
+    om_store_owned(s->mmtk, &s->mmtk->om.mark, object, 1);
 }
+
+bool immix_needs_post_alloc(const struct space *s) { return !state(s)->side_marks; }
 
 static bool immix_pin(struct space *s, uintptr_t o) {
   return om_cas(s->mmtk, &s->mmtk->om.pin, o, 0, 1);
@@ -320,8 +343,14 @@ void immix_prepare(struct space *s, bool defrag) {
   struct immix_state *st = state(s);
   const mmtk_t *mmtk = s->mmtk;
   uintptr_t end = used_end(s);
-  space_flip_mark_state(s);
-  if (++st->line_epoch == 0) {
+  if (st->side_marks) {
+    for (uintptr_t b = s->start; b < end; b += IMMIX_BLOCK_BYTES)
+      if (block_state(st, b) != IMMIX_BLOCK_UNALLOCATED)
+        side_metadata_bzero(&mmtk->om.mark.side, b, IMMIX_BLOCK_BYTES);
+  } else {
+    space_flip_mark_state(s);
+  }
+  if (++st->line_epoch == 0x80) {
     /* Old epochs would come round again: forget every line mark. */
     if (end > s->start) side_metadata_bzero(st->line, s->start, end - s->start);
     st->line_epoch = 1;
@@ -372,6 +401,8 @@ static void clear_dead_vo_bits(struct space *s, uintptr_t block) {
 }
 #endif
 
+#define RELEASE_RUN_MAX ((uintptr_t)16 * IMMIX_BLOCK_BYTES)
+
 static void sweep_chunk(mmtk_gc_worker_t *w, void *arg) {
   uintptr_t chunk = (uintptr_t)arg;
   struct space *s = heap_space_of(w->mmtk, chunk);
@@ -379,8 +410,17 @@ static void sweep_chunk(mmtk_gc_worker_t *w, void *arg) {
   uint8_t epoch = st->line_epoch;
   uintptr_t found[BLOCKS_PER_CHUNK];
   size_t nfound = 0, hist[IMMIX_MAX_HOLES + 1] = {0};
+  /* Free blocks go back in runs, a page resource call per run; runs stay under
+   * RELEASE_RUN_MAX, which the page resource zeroes (the pages stay resident) rather
+   * than discards: discarded pages fault in again, one by one, when a mutator reuses
+   * them, which made GCBench four times slower. */
+  uintptr_t run = 0;
   for (uintptr_t b = chunk; b < chunk + BYTES_IN_CHUNK; b += IMMIX_BLOCK_BYTES) {
-    if (block_state(st, b) == IMMIX_BLOCK_UNALLOCATED) continue;
+    if (block_state(st, b) == IMMIX_BLOCK_UNALLOCATED) { /* free already: ends a run */
+      if (run) space_release(s, run, (b - run) >> LOG_BYTES_IN_PAGE);
+      run = 0;
+      continue;
+    }
     const uint8_t *marks = line_marks(st, b);
     unsigned marked = 0, holes = 0;
     bool in_hole = false;
@@ -398,12 +438,18 @@ static void sweep_chunk(mmtk_gc_worker_t *w, void *arg) {
       side_metadata_bzero(&s->mmtk->vo_bit, b, IMMIX_BLOCK_BYTES);
 #endif
       set_block_state(st, b, IMMIX_BLOCK_UNALLOCATED);
-      space_release(s, b, PAGES_PER_BLOCK);
+      if (run && b - run == RELEASE_RUN_MAX) {
+        space_release(s, run, (b - run) >> LOG_BYTES_IN_PAGE);
+        run = 0;
+      }
+      if (!run) run = b;
       continue;
     }
 #if MMTK_HAVE_VO_BIT
     clear_dead_vo_bits(s, b);
 #endif
+    if (run) space_release(s, run, (b - run) >> LOG_BYTES_IN_PAGE);
+    run = 0;
     hist[holes] += marked;
     if (holes == 0) {
       set_block_state(st, b, IMMIX_BLOCK_MARKED);
@@ -412,6 +458,7 @@ static void sweep_chunk(mmtk_gc_worker_t *w, void *arg) {
     set_block_state(st, b, (uint8_t)(IMMIX_BLOCK_REUSABLE + holes));
     found[nfound++] = b;
   }
+  if (run) space_release(s, run, (chunk + BYTES_IN_CHUNK - run) >> LOG_BYTES_IN_PAGE);
   pthread_mutex_lock(&st->lock);
   for (unsigned h = 0; h <= IMMIX_MAX_HOLES; h++) st->marked_lines[h] += hist[h];
   if (st->nreusable + nfound > st->reusable_cap) {
