@@ -14,6 +14,9 @@
 #                                  4 GC workers or one (-1worker); sanity verifier on in
 #                                  --enable-sanity builds.  Paths: /SemiSpace/..., /MarkSweep/...
 #                                  The 10-million-element list runs in gc-PLAN only.
+#   tests/vm/gc-immix-defrag, binding-immix-defrag, refs-immix-defrag-header-1worker
+#                                  the same suites on Immix with every GC evacuating every
+#                                  block it can (TVM_DEFRAG in suite.h)
 #   tests/vm/binding-PLAN          the binding interface callback by callback (test-binding.c:
 #                                  VM copy, GC threads, ActivePlan, weak tables,
 #                                  post_forwarding, ...), 4 GC workers, sanity as above.
@@ -54,12 +57,14 @@ TVM_GC_TESTS = \
 	tests/vm/gc-immix \
 	tests/vm/gc-immix-1worker \
 	tests/vm/gc-immix-header \
-	tests/vm/gc-immix-header-1worker
+	tests/vm/gc-immix-header-1worker \
+	tests/vm/gc-immix-defrag
 
 TVM_BINDING_TESTS = \
 	tests/vm/binding-semispace \
 	tests/vm/binding-marksweep \
-	tests/vm/binding-immix
+	tests/vm/binding-immix \
+	tests/vm/binding-immix-defrag
 
 TVM_REFS_TESTS = \
 	tests/vm/refs-semispace \
@@ -67,7 +72,8 @@ TVM_REFS_TESTS = \
 	tests/vm/refs-marksweep \
 	tests/vm/refs-marksweep-header-1worker \
 	tests/vm/refs-immix \
-	tests/vm/refs-immix-header-1worker
+	tests/vm/refs-immix-header-1worker \
+	tests/vm/refs-immix-defrag-header-1worker
 
 TVM_SPACES_TESTS = \
 	tests/vm/spaces-semispace \
@@ -233,6 +239,26 @@ tests_vm_spaces_immix_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=3
 tests_vm_spaces_immix_CFLAGS = $(TVM_CC)
 tests_vm_spaces_immix_LDFLAGS = $(TVM_LINK)
 tests_vm_spaces_immix_LDADD = $(TVM_DEPLIBS)
+
+
+# Immix with every GC evacuating every block it can (TVM_DEFRAG, suite.h).
+tests_vm_gc_immix_defrag_SOURCES = tests/vm/test-gc.c
+tests_vm_gc_immix_defrag_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=3 -DTVM_HEADER=0 -DTVM_WORKERS=4 -DTVM_PRIMARY=0 -DTVM_DEFRAG=1
+tests_vm_gc_immix_defrag_CFLAGS = $(TVM_CC)
+tests_vm_gc_immix_defrag_LDFLAGS = $(TVM_LINK)
+tests_vm_gc_immix_defrag_LDADD = $(TVM_DEPLIBS)
+
+tests_vm_binding_immix_defrag_SOURCES = tests/vm/test-binding.c
+tests_vm_binding_immix_defrag_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=3 -DTVM_WORKERS=4 -DTVM_DEFRAG=1
+tests_vm_binding_immix_defrag_CFLAGS = $(TVM_CC)
+tests_vm_binding_immix_defrag_LDFLAGS = $(TVM_LINK)
+tests_vm_binding_immix_defrag_LDADD = $(TVM_DEPLIBS)
+
+tests_vm_refs_immix_defrag_header_1worker_SOURCES = tests/vm/test-refs.c
+tests_vm_refs_immix_defrag_header_1worker_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=3 -DTVM_HEADER=1 -DTVM_WORKERS=1 -DTVM_DEFRAG=1
+tests_vm_refs_immix_defrag_header_1worker_CFLAGS = $(TVM_CC)
+tests_vm_refs_immix_defrag_header_1worker_LDFLAGS = $(TVM_LINK)
+tests_vm_refs_immix_defrag_header_1worker_LDADD = $(TVM_DEPLIBS)
 
 # The Immix space itself (test-immix.c): holes, overflow, defrag, pinning, liveness;
 # side metadata or header marks, 4 GC workers.  Paths: /Immix/...

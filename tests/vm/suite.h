@@ -33,6 +33,20 @@
 #error "TVM_PLAN_ID must be 1 (SemiSpace), 2 (MarkSweep) or 3 (Immix)"
 #endif
 
+/* TVM_DEFRAG=1 (Immix): every GC defragments and makes every block a defrag source, so
+ * that the suite runs with objects moving in every GC, as far as the copy reserve goes.
+ * Through the environment, which every instance the program makes reads. */
+#ifndef TVM_DEFRAG
+#define TVM_DEFRAG 0
+#endif
+static G_GNUC_UNUSED void suite_env(void) {
+#if TVM_DEFRAG
+  setenv("MMTK_IMMIX_ALWAYS_DEFRAG", "true", 1);
+  setenv("MMTK_IMMIX_DEFRAG_EVERY_BLOCK", "true", 1);
+  setenv("MMTK_IMMIX_DEFRAG_HEADROOM_PERCENT", "20", 1);
+#endif
+}
+
 /* MarkSweep sweeps lazily by default: tests that measure reclaimed memory right after a
  * GC ask for the eager sweep. */
 #define EAGER (MOVES ? NULL : "eager_complete_sweep=true")

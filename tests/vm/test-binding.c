@@ -1438,6 +1438,7 @@ G_GNUC_UNUSED static void add_crash(const char *path, GTestFunc fn) {
 
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
+  suite_env();
   g_test_message("config: plan=%s workers=%d sanity=%s; %s", PLAN, TVM_WORKERS,
                  MMTK_HAVE_SANITY ? "on" : "off", mmtk_build_info());
   add_exact("vm-copy", test_vm_copy, 120, "it counts the bytes each GC copies");

@@ -1191,6 +1191,7 @@ static void test_packets_right_after_gc(void) {
 
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
+  suite_env();
   g_test_message("config: plan=%s metadata=%s workers=%d sanity=%s; %s", PLAN,
                  TVM_HEADER ? "header" : "side", TVM_WORKERS, MMTK_HAVE_SANITY ? "on" : "off",
                  mmtk_build_info());

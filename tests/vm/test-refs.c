@@ -1307,6 +1307,7 @@ static void test_stress_count_imprecise(void) {
 
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
+  suite_env();
   g_test_message("config: plan=%s metadata=%s workers=%d sanity=%s; %s", PLAN,
                  TVM_HEADER ? "header" : "side", TVM_WORKERS, MMTK_HAVE_SANITY ? "on" : "off",
                  mmtk_build_info());
