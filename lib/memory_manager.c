@@ -45,6 +45,9 @@ void mmtk_post_alloc(mmtk_mutator_t *mutator, mmtk_object_t object, size_t bytes
 #if MMTK_HAVE_VO_BIT
   vo_bit_set(&mmtk->vo_bit, o);
 #endif
+  /* A generational plan's mature space: remembered, so that stores into the new object
+   * need no barrier before the next GC (design.barrier.new-objects). */
+  if (s->unlog) barrier_remember_new(mutator, o);
 }
 
 mmtk_allocator_selector_t mmtk_get_allocator_mapping(const mmtk_t *mmtk,
@@ -71,6 +74,8 @@ mmtk_allocator_selector_t mmtk_get_allocator_mapping(const mmtk_t *mmtk,
 /* Only the mutator is checked, a load and a compare: a destroyed mutator's head routes
  * mmtk_object_reference_write_fast() here (design.memory_manager.handles). */
 
+/* The object barrier acts after the store (design.barrier.object); no barrier of this
+ * version acts before it. */
 void mmtk_object_reference_write_pre(mmtk_mutator_t *mutator, mmtk_object_t src,
                                      mmtk_slot_t slot, mmtk_object_t target) {
   mutator_check(mutator, "mmtk_object_reference_write_pre");
@@ -78,13 +83,15 @@ void mmtk_object_reference_write_pre(mmtk_mutator_t *mutator, mmtk_object_t src,
 
 void mmtk_object_reference_write_post(mmtk_mutator_t *mutator, mmtk_object_t src,
                                       mmtk_slot_t slot, mmtk_object_t target) {
-  mutator_check(mutator, "mmtk_object_reference_write_post");
+  if (!mutator_check(mutator, "mmtk_object_reference_write_post")) return;
+  if (mutator->barrier == BARRIER_OBJECT && src) barrier_object_post(mutator, (uintptr_t)src);
 }
 
 void mmtk_object_reference_write(mmtk_mutator_t *mutator, mmtk_object_t src, mmtk_slot_t slot,
                                  mmtk_object_t target) {
   if (!mutator_check(mutator, "mmtk_object_reference_write")) return;
   *(mmtk_object_t *)slot = target;
+  if (mutator->barrier == BARRIER_OBJECT && src) barrier_object_post(mutator, (uintptr_t)src);
 }
 
 void mmtk_memory_region_copy_pre(mmtk_mutator_t *mutator, const void *src, void *dst,
@@ -94,12 +101,14 @@ void mmtk_memory_region_copy_pre(mmtk_mutator_t *mutator, const void *src, void 
 
 void mmtk_memory_region_copy_post(mmtk_mutator_t *mutator, const void *src, void *dst,
                                   size_t bytes) {
-  mutator_check(mutator, "mmtk_memory_region_copy_post");
+  if (!mutator_check(mutator, "mmtk_memory_region_copy_post")) return;
+  if (mutator->barrier == BARRIER_OBJECT) barrier_region_post(mutator, (uintptr_t)dst, bytes);
 }
 
 void mmtk_memory_region_copy(mmtk_mutator_t *mutator, const void *src, void *dst, size_t bytes) {
   if (!mutator_check(mutator, "mmtk_memory_region_copy")) return;
   memmove(dst, src, bytes);
+  if (mutator->barrier == BARRIER_OBJECT) barrier_region_post(mutator, (uintptr_t)dst, bytes);
 }
 
 /* ---- Collection control ----------------------------------------------------------------- */

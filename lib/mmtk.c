@@ -64,7 +64,10 @@ static void teardown(mmtk_t *mmtk) {
   if (mmtk->sched.workers) scheduler_destroy(mmtk);
   if (mmtk->plan && mmtk->plan_data) mmtk->plan->destroy(mmtk);
   vm_space_destroy(mmtk);
-  if (mmtk->plan) references_destroy(&mmtk->refs);
+  if (mmtk->plan) {
+    references_destroy(&mmtk->refs);
+    remset_destroy(&mmtk->remset);
+  }
   side_metadata_destroy(&mmtk->meta);
   layout_destroy(&mmtk->layout);
   pthread_mutex_destroy(&mmtk->map_lock);
@@ -121,6 +124,7 @@ mmtk_t *mmtk_init(const mmtk_builder_t *builder, const mmtk_vm_binding_t *bindin
   mmtk->vm_ctx = vm_context;
   mmtk->plan = plan;
   references_init(&mmtk->refs);
+  remset_init(&mmtk->remset);
   pthread_mutex_init(&mmtk->map_lock, NULL);
   pthread_mutex_init(&mmtk->mutators_lock, NULL);
 

@@ -12,6 +12,7 @@
 
 #include "plan/common.h"
 #include "plan/gc.h"
+#include "plan/generational.h"
 #include "plan/mutator.h"
 #include "plan/plan.h"
 #include "policy/immix/immix.h"
@@ -72,6 +73,7 @@ struct mmtk {
   struct scheduler sched;
   struct gc_state gc;
   struct references refs;
+  struct remset remset; /* the object barrier's remembered set (design.barrier.remset) */
   bool stress_precise; /* stress_factor with precise_stress: no inline allocation */
 };
 

@@ -242,6 +242,42 @@ static void test_list_survives(gconstpointer data) {
   teardown();
 }
 
+/* defrag_gc_count counts Immix's defragmenting GCs: no other plan has one, even with
+ * every Immix option asking for it (those options are for the Immix plans only).
+ * Heap-full GCs and user requests with full_heap_system_gc, which would be defrag GCs on
+ * Immix; the counter is read over a stats block filled with garbage first. */
+static void test_defrag_count(gconstpointer data) {
+  char opts[256];
+  g_snprintf(opts, sizeof opts,
+             "plan=%s gc_trigger=FixedHeapSize:8M threads=2 immix_always_defrag=true "
+             "immix_defrag_every_block=true immix_defrag_headroom_percent=50 "
+             "full_heap_system_gc=true",
+             plan_of(data));
+  setup(opts);
+  static obj *head;
+  head = NULL;
+  roots[nroots++] = &head;
+  for (uint64_t i = 0; i < 2000; i++) {
+    obj *o = alloc(1, 1, i);
+    o->refs[0] = head;
+    head = o;
+  }
+  for (int k = 0; k < 300000; k++) alloc(4, 0, (uint64_t)k); /* heap-full GCs */
+  for (int i = 0; i < 3; i++) g_assert_true(mmtk_handle_user_collection_request(MU));
+  mmtk_stats_t st;
+  memset(&st, 0xa5, sizeof st);
+  st.size = sizeof st;
+  g_assert_true(mmtk_get_stats(M, &st));
+  g_assert_cmpuint(st.size, ==, sizeof st);
+  g_assert_cmpuint(st.gc_count, >=, 4);
+  g_assert_cmpuint(st.gc_count, ==, gcs);
+  g_assert_cmpuint(st.defrag_gc_count, ==, 0);
+  uint64_t n = 0;
+  for (obj *p = head; p; p = p->refs[0], n++) g_assert_cmpuint(p->data, ==, 1999 - n);
+  g_assert_cmpuint(n, ==, 2000);
+  teardown();
+}
+
 static void test_weak_and_finalizers(gconstpointer data) {
   char opts[256];
   g_snprintf(opts, sizeof opts, "plan=%s gc_trigger=FixedHeapSize:8M threads=2", plan_of(data));
@@ -655,6 +691,9 @@ static void test_vm_space(gconstpointer data) {
   roots[1] = &holder;
   nroots = 2;
 
+  /* mmtk_is_live_object(3): every image object is live until the first GC... */
+  g_assert_true(mmtk_is_live_object(M, island));
+  g_assert_true(mmtk_is_live_object(M, orphan));
   obj *first = image_object(image, 0)->refs[0];
   bool moved = false;
   for (int round = 0; round < 40; round++) {
@@ -682,6 +721,9 @@ static void test_vm_space(gconstpointer data) {
   g_assert_true(moved == (strcmp(plan, "SemiSpace") == 0));
   /* The island was never scanned: its slot still holds the address it was given. */
   g_assert_true(island->refs[0] == orphan);
+  /* ...and from then on as the last GC's marks say: the island was never reached. */
+  g_assert_false(mmtk_is_live_object(M, island));
+  g_assert_true(mmtk_is_live_object(M, holder->refs[0]));
   /* Live bytes count the image objects reached. */
   g_assert_cmpuint(mmtk_live_bytes_in_last_gc(M), >=,
                    IMAGE_OBJECTS * (2 * sizeof(obj) + 16));
@@ -757,6 +799,8 @@ int main(int argc, char **argv) {
     char path[128];
     g_snprintf(path, sizeof path, "/%s/collect/list-survives", plans[i]);
     g_test_add_data_func(path, plans[i], test_list_survives);
+    g_snprintf(path, sizeof path, "/%s/collect/defrag-count", plans[i]);
+    g_test_add_data_func(path, plans[i], test_defrag_count);
     g_snprintf(path, sizeof path, "/%s/collect/weak-and-finalizers", plans[i]);
     g_test_add_data_func(path, plans[i], test_weak_and_finalizers);
     g_snprintf(path, sizeof path, "/%s/collect/work-packets", plans[i]);

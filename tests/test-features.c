@@ -6,6 +6,10 @@
 
 #include <stdarg.h>
 
+/* The one internal header read here: until the Immix space consumes them, what the
+ * --enable-immix-* switches change is these constants (design.immix.config). */
+#include "policy/immix/immix_constants.h"
+
 /* The features configure knows, in MMTk's spelling, with their macros. */
 static const struct {
   const char *name;
@@ -18,6 +22,9 @@ static const struct {
     {"extreme_assertions", MMTK_HAVE_EXTREME_ASSERTIONS},
     {"sanity", MMTK_HAVE_SANITY},
     {"nogc_lock_free", MMTK_HAVE_NOGC_LOCK_FREE},
+    {"immix_non_moving", MMTK_HAVE_IMMIX_NON_MOVING},
+    {"immix_smaller_block", MMTK_HAVE_IMMIX_SMALLER_BLOCK},
+    {"immix_zero_on_release", MMTK_HAVE_IMMIX_ZERO_ON_RELEASE},
     {"fault_injection", MMTK_HAVE_FAULT_INJECTION},
 };
 
@@ -212,6 +219,22 @@ static void test_sanity(void) {
   mmtk_builder_free(b);
 }
 
+/* The --enable-immix-* switches shape the Immix space (lib/policy/immix/immix_constants.h):
+ * 32 KiB blocks, or 8 KiB with immix_smaller_block; 256-byte lines whatever the block;
+ * objects up to half a block; the two flags exactly the macros. */
+static void test_immix_constants(void) {
+  g_assert_cmpuint(IMMIX_BLOCK_BYTES, ==, MMTK_HAVE_IMMIX_SMALLER_BLOCK ? 8192 : 32768);
+  g_assert_cmpuint(LOG_BYTES_IN_IMMIX_BLOCK, ==, MMTK_HAVE_IMMIX_SMALLER_BLOCK ? 13 : 15);
+  g_assert_cmpuint(IMMIX_PAGES_PER_BLOCK * 4096, ==, IMMIX_BLOCK_BYTES);
+  g_assert_cmpuint(IMMIX_LINE_BYTES, ==, 256);
+  g_assert_cmpuint((size_t)1 << LOG_BYTES_IN_IMMIX_LINE, ==, IMMIX_LINE_BYTES);
+  g_assert_cmpuint(IMMIX_LINES_PER_BLOCK, ==, MMTK_HAVE_IMMIX_SMALLER_BLOCK ? 32 : 128);
+  g_assert_cmpuint(IMMIX_LINES_PER_BLOCK * IMMIX_LINE_BYTES, ==, IMMIX_BLOCK_BYTES);
+  g_assert_cmpuint(IMMIX_MAX_OBJECT_BYTES, ==, IMMIX_BLOCK_BYTES / 2);
+  g_assert_cmpint(IMMIX_NON_MOVING, ==, MMTK_HAVE_IMMIX_NON_MOVING);
+  g_assert_cmpint(IMMIX_ZERO_ON_RELEASE, ==, MMTK_HAVE_IMMIX_ZERO_ON_RELEASE);
+}
+
 /* The heap range the build fixed (.query starting/last_heap_address). */
 static void test_heap_range(void) {
   mmtk_t *mmtk = tu_init("gc_trigger=FixedHeapSize:64M");
@@ -265,6 +288,7 @@ int main(int argc, char **argv) {
   tu_add("/features/malloc-counted-size", test_malloc_counted_size);
   tu_add("/features/sanity", test_sanity);
   tu_add("/features/heap-range", test_heap_range);
+  tu_add("/features/immix-constants", test_immix_constants);
   tu_add("/features/metadata-neutral", test_metadata_neutral);
   return g_test_run();
 }

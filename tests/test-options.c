@@ -398,11 +398,48 @@ static void test_thread_affinity(void) {
   mmtk_builder_free(b);
 }
 
+/* MMTk's range, 0 to 50 (a usize of at most 50), in the NUMBER form of mmtk-options(7):
+ * 0x32 and 062 are 50; 0x33 and 063 are 51. */
 static void test_headroom(void) {
-  static const char *const good[] = {"0", "2", "25", "50", NULL};
-  static const char *const bad[] = {"51", "100", "-1", "5%", "", "abc", NULL};
+  static const char *const good[] = {"0", "1", "2", "3", "25", "50", "0x32", "062", NULL};
+  static const char *const bad[] = {"51",  "100", "-1",  "5%", "",    "abc", "0x33", "063",
+                                    "+5",  " 5",  "5 ",  "2.5", "1e1", "18446744073709551617",
+                                    NULL};
   accept_all("immix_defrag_headroom_percent", good);
-  reject_all("immix_defrag_headroom_percent", bad, "50");
+  reject_all("immix_defrag_headroom_percent", bad, "a whole number from 0 to 50");
+}
+
+/* The Immix options from the environment: a bad value is reported naming the variable and
+ * the value, and mmtk_init refuses that builder; good ones are taken. */
+static void test_immix_env(void) {
+  static const struct {
+    const char *var, *value;
+  } bad[] = {{"MMTK_IMMIX_DEFRAG_HEADROOM_PERCENT", "51"},
+             {"MMTK_IMMIX_ALWAYS_DEFRAG", "sometimes"},
+             {"MMTK_IMMIX_DEFRAG_EVERY_BLOCK", "2"}};
+  mmtk_vm_binding_t vm;
+  tu_binding(&vm);
+  for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+    tu_mark_error();
+    g_assert_true(g_setenv(bad[i].var, bad[i].value, TRUE));
+    mmtk_builder_t *b = tu_builder(NULL);
+    g_unsetenv(bad[i].var);
+    tu_assert_error(bad[i].var);
+    tu_assert_error(bad[i].value);
+    tu_mark_error();
+    g_assert_null(mmtk_init(b, &vm, tu_ctx));
+    tu_assert_error(bad[i].var);
+    mmtk_builder_free(b);
+  }
+  g_assert_true(g_setenv("MMTK_IMMIX_DEFRAG_HEADROOM_PERCENT", "50", TRUE));
+  g_assert_true(g_setenv("MMTK_IMMIX_ALWAYS_DEFRAG", "true", TRUE));
+  g_assert_true(g_setenv("MMTK_IMMIX_DEFRAG_EVERY_BLOCK", "on", TRUE));
+  mmtk_builder_t *b = tu_builder(NULL);
+  g_unsetenv("MMTK_IMMIX_DEFRAG_HEADROOM_PERCENT");
+  g_unsetenv("MMTK_IMMIX_ALWAYS_DEFRAG");
+  g_unsetenv("MMTK_IMMIX_DEFRAG_EVERY_BLOCK");
+  observe(b); /* NoGC: the Immix options change nothing there */
+  mmtk_builder_free(b);
 }
 
 static void test_verbose(void) {
@@ -734,6 +771,7 @@ int main(int argc, char **argv) {
   tu_add("/options/vm_space", test_vm_space);
   tu_add("/options/thread_affinity", test_thread_affinity);
   tu_add("/options/immix_defrag_headroom_percent", test_headroom);
+  tu_add("/options/immix/env", test_immix_env);
   tu_add("/options/verbose", test_verbose);
   tu_add("/options/unknown", test_unknown);
   tu_add("/options/null", test_null);

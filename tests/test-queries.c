@@ -932,6 +932,7 @@ static void test_stats(void) {
   g_assert_cmpuint(st.live_bytes, ==, 0);
   g_assert_cmpuint(st.bytes_allocated, ==, 0);
   g_assert_cmpuint(st.heap_bytes, ==, 64 * MiB);
+  g_assert_cmpuint(st.defrag_gc_count, ==, 0);
   /* bytes_allocated: the pages the spaces took; under NoGC nothing is given back, so it
    * is what used_bytes counts. */
   uint64_t before = st.bytes_allocated;
@@ -961,8 +962,26 @@ static void test_stats(void) {
   g_assert_cmpuint(big.s.bytes_allocated, ==, st.bytes_allocated);
   for (int i = 0; i < 4; i++) g_assert_cmpuint(big.more[i], ==, UINT64_C(0x5a5a5a5a5a5a5a5a));
 
+  /* A caller compiled against libmmtk 0.1.0, whose struct ended at heap_bytes (before
+   * defrag_gc_count): accepted, the fields it knows written, nothing past them. */
+  const size_t old = offsetof(mmtk_stats_t, heap_bytes) + sizeof(uint64_t);
+  g_assert_cmpuint(old, <, sizeof(mmtk_stats_t));
+  union {
+    mmtk_stats_t s;
+    unsigned char bytes[sizeof(mmtk_stats_t)];
+  } o;
+  memset(&o, 0x5a, sizeof o);
+  o.s.size = old;
+  g_assert_true(mmtk_get_stats(mmtk, &o.s));
+  g_assert_cmpuint(o.s.size, ==, old);
+  g_assert_cmpuint(o.s.gc_count, ==, 0);
+  g_assert_cmpuint(o.s.heap_bytes, ==, 64 * MiB);
+  g_assert_cmpuint(o.s.bytes_allocated, ==, st.bytes_allocated);
+  for (size_t i = old; i < sizeof o; i++) g_assert_cmpuint(o.bytes[i], ==, 0x5a);
+
   /* Too small, NULL: false, nothing written. */
-  static const size_t small[] = {0, 8, sizeof(mmtk_stats_t) - 8, sizeof(mmtk_stats_t) - 1};
+  static const size_t small[] = {0, 8, offsetof(mmtk_stats_t, heap_bytes),
+                                 offsetof(mmtk_stats_t, heap_bytes) + sizeof(uint64_t) - 1};
   for (size_t i = 0; i < G_N_ELEMENTS(small); i++) {
     mmtk_stats_t s, copy;
     memset(&s, 0x77, sizeof s);

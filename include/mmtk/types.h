@@ -143,6 +143,9 @@ typedef struct mmtk_stats {
   uint64_t bytes_allocated; /* bytes handed to mutators since mmtk_init (page granularity) */
   uint64_t live_bytes;     /* bytes in use after the last GC */
   uint64_t heap_bytes;     /* the current heap limit */
+  /* Appended after 0.1.0 (a caller compiled against 0.1.0 passes a smaller size): */
+  uint64_t defrag_gc_count;  /* those of gc_count that defragmented (Immix) */
+  uint64_t nursery_gc_count; /* those of gc_count that were nursery GCs (generational plans) */
 } mmtk_stats_t;
 
 /* Log levels passed to the binding's log callback. */

@@ -36,15 +36,24 @@ void common_plan_mutator_init(struct common_plan *c, struct mmtk_mutator *m) {
   mutator_map(m, MMTK_ALLOC_NON_MOVING, MMTK_ALLOCATOR_FREE_LIST, COMMON_FREE_LIST);
 }
 
-void common_plan_prepare(struct common_plan *c) {
-  space_flip_mark_state(&c->immortal);
-  los_prepare(&c->los);
-  ms_prepare(&c->nonmoving);
+void common_plan_prepare(struct common_plan *c, bool full_heap) {
+  /* A nursery GC leaves the immortal and non-moving spaces alone (their objects count as
+   * reachable, design.plan.trace-kind.liveness) and sweeps only young large objects. */
+  c->immortal.collected = c->nonmoving.collected = full_heap;
+  if (full_heap) {
+    space_flip_mark_state(&c->immortal);
+    ms_prepare(&c->nonmoving);
+  }
+  los_prepare(&c->los, !full_heap);
 }
 
-void common_plan_release(struct common_plan *c) {
-  ms_release(&c->nonmoving, false);
-  los_sweep(&c->los);
+void common_plan_release(struct common_plan *c, bool full_heap) {
+  if (full_heap) ms_release(&c->nonmoving, false);
+  los_sweep(&c->los, !full_heap);
+}
+
+void common_plan_set_unlog(struct common_plan *c) {
+  c->immortal.unlog = c->los.unlog = c->nonmoving.unlog = true;
 }
 
 /* eager_complete_sweep: after the sanity verifier has used the marks. */

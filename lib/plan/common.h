@@ -34,8 +34,11 @@ void common_plan_destroy(struct common_plan *c);
 /* Point a new mutator's common allocators at the spaces and map the semantics they
  * serve. */
 void common_plan_mutator_init(struct common_plan *c, struct mmtk_mutator *m);
-void common_plan_prepare(struct common_plan *c);
-void common_plan_release(struct common_plan *c);
+/* full_heap false: a generational plan's nursery GC. */
+void common_plan_prepare(struct common_plan *c, bool full_heap);
+void common_plan_release(struct common_plan *c, bool full_heap);
+/* Generational plans: the common spaces are mature (their objects are unlogged). */
+void common_plan_set_unlog(struct common_plan *c);
 void common_plan_end_of_gc(struct common_plan *c);
 
 #endif /* MMTK_PLAN_COMMON_H */

@@ -86,7 +86,8 @@ static void prepare(mmtk_gc_worker_t *w, void *arg) {
   (void)arg;
   mmtk_t *mmtk = w->mmtk;
   mmtk->plan->prepare(mmtk);
-  vm_space_prepare(mmtk);
+  /* A nursery GC leaves the VM space's marks as the last full-heap GC set them. */
+  if (mmtk->vm_space.collected) vm_space_prepare(mmtk);
   /* Before the Closure stage opens: no copy is made before this. */
   memset(&mmtk->gc.copy, 0, sizeof mmtk->gc.copy);
   for (unsigned i = 0; i < COPY_SEMANTICS_COUNT; i++)
@@ -211,6 +212,9 @@ void gc_finish(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
   if (mmtk->options.sanity) sanity_check(mmtk, w);
 #endif
   if (mmtk->plan->end_of_gc) mmtk->plan->end_of_gc(mmtk);
+  /* A nursery GC traced only the young survivors: the live size is what the heap now
+   * holds (the mature spaces were not traced). */
+  if (g->kind == TRACE_NURSERY) live = gc_trigger_used_bytes(mmtk);
   /* Live: the bytes of every object this GC reached (cells for mark-sweep, whole pages
    * for large objects). */
   g->live_bytes = live;
@@ -218,6 +222,8 @@ void gc_finish(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
 
   uint64_t end = stats_now_ns(), pause = end - g->start_ns;
   mmtk->stats.gc_count++;
+  if (g->kind == TRACE_NURSERY) mmtk->stats.nursery_gc_count++;
+  if (g->kind == TRACE_DEFRAG) mmtk->stats.defrag_gc_count++;
   mmtk->stats.gc_ns += pause;
   if (pause > mmtk->stats.max_pause_ns) mmtk->stats.max_pause_ns = pause;
   for (int i = 0; i < MMTK_STAGE_COUNT; i++) mmtk->stats.stage_ns[i] += s->stage_ns[i];

@@ -51,6 +51,7 @@ static void ix_mutator_init(mmtk_t *mmtk, struct mmtk_mutator *m) {
 /* As MMTk decides: an emergency GC, immix_always_defrag, a user request with
  * full_heap_system_gc, or fragmentation (holes were left when the GC was needed). */
 static enum trace_kind ix_select_gc(mmtk_t *mmtk, int reason) {
+  if (IMMIX_NON_MOVING) return TRACE_FAST; /* --enable-immix-non-moving */
   bool defrag = mmtk->options.immix_always_defrag || reason == GC_REASON_EMERGENCY ||
                 (reason == GC_REASON_USER && mmtk->options.full_heap_system_gc) ||
                 immix_fragmented(&ix(mmtk)->immix);
@@ -60,16 +61,19 @@ static enum trace_kind ix_select_gc(mmtk_t *mmtk, int reason) {
 static void ix_prepare(mmtk_t *mmtk) {
   struct immix_plan *p = ix(mmtk);
   immix_prepare(&p->immix, mmtk->gc.kind == TRACE_DEFRAG);
-  common_plan_prepare(&p->common);
+  common_plan_prepare(&p->common, true);
 }
 
 static void ix_release(mmtk_t *mmtk) {
   struct immix_plan *p = ix(mmtk);
   immix_release(&p->immix);
-  common_plan_release(&p->common);
+  common_plan_release(&p->common, true);
 }
 
-static void ix_end_of_gc(mmtk_t *mmtk) { common_plan_end_of_gc(&ix(mmtk)->common); }
+static void ix_end_of_gc(mmtk_t *mmtk) {
+  immix_end_of_gc(&ix(mmtk)->immix);
+  common_plan_end_of_gc(&ix(mmtk)->common);
+}
 
 /* The copy reserve of defrag GCs. */
 static size_t ix_reserved_pages(const mmtk_t *mmtk) {

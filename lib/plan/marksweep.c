@@ -50,13 +50,13 @@ static void ms_mutator_init(mmtk_t *mmtk, struct mmtk_mutator *m) {
 static void ms_plan_prepare(mmtk_t *mmtk) {
   struct marksweep *p = msp(mmtk);
   ms_prepare(&p->ms);
-  common_plan_prepare(&p->common);
+  common_plan_prepare(&p->common, true);
 }
 
 static void ms_plan_release(mmtk_t *mmtk) {
   struct marksweep *p = msp(mmtk);
   ms_release(&p->ms, false);
-  common_plan_release(&p->common);
+  common_plan_release(&p->common, true);
 }
 
 /* eager_complete_sweep: sweep every block now (after the sanity verifier has used the

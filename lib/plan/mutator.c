@@ -46,6 +46,7 @@ void mutator_reset_buffers(struct mmtk_mutator *m) {
       bump_reset(&m->bump[i]);
   for (unsigned i = 0; i < MUTATOR_FREE_LIST_ALLOCATORS; i++) free_list_reset(&m->freelist[i]);
   immix_alloc_reset(&m->immix[0]);
+  barrier_flush(m); /* the GC about to run needs what the barrier remembered */
 }
 
 static void report_failure(struct mmtk_mutator *m, enum alloc_status st, size_t bytes,
@@ -215,8 +216,8 @@ void mutator_free(struct mmtk_mutator *m) {
   handle_retire(&mutators, m);
 }
 
-/* No plan of this version has thread-local barrier buffers to flush. */
-static void flush_buffers(struct mmtk_mutator *m) { (void)m; }
+/* The barrier's buffers: their entries must reach the next GC. */
+static void flush_buffers(struct mmtk_mutator *m) { barrier_flush(m); }
 
 void mmtk_destroy_mutator(mmtk_mutator_t *mutator) {
   if (mutator == NULL) return;

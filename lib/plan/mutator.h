@@ -3,6 +3,7 @@
 #ifndef MMTK_PLAN_MUTATOR_H
 #define MMTK_PLAN_MUTATOR_H
 
+#include "plan/barrier.h"
 #include "util/alloc/allocator.h"
 
 #define MUTATOR_SIG 0x4d555441u /* "MUTA" */
@@ -19,6 +20,8 @@ struct mmtk_mutator {
   struct free_list_allocator freelist[MUTATOR_FREE_LIST_ALLOCATORS];
   struct immix_allocator immix[1];
   mmtk_allocator_selector_t mapping[MMTK_ALLOC_SEMANTICS_COUNT];
+  enum barrier_kind barrier; /* the plan's (mutator_init), design.barrier */
+  struct barrier_buffers barrier_buf;
 };
 
 _Static_assert(offsetof(struct mmtk_mutator, head) == 0, "the head is the mutator's start");

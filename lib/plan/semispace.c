@@ -48,7 +48,7 @@ static void ss_prepare(mmtk_t *mmtk) {
   p->copy[p->current].from_space = true;
   p->current ^= 1;
   p->copy[p->current].from_space = false;
-  common_plan_prepare(&p->common);
+  common_plan_prepare(&p->common, true);
 }
 
 static void retarget_mutator(mmtk_mutator_t *m, void *to_space) { m->bump[0].space = to_space; }
@@ -58,7 +58,7 @@ static void ss_release(mmtk_t *mmtk) {
   struct space *from = &p->copy[p->current ^ 1];
   space_reset(from);
   from->from_space = false;
-  common_plan_release(&p->common);
+  common_plan_release(&p->common, true);
   /* Mutators allocate in the new to-space from now on (their buffers are already gone). */
   active_plan_iterate_mutators(mmtk, "SemiSpace release", retarget_mutator, &p->copy[p->current]);
 }

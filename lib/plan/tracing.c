@@ -60,6 +60,8 @@ static inline void process_slot(mmtk_gc_worker_t *w, mmtk_slot_t slot) {
   if (n != o) *field = n;
 }
 
+void trace_slot(mmtk_gc_worker_t *w, mmtk_slot_t slot) { process_slot(w, slot); }
+
 static void visitor_flush(struct mmtk_slot_visitor *v) {
   struct tracer *t = container_of(v, struct tracer, visitor);
   mmtk_gc_worker_t *w = tracer_worker(t);

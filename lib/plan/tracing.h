@@ -98,6 +98,8 @@ void tracer_destroy(struct tracer *t);
 /* Trace one reference: its new value (moved or not).  Newly reached objects are pushed
  * for scanning. */
 uintptr_t trace_object(struct mmtk_gc_worker *w, uintptr_t object);
+/* Trace the reference in `slot` and update it (root slots of a remembered range). */
+void trace_slot(struct mmtk_gc_worker *w, mmtk_slot_t slot);
 /* Push an object reached for the first time (policies call this). */
 void trace_push(struct mmtk_gc_worker *w, uintptr_t object);
 /* Scan everything pushed, transitively. */

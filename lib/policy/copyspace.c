@@ -28,9 +28,24 @@ static uintptr_t copy_forwarded(const struct space *s, uintptr_t object) {
   return fwd_state(s->mmtk, object) == FWD_FORWARDED ? fwd_pointer(s->mmtk, object) : 0;
 }
 
+/* mmtk_is_live_object (design.policy.live): in a from-space, whether this GC has
+ * forwarded the object; in the space mutators allocate in, whether the object lies below
+ * the allocation cursor (a copy the last GC made, or an object allocated since).  The
+ * space the last GC released was reset: its cursor is back at its start, so what died
+ * there reads false until the space hands that memory out again. */
+static bool copy_live(const struct space *s, uintptr_t object) {
+  if (s->from_space) return fwd_state(s->mmtk, object) == FWD_FORWARDED;
+  /* The cursor is guarded by the page resource's lock. */
+  struct page_resource *pr = (struct page_resource *)&s->pr;
+  pthread_mutex_lock(&pr->lock);
+  bool live = object < pr->cursor;
+  pthread_mutex_unlock(&pr->lock);
+  return live;
+}
+
 const struct space_ops copy_space_ops = {
     .policy = "copy",
-    .is_live = space_always,
+    .is_live = copy_live,
     .is_movable = space_always,
     .pin = space_no_change,
     .unpin = space_no_change,

@@ -22,11 +22,12 @@ const struct space_ops immortal_space_ops = {
 
 static uintptr_t immortal_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object,
                                 enum trace_kind kind) {
-  (void)kind; /* every kind traces this space alike */
+  if (kind == TRACE_NURSERY) return object; /* mature: the remembered set covers it */
   const mmtk_t *mmtk = s->mmtk;
   uint8_t marked = s->mark_state;
   if (om_load(mmtk, &mmtk->om.mark, object) != marked &&
       om_cas(mmtk, &mmtk->om.mark, object, marked ^ 1, marked)) {
+    if (s->unlog) om_store(mmtk, &mmtk->om.log, object, 1);
     w->trace.live_bytes += binding_current_size(mmtk, (void *)object);
     trace_push(w, object);
   }

@@ -15,15 +15,26 @@ const struct space_ops large_object_space_ops = {
 };
 
 /* ---- In a collecting plan: every object is recorded with its pages; a GC marks the
- * reached ones (the large-object bits: 1 = marked) and the sweep gives the pages of the
- * others back (MMTk's treadmill, as a list). */
+ * reached ones and the sweep gives the pages of the others back (MMTk's treadmill, as a
+ * list).  The two large-object bits: 0 = unmarked, 1 = marked by this (or the last) GC,
+ * 2 = allocated since the last GC (set at post_alloc, cleared with the marks at Prepare).
+ * So an object is live (mmtk_is_live_object) when its bits are not 0: a dead object's
+ * pages went back at the sweep and read zero (freed pages are zeroed or discarded). */
 
 /* A record per object.  Every field is guarded by the space's lock (los_state.lock). */
 struct los_node {
   struct los_node *next, *prev;
   uintptr_t start, object; /* the pages' start; the object's reference (see los_post_alloc) */
   size_t pages;
+  bool nursery; /* allocated since the last GC */
 };
+
+/* The large-object state of an object (om.los): 0 not reached yet by the current GC
+ * (every young object from Prepare on, and in a full-heap GC every object), LOS_MARKED
+ * reached by it or survived the last one, LOS_NEW allocated since the last GC.  A nursery
+ * GC clears only the young objects, so the mature ones read as marked throughout. */
+#define LOS_MARKED 1u
+#define LOS_NEW 2u
 
 /* Made by los_init() with the space, before any mutator exists: a lazy creation on the
  * first large object would let two threads each make one, and the objects recorded in
@@ -54,7 +65,10 @@ bool los_record(struct space *s, uintptr_t start, size_t pages, uintptr_t object
   n->start = start;
   n->pages = pages;
   n->object = object;
+  n->nursery = true;
   n->prev = NULL;
+  /* New until its first GC; los_post_alloc moves the state to the real reference. */
+  om_store(s->mmtk, &s->mmtk->om.los, object, LOS_NEW);
   pthread_mutex_lock(&st->lock);
   n->next = st->head;
   if (st->head) st->head->prev = n;
@@ -64,22 +78,28 @@ bool los_record(struct space *s, uintptr_t start, size_t pages, uintptr_t object
   return true;
 }
 
-void los_prepare(struct space *s) {
+void los_prepare(struct space *s, bool nursery_only) {
   struct los_state *st = los_state(s);
   pthread_mutex_lock(&st->lock);
-  for (struct los_node *n = st->head; n; n = n->next)
+  for (struct los_node *n = st->head; n; n = n->next) {
+    if (nursery_only && !n->nursery) continue; /* mature: keeps its mark */
     om_store(s->mmtk, &s->mmtk->om.los, n->object, 0);
+  }
   pthread_mutex_unlock(&st->lock);
 }
 
-void los_sweep(struct space *s) {
+void los_sweep(struct space *s, bool nursery_only) {
   struct los_state *st = los_state(s);
   mmtk_t *mmtk = s->mmtk;
   pthread_mutex_lock(&st->lock);
   struct los_node *n = st->head;
   while (n) {
     struct los_node *next = n->next;
-    if (om_load(mmtk, &mmtk->om.los, n->object) != 1) {
+    if (nursery_only && !n->nursery) {
+      n = next;
+      continue;
+    }
+    if (om_load(mmtk, &mmtk->om.los, n->object) != LOS_MARKED) {
       if (n->prev) n->prev->next = next;
       else st->head = next;
       if (next) next->prev = n->prev;
@@ -89,6 +109,9 @@ void los_sweep(struct space *s) {
 #endif
       space_release(s, n->start, n->pages);
       free(n);
+    } else if (n->nursery) {
+      n->nursery = false; /* a survivor is mature from now on */
+      om_store(mmtk, &mmtk->om.los, n->object, LOS_MARKED);
     }
     n = next;
   }
@@ -109,9 +132,12 @@ void los_destroy(struct space *s) {
 
 static uintptr_t los_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object,
                            enum trace_kind kind) {
-  (void)kind; /* every kind traces this space alike */
   const mmtk_t *mmtk = s->mmtk;
-  if (om_load(mmtk, &mmtk->om.los, object) != 1 && om_cas(mmtk, &mmtk->om.los, object, 0, 1)) {
+  /* A nursery GC traces only the young objects: the mature ones read as marked. */
+  (void)kind;
+  if (om_load(mmtk, &mmtk->om.los, object) != LOS_MARKED &&
+      om_cas(mmtk, &mmtk->om.los, object, 0, LOS_MARKED)) {
+    if (s->unlog) om_store(mmtk, &mmtk->om.log, object, 1);
     w->trace.live_bytes += align_up(binding_current_size(mmtk, (void *)object), BYTES_IN_PAGE);
     trace_push(w, object);
   }
@@ -119,7 +145,11 @@ static uintptr_t los_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t objec
 }
 
 static bool los_reachable(const struct space *s, uintptr_t object) {
-  return om_load(s->mmtk, &s->mmtk->om.los, object) == 1;
+  return om_load(s->mmtk, &s->mmtk->om.los, object) == LOS_MARKED;
+}
+
+static bool los_live(const struct space *s, uintptr_t object) {
+  return om_load(s->mmtk, &s->mmtk->om.los, object) != 0;
 }
 
 static uintptr_t los_forwarded(const struct space *s, uintptr_t object) {
@@ -135,6 +165,8 @@ static void los_post_alloc(struct space *s, uintptr_t object, size_t bytes) {
   for (struct los_node *n = st->head; n; n = n->next)
     if (object >= n->start && object < n->start + (n->pages << LOG_BYTES_IN_PAGE)) {
       n->object = object;
+      /* New until its first GC (los_record made it so at the pages' start). */
+      om_store(s->mmtk, &s->mmtk->om.los, object, LOS_NEW);
       break;
     }
   pthread_mutex_unlock(&st->lock);
@@ -142,7 +174,7 @@ static void los_post_alloc(struct space *s, uintptr_t object, size_t bytes) {
 
 const struct space_ops large_object_space_gc_ops = {
     .policy = "largeobject",
-    .is_live = space_always,
+    .is_live = los_live,
     .is_movable = space_never,
     .pin = space_no_change,
     .unpin = space_no_change,

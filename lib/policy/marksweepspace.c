@@ -22,11 +22,12 @@ unsigned ms_size_class(size_t bytes) {
 }
 
 struct ms_state {
-  pthread_mutex_t lock;
+  pthread_mutex_t lock; /* guards the lists, `all`, and every block's free, where, index */
   struct side_metadata_spec *mark; /* NULL: the mark is in the header (mmtk->om.mark) */
   struct ms_block *available[MS_CLASSES], *unswept[MS_CLASSES];
   struct ms_block **all;
   size_t nall, cap;
+  _Atomic bool tracing; /* from Prepare to Release: the marks are this GC's (ms_live) */
 };
 
 static struct ms_state *state(const struct space *s) { return s->policy_data; }
@@ -261,10 +262,13 @@ static struct ms_block *reuse_block(struct space *s, unsigned cls) {
   while ((b = st->unswept[cls])) {
     st->unswept[cls] = b->next;
     if (sweep(s, b)) continue; /* empty: its pages went back; try the next */
-    if (b->nfree) return b;
+    if (b->nfree) break;
     b->where = MS_FULL;
   }
-  return NULL;
+  /* Owned from now on: the taker uses b->free without the lock, and ms_live() must not
+   * read this block's marks (swept) or free list (the taker's) meanwhile. */
+  if (b) b->where = MS_OWNED;
+  return b;
 }
 
 struct ms_block *ms_take_block(struct space *s, unsigned cls, uint32_t opts, int *status) {
@@ -301,7 +305,11 @@ struct ms_block *ms_take_block(struct space *s, unsigned cls, uint32_t opts, int
 void ms_return_block(struct space *s, struct ms_block *b, uintptr_t free) {
   struct ms_state *st = state(s);
   unsigned n = 0;
-  for (uintptr_t c = free; c; c = *(uintptr_t *)c) n++;
+  for (uintptr_t c = free; c; c = *(uintptr_t *)c) {
+    /* Still in address order (ms_live's on_free_list() relies on it). */
+    MMTK_XASSERT(*(uintptr_t *)c == 0 || *(uintptr_t *)c > c);
+    n++;
+  }
   pthread_mutex_lock(&st->lock);
   b->free = free;
   b->nfree = (uint16_t)n;
@@ -317,6 +325,7 @@ void ms_prepare(struct space *s) {
   sweep_all_unswept(s);
   pthread_mutex_unlock(&st->lock);
   if (!st->mark) space_flip_mark_state(s); /* header marks: see "Header marks" above */
+  atomic_store_explicit(&st->tracing, true, memory_order_release);
 }
 
 void ms_sweep_all(struct space *s) {
@@ -381,6 +390,7 @@ void ms_release(struct space *s, bool eager) {
 #endif
   }
   if (eager) sweep_all_unswept(s);
+  atomic_store_explicit(&st->tracing, false, memory_order_release);
   pthread_mutex_unlock(&st->lock);
 }
 
@@ -388,18 +398,20 @@ void ms_release(struct space *s, bool eager) {
 
 static uintptr_t ms_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object,
                           enum trace_kind kind) {
-  (void)kind; /* every kind traces this space alike */
+  if (kind == TRACE_NURSERY) return object; /* mature: the remembered set covers it */
   struct side_metadata_spec *mark = state(s)->mark;
   if (!mark) {
     const struct obj_meta *hm = &s->mmtk->om.mark;
     uint8_t marked = s->mark_state;
     if (om_load(s->mmtk, hm, object) != marked && om_cas(s->mmtk, hm, object, marked ^ 1, marked)) {
+      if (s->unlog) om_store(s->mmtk, &s->mmtk->om.log, object, 1);
       w->trace.live_bytes += block_of(object)->cell_size;
       trace_push(w, object);
     }
     return object;
   }
   if (side_metadata_test_and_set_bit(mark, cell_of(object))) {
+    if (s->unlog) om_store(s->mmtk, &s->mmtk->om.log, object, 1);
     w->trace.live_bytes += block_of(object)->cell_size;
     trace_push(w, object);
   }
@@ -415,6 +427,49 @@ static uintptr_t ms_forwarded(const struct space *s, uintptr_t object) {
   return ms_reachable(s, object) ? object : 0;
 }
 
+/* ---- Liveness (mmtk_is_live_object, design.policy.live) ------------------------------
+ * From Prepare to Release an object is live when this GC has marked it.  Between GCs it
+ * depends on its block:
+ *  - not swept since the GC: no mutator has allocated there since (allocators sweep the
+ *    blocks they take), so the GC's marks are the answer; with header marks, for cells
+ *    not on the free list from before the GC (a free cell's "header" is its link);
+ *  - swept and held by no mutator: live unless its cell is on the block's free list (the
+ *    dead objects are, until a cell is reused; survivors and new objects are not);
+ *  - held by a mutator (MS_OWNED): the free list is the mutator's, popped without
+ *    libmmtk (the inline path in <mmtk/inline.h>) and unsafe to read from here.  With
+ *    the VO bit the cell's VO bit answers (set at post_alloc, cleared at Release for the
+ *    dead); without it nothing does, and the block's every cell reads live, as the man
+ *    page says.  Recording allocations for this would slow the inline path.
+ * A block whose pages went back reads zero: its index does not name it. */
+
+/* Free lists run in address order: the sweep and new_block() build them so, and
+ * allocators only pop from the front (or push back the cell they just popped). */
+static bool on_free_list(const struct ms_block *b, uintptr_t cell) {
+  uintptr_t f = b->free;
+  while (f && f < cell) f = *(const uintptr_t *)f;
+  return f == cell;
+}
+
+static bool ms_live(const struct space *s, uintptr_t object) {
+  struct ms_state *st = state(s);
+  if (atomic_load_explicit(&st->tracing, memory_order_acquire))
+    return ms_reachable(s, object);
+  const struct ms_block *b = block_of(object);
+  bool live;
+  pthread_mutex_lock(&st->lock);
+  if (b->index >= st->nall || st->all[b->index] != b) live = false; /* freed */
+  else if (b->where == MS_UNSWEPT)
+    live = ms_reachable(s, object) && (st->mark || !on_free_list(b, cell_of(object)));
+#if MMTK_HAVE_VO_BIT
+  else if (b->where == MS_OWNED) live = vo_bit_is_set(&s->mmtk->vo_bit, object);
+#else
+  else if (b->where == MS_OWNED) live = true;
+#endif
+  else live = !on_free_list(b, cell_of(object));
+  pthread_mutex_unlock(&st->lock);
+  return live;
+}
+
 /* Header marks: a new object reads as unmarked at the next GC (see "Header marks"). */
 static void ms_post_alloc(struct space *s, uintptr_t object, size_t bytes) {
   (void)bytes;
@@ -423,7 +478,7 @@ static void ms_post_alloc(struct space *s, uintptr_t object, size_t bytes) {
 
 const struct space_ops mark_sweep_space_ops = {
     .policy = "marksweep",
-    .is_live = space_always,
+    .is_live = ms_live,
     .is_movable = space_never,
     .pin = space_no_change,
     .unpin = space_no_change,

@@ -72,6 +72,10 @@ struct space {
   uint8_t mark_state;       /* marking spaces: the mark value of this (or the last) GC */
   bool from_space;          /* copy spaces: being evacuated by the current GC */
   bool collected;           /* the current (or last) GC traces this space; set by the plan */
+  bool nursery;             /* generational plans: the young space */
+  /* Generational plans: objects that land here (allocated, copied, or reached by a
+   * full-heap trace) are unlogged: the object barrier watches them (design.barrier). */
+  bool unlog;
   void *policy_data;        /* the policy's own state */
 };
 
@@ -112,8 +116,8 @@ void space_flip_mark_state(struct space *s);
  * record an object's pages; forget unmarked objects. */
 bool los_init(struct space *s);
 bool los_record(struct space *s, uintptr_t start, size_t pages, uintptr_t object);
-void los_prepare(struct space *s);
-void los_sweep(struct space *s);
+void los_prepare(struct space *s, bool nursery_only);
+void los_sweep(struct space *s, bool nursery_only);
 void los_destroy(struct space *s);
 
 #endif /* MMTK_POLICY_SPACE_H */

@@ -26,7 +26,8 @@ static size_t granule(const struct space *s, uintptr_t object) {
 
 static uintptr_t vm_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object,
                           enum trace_kind kind) {
-  (void)kind; /* every kind traces this space alike */
+  /* Mature: every VM-space object a mutator writes into is remembered. */
+  if (kind == TRACE_NURSERY) return object;
   size_t g = granule(s, object);
   uint64_t bit = (uint64_t)1 << (g % 64);
   _Atomic uint64_t *word = &vms(s)->marks[g / 64];
@@ -43,6 +44,13 @@ static bool vm_reachable(const struct space *s, uintptr_t object) {
   return atomic_load_explicit(&vms(s)->marks[g / 64], memory_order_relaxed) >> (g % 64) & 1;
 }
 
+/* mmtk_is_live_object: marked by the last (or current) GC; before the first GC (no mark
+ * state yet: s->mark_state is set at the first Prepare) and under NoGC, true. */
+static bool vm_live(const struct space *s, uintptr_t object) {
+  if (!vms(s)->marks || !s->mark_state) return true;
+  return vm_reachable(s, object);
+}
+
 static uintptr_t vm_forwarded(const struct space *s, uintptr_t object) {
   return vm_reachable(s, object) ? object : 0;
 }
@@ -51,7 +59,7 @@ static uintptr_t vm_forwarded(const struct space *s, uintptr_t object) {
  * allocated then) are never reached: the space only answers queries. */
 static const struct space_ops vm_space_ops = {
     .policy = "vm",
-    .is_live = space_always,
+    .is_live = vm_live,
     .is_movable = space_never,
     .pin = space_no_change,
     .unpin = space_no_change,
@@ -109,6 +117,7 @@ bool vm_space_set(mmtk_t *mmtk, uintptr_t start, size_t size, const char *who) {
   s->start = start;
   s->pr.kind = PR_FREELIST; /* never bump-allocated (for the sanity verifier) */
   s->policy_data = v;
+  s->collected = true; /* a generational plan's nursery GC says otherwise */
   s->extent = size; /* last: space_of() looks at it */
   return true;
 }
@@ -120,6 +129,7 @@ void vm_space_prepare(mmtk_t *mmtk) {
    * give back and fault in again. */
   struct vm_space *v = vms(s);
   memset((void *)v->marks, 0, v->mark_bytes);
+  s->mark_state = 1; /* the marks are a GC's from now on (vm_live) */
 }
 
 void vm_space_destroy(mmtk_t *mmtk) {

@@ -73,7 +73,10 @@ static void copy_post(mmtk_gc_worker_t *w, uintptr_t object, size_t bytes) {
   vo_bit_set(&mmtk->vo_bit, object);
 #endif
   struct space *s = space_of(mmtk, object);
-  if (s && s->ops->post_copy) s->ops->post_copy(s, object, bytes);
+  if (!s) return;
+  /* A copy into a generational plan's mature space starts unlogged (design.barrier). */
+  if (s->unlog) om_store(mmtk, &mmtk->om.log, object, 1);
+  if (s->ops->post_copy) s->ops->post_copy(s, object, bytes);
 }
 
 uintptr_t copy_object(mmtk_gc_worker_t *w, uintptr_t object, int semantics) {

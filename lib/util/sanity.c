@@ -106,9 +106,11 @@ static void check_object(struct sanity *s, uintptr_t slot, uintptr_t o) {
   if (sp->from_space) fail(s, slot, o, "is in a from-space after the GC");
   if (beyond_cursor(sp, o))
     fail(s, slot, o, "lies beyond the space's allocated pages (freed memory)");
-  if (sp->ops->trace_object && !sp->ops->is_reachable(sp, o))
+  /* A space this GC did not collect (a nursery GC's mature spaces) has nothing to say:
+   * only that no reachable object was left in a from-space, checked above. */
+  if (sp->collected && sp->ops->trace_object && !sp->ops->is_reachable(sp, o))
     fail(s, slot, o, "is reachable but not marked or forwarded by the GC");
-  if (sp->ops->get_forwarded && sp->ops->get_forwarded(sp, o) != o)
+  if (sp->collected && sp->ops->get_forwarded && sp->ops->get_forwarded(sp, o) != o)
     fail(s, slot, o, "is reachable through a stale reference (it was forwarded)");
 #if MMTK_HAVE_VO_BIT
   if (sp != &mmtk->vm_space && !vo_bit_is_set(&mmtk->vo_bit, o))

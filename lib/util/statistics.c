@@ -59,6 +59,9 @@ size_t mmtk_live_bytes_in_last_gc(const mmtk_t *mmtk) {
   return mmtk->gc.live_bytes;
 }
 
+/* A caller's struct may end at any field from heap_bytes on: the struct of 0.1.0 ended
+ * there, and fields are only appended, so whatever size the caller was compiled with,
+ * the fields it knows are copied and nothing past them. */
 bool mmtk_get_stats(const mmtk_t *mmtk, mmtk_stats_t *stats) {
   if (!instance_check(mmtk, "mmtk_get_stats")) return false;
   if (!stats || stats->size < offsetof(mmtk_stats_t, heap_bytes) + sizeof stats->heap_bytes) {
@@ -73,7 +76,11 @@ bool mmtk_get_stats(const mmtk_t *mmtk, mmtk_stats_t *stats) {
   s.bytes_allocated = (uint64_t)atomic_load(&mmtk->trigger.acquired_pages) << LOG_BYTES_IN_PAGE;
   s.live_bytes = mmtk->gc.live_bytes;
   s.heap_bytes = mmtk->trigger.limit_bytes;
-  memcpy(stats, &s, sizeof s < stats->size ? sizeof s : stats->size);
-  stats->size = sizeof s < stats->size ? sizeof s : stats->size;
+  s.defrag_gc_count = mmtk->stats.defrag_gc_count;
+  s.nursery_gc_count = mmtk->stats.nursery_gc_count;
+  /* The size the caller gave, read before the copy overwrites it with ours. */
+  size_t n = sizeof s < stats->size ? sizeof s : stats->size;
+  memcpy(stats, &s, n);
+  stats->size = n;
   return true;
 }

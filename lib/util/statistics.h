@@ -12,6 +12,10 @@ struct mmtk;
 struct statistics {
   /* Totals since mmtk_init(), kept by the collector. */
   uint64_t gc_count;
+  /* Of those, the Immix collections that defragmented (design.immix.defrag.count): the
+   * GC code counts one when a GC it ran as a defrag GC finishes. */
+  uint64_t defrag_gc_count;
+  uint64_t nursery_gc_count; /* and the generational plans' nursery GCs */
   uint64_t gc_ns;
   uint64_t max_pause_ns;
   uint64_t stage_ns[15]; /* MMTK_STAGE_COUNT */

@@ -25,12 +25,21 @@
 #define MAY_MOVE 0
 #elif TVM_PLAN_ID == 3
 /* MOVES: every GC moves every object; MAY_MOVE: a GC may move some.  Immix moves the
- * objects of the blocks a defrag GC evacuates, which depends on the fragmentation. */
+ * objects of the blocks a defrag GC evacuates, which depends on the fragmentation
+ * (never with --enable-immix-non-moving). */
 #define PLAN "Immix"
 #define MOVES 0
+#define MAY_MOVE (!MMTK_HAVE_IMMIX_NON_MOVING)
+#elif TVM_PLAN_ID == 4
+#define PLAN "GenCopy"
+#define MOVES 1
 #define MAY_MOVE 1
+#define GENERATIONAL 1
 #else
-#error "TVM_PLAN_ID must be 1 (SemiSpace), 2 (MarkSweep) or 3 (Immix)"
+#error "TVM_PLAN_ID must be 1 (SemiSpace), 2 (MarkSweep), 3 (Immix) or 4 (GenCopy)"
+#endif
+#ifndef GENERATIONAL
+#define GENERATIONAL 0
 #endif
 
 /* TVM_DEFRAG=1 (Immix): every GC defragments and makes every block a defrag source, so

@@ -33,6 +33,14 @@
  *   finalizer/once           finalizers run once, with their referents kept; resurrection
  *   packets/stages           binding packets in seven stages: once per GC, in order
  *   packets/right-after-gc   a packet added as the world restarts waits for the next GC
+ *   liveness/died            mmtk_is_live_object: false for what a GC reclaimed (lazy
+ *                            and eager sweep), true for immortal objects
+ *   liveness/survivor        true for what survived, at its new address; false at the
+ *                            released from-space address
+ *   liveness/new-since-gc    true for what was allocated since the last GC
+ *   liveness/reused-block    dead objects once allocation resumed (MarkSweep without
+ *                            the VO bit: the held block's cells read true)
+ *   liveness/during-gc       from a binding packet during a GC: the current trace
  */
 #define _GNU_SOURCE
 #include <glib.h>
@@ -1185,6 +1193,237 @@ static void test_packets_right_after_gc(void) {
   g_free(p);
 }
 
+/* ---- liveness ----------------------------------------------------------------------- */
+
+/* mmtk_is_live_object(3): true for an object the last (or current) GC kept, or one
+ * allocated since; false for one that died, until its memory is reused. */
+static bool live(fx_t *f, const void *o) {
+  return mmtk_is_live_object(f->mmtk, (mmtk_object_t)o);
+}
+
+/* The objects that died, counted by what the man page promises for them (no reuse has
+ * happened: nothing was allocated since the GC). */
+static size_t count_live(fx_t *f, const uintptr_t *objs, size_t n, size_t stride) {
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++)
+    if (i % stride != 0 && live(f, (void *)objs[i])) k++;
+  return k;
+}
+
+/* Every tenth small node is kept, the others, a large object and an immortal one are
+ * dropped: after a GC the dropped ones read false (the immortal one true), the kept
+ * ones true wherever they are now.  `eager`: MarkSweep sweeps every block at the end of
+ * the GC instead of lazily. */
+static void live_died(bool eager) {
+  fx_t f;
+  start_with(&f, "FixedHeapSize:64M", NULL, eager ? EAGER : NULL, 120);
+  tvm_thread_t *th = f.th;
+  size_t keep = tvm_push(th, NULL);
+  enum { N = 3000 };
+  uintptr_t *objs = g_new(uintptr_t, N);
+  for (size_t i = 0; i < N; i++) {
+    tvm_obj_t o = tvm_alloc(th, TVM_NODE, 1, i % 200, i);
+    g_assert_true(live(&f, o)); /* new */
+    if (i % 10 == 0) {
+      tvm_set_ref(th, o, 0, tvm_root(th, keep));
+      tvm_set_root(th, keep, o);
+    }
+    objs[i] = (uintptr_t)o;
+  }
+  tvm_obj_t big = tvm_alloc(th, TVM_BYTES, 0, 100 * KiB, 1);
+  tvm_obj_t imm = tvm_alloc_sem(th, TVM_NODE, 0, 16, 2, MMTK_ALLOC_IMMORTAL);
+  g_assert_true(live(&f, big));
+  g_assert_true(live(&f, imm));
+  uintptr_t big_was = (uintptr_t)big, imm_was = (uintptr_t)imm;
+  /* On SemiSpace the second GC copies the survivors over the memory of the objects that
+   * died in the first: reused, so their answer is no longer promised (so may Immix's,
+   * when every GC defragments: TVM_DEFRAG). */
+  for (int gc = 0; gc < (MOVES || TVM_DEFRAG ? 1 : 2); gc++) {
+    checked_gc(&f);
+    size_t k = count_live(&f, objs, N, 10);
+    note("after GC %d: %zu of %d dead objects read live", gc + 1, k, N - N / 10);
+    g_assert_cmpuint(k, ==, 0);
+    g_assert_false(live(&f, (void *)big_was));
+    g_assert_true(live(&f, (void *)imm_was));
+    size_t n = 0;
+    for (tvm_obj_t o = tvm_root(th, keep); o; o = tvm_ref(o, 0), n++)
+      g_assert_true(live(&f, o));
+    g_assert_cmpuint(n, ==, N / 10);
+  }
+  g_free(objs);
+  finish(&f);
+}
+
+static void test_live_died(void) { live_died(false); }
+static void test_live_died_eager(void) { live_died(true); }
+
+/* Reachable objects of every space read true after each of three GCs, at their new
+ * address; on SemiSpace their old address lies in the from-space the GC released and
+ * reads false. */
+static void test_live_survivor(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:64M");
+  tvm_thread_t *th = f.th;
+  size_t list = make_list(&f, 500, 40, 0);
+  size_t big = tvm_push(th, tvm_alloc(th, TVM_BYTES, 0, 64 * KiB, 1));
+  size_t imm = tvm_push(th, tvm_alloc_sem(th, TVM_NODE, 0, 16, 2, MMTK_ALLOC_IMMORTAL));
+  size_t nm = tvm_push(th, tvm_alloc_sem(th, TVM_NODE, 0, 16, 3, MMTK_ALLOC_NON_MOVING));
+  uintptr_t *was = g_new(uintptr_t, 500);
+  for (int gc = 0; gc < 3; gc++) {
+    size_t n = 0;
+    for (tvm_obj_t o = tvm_root(th, list); o; o = tvm_ref(o, 0)) was[n++] = (uintptr_t)o;
+    checked_gc(&f);
+    n = 0;
+    size_t moved = 0;
+    for (tvm_obj_t o = tvm_root(th, list); o; o = tvm_ref(o, 0), n++) {
+      g_assert_true(live(&f, o));
+      if ((uintptr_t)o != was[n]) {
+        moved++;
+        g_assert_false(live(&f, (void *)was[n])); /* the released from-space */
+      }
+    }
+    g_assert_cmpuint(n, ==, 500);
+    if (MOVES || !MAY_MOVE) g_assert_cmpuint(moved, ==, MOVES ? 500 : 0);
+    g_assert_true(live(&f, tvm_root(th, big)));
+    g_assert_true(live(&f, tvm_root(th, imm)));
+    g_assert_true(live(&f, tvm_root(th, nm)));
+  }
+  g_free(was);
+  finish(&f);
+}
+
+/* Objects allocated after a GC read true, reachable or not, in every space; on
+ * MarkSweep they take the cells of the objects that died in it (reuse), and fill whole
+ * blocks (which go back to the space full). */
+static void test_live_new_since_gc(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:64M");
+  tvm_thread_t *th = f.th;
+  enum { N = 4000 };
+  for (size_t i = 0; i < N; i++) /* garbage */
+    g_assert_nonnull(tvm_alloc(th, TVM_NODE, 1, 24, i));
+  checked_gc(&f);
+  uintptr_t *objs = g_new(uintptr_t, N);
+  uint64_t n0 = gcs(&f);
+  for (size_t i = 0; i < N; i++) {
+    objs[i] = (uintptr_t)tvm_alloc(th, TVM_NODE, 1, 24, i);
+    g_assert_true(live(&f, (void *)objs[i]));
+  }
+  tvm_obj_t big = tvm_alloc(th, TVM_BYTES, 0, 100 * KiB, 1);
+  tvm_obj_t imm = tvm_alloc_sem(th, TVM_NODE, 0, 16, 2, MMTK_ALLOC_IMMORTAL);
+  g_assert_cmpuint(gcs(&f), ==, n0); /* no GC in between: all are new */
+  for (size_t i = 0; i < N; i++) g_assert_true(live(&f, (void *)objs[i]));
+  g_assert_true(live(&f, big));
+  g_assert_true(live(&f, imm));
+  /* The next GC keeps none of them but the immortal one. */
+  uintptr_t big_was = (uintptr_t)big, imm_was = (uintptr_t)imm;
+  checked_gc(&f);
+  g_assert_cmpuint(count_live(&f, objs, N, N + 1), ==, 0);
+  g_assert_false(live(&f, (void *)big_was));
+  g_assert_true(live(&f, (void *)imm_was));
+  g_free(objs);
+  finish(&f);
+}
+
+/* What a dead object reads once allocation has resumed: false until its cell is reused,
+ * except, on MarkSweep without the VO bit, in the block a mutator holds for that size
+ * class, where every cell reads true (mmtk_is_live_object(3)). */
+static void test_live_reused_block(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:64M");
+  tvm_thread_t *th = f.th;
+  enum { N = 3000 };
+  uintptr_t *objs = g_new(uintptr_t, N);
+  for (size_t i = 0; i < N; i++) objs[i] = (uintptr_t)tvm_alloc(th, TVM_NODE, 1, 24, i);
+  checked_gc(&f);
+  tvm_obj_t o = tvm_alloc(th, TVM_NODE, 1, 24, N); /* the same size class */
+  g_assert_true(live(&f, o));
+  /* Immix takes free blocks whole (zeroed): a dead object in the block the new object
+   * went to counts as reused. */
+  bool exempt = TVM_PLAN_ID == 3 || (!MOVES && !MMTK_HAVE_VO_BIT);
+  const unsigned log_block = TVM_PLAN_ID != 3 ? 16 : MMTK_HAVE_IMMIX_SMALLER_BLOCK ? 13 : 15;
+  size_t in_block = 0, elsewhere = 0;
+  for (size_t i = 0; i < N; i++) {
+    if (objs[i] == (uintptr_t)o) continue; /* reused */
+    /* MarkSweep's blocks are 64 KiB, Immix's 32 (or 8) KiB, aligned. */
+    bool same_block = (objs[i] >> log_block) == ((uintptr_t)o >> log_block);
+    if (same_block) in_block++;
+    else elsewhere++;
+    /* A generational plan's nursery is reused from its start at once: the new object's
+     * bump buffer (32 KiB from it) covers dead objects, and that memory counts as
+     * reused. */
+    if (GENERATIONAL) {
+      if (objs[i] - (uintptr_t)o >= 32 * KiB) g_assert_false(live(&f, (void *)objs[i]));
+    } else if (exempt && same_block) {
+      if (TVM_PLAN_ID != 3) g_assert_true(live(&f, (void *)objs[i]));
+    }
+    else g_assert_false(live(&f, (void *)objs[i]));
+  }
+  note("%zu dead objects share the new object's block, %zu do not", in_block, elsewhere);
+  g_assert_cmpuint(elsewhere, >, 0);
+  /* Once the mutator gives its blocks back, the free cells read false again. */
+  tvm_gc(th);
+  for (size_t i = 0; i < N; i++)
+    if (objs[i] != (uintptr_t)o) g_assert_false(live(&f, (void *)objs[i]));
+  g_free(objs);
+  finish(&f);
+}
+
+/* During a GC (a binding packet after the reference closures, as a binding's weak
+ * processing): true exactly for what the GC reached, at the old and the new address;
+ * false for an object allocated since the last GC that this one did not reach. */
+struct live_probe {
+  tvm_t *vm;
+  uintptr_t kept, kept_big, dropped, dropped_big, imm;
+  _Atomic int runs;
+  bool kept_live, kept_big_live, dropped_live, dropped_big_live, imm_live, reachable;
+};
+
+static void live_probe_fn(mmtk_t *mmtk, void *worker_tls, void *data) {
+  (void)worker_tls;
+  struct live_probe *p = data;
+  p->kept_live = mmtk_is_live_object(mmtk, (void *)p->kept);
+  p->kept_big_live = mmtk_is_live_object(mmtk, (void *)p->kept_big);
+  p->dropped_live = mmtk_is_live_object(mmtk, (void *)p->dropped);
+  p->dropped_big_live = mmtk_is_live_object(mmtk, (void *)p->dropped_big);
+  p->imm_live = mmtk_is_live_object(mmtk, (void *)p->imm);
+  atomic_fetch_add(&p->runs, 1);
+}
+
+static void live_probe_hook(tvm_t *vm, void *worker_tls, void *arg) {
+  (void)worker_tls;
+  if (!mmtk_add_work_packet(tvm_mmtk(vm), MMTK_STAGE_VM_REF_CLOSURE, live_probe_fn, arg))
+    g_error("mmtk_add_work_packet failed");
+}
+
+static void test_live_during_gc(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:64M");
+  tvm_thread_t *th = f.th;
+  struct live_probe *p = g_new0(struct live_probe, 1);
+  checked_gc(&f); /* a last GC, so that the objects below are new since it */
+  size_t kept = tvm_push(th, tvm_alloc(th, TVM_NODE, 1, 24, 1));
+  size_t kept_big = tvm_push(th, tvm_alloc(th, TVM_BYTES, 0, 64 * KiB, 2));
+  p->kept = (uintptr_t)tvm_root(th, kept);
+  p->kept_big = (uintptr_t)tvm_root(th, kept_big);
+  p->dropped = (uintptr_t)tvm_alloc(th, TVM_NODE, 1, 24, 3);
+  p->dropped_big = (uintptr_t)tvm_alloc(th, TVM_BYTES, 0, 64 * KiB, 4);
+  p->imm = (uintptr_t)tvm_alloc_sem(th, TVM_NODE, 0, 16, 5, MMTK_ALLOC_IMMORTAL);
+  g_assert_true(live(&f, (void *)p->dropped)); /* new, for now */
+  tvm_set_roots_hook(f.vm, live_probe_hook, p);
+  g_assert_true(tvm_gc(th));
+  tvm_set_roots_hook(f.vm, NULL, NULL);
+  g_assert_cmpint(atomic_load(&p->runs), ==, 1);
+  g_assert_true(p->kept_live);
+  g_assert_true(p->kept_big_live);
+  g_assert_false(p->dropped_live);
+  g_assert_false(p->dropped_big_live);
+  g_assert_true(p->imm_live);
+  g_assert_true(live(&f, tvm_root(th, kept)));
+  g_free(p);
+  finish(&f);
+}
+
 /* ---- Registration ------------------------------------------------------------------- */
 
 #define add suite_add
@@ -1219,5 +1458,16 @@ int main(int argc, char **argv) {
   add("finalizer/once", test_finalizers, 120);
   add("packets/stages", test_packets, 120);
   add("packets/right-after-gc", test_packets_right_after_gc, 10);
+  suite_add_exact("liveness/died", test_live_died, 120,
+                  "a stress GC would let new objects reuse the dead ones' memory");
+  suite_add_exact("liveness/died-eager-sweep", test_live_died_eager, 120,
+                  "a stress GC would let new objects reuse the dead ones' memory");
+  add("liveness/survivor", test_live_survivor, 120);
+  suite_add_exact("liveness/new-since-gc", test_live_new_since_gc, 120,
+                  "objects are new only if no GC came between");
+  suite_add_exact("liveness/reused-block", test_live_reused_block, 120,
+                  "the cells a GC freed are counted exactly");
+  suite_add_exact("liveness/during-gc", test_live_during_gc, 120,
+                  "the probed objects must be new since the last GC");
   return g_test_run();
 }

@@ -2,7 +2,8 @@
  * "Immix: a mark-region garbage collector with space efficiency, fast collection, and
  * mutator performance", PLDI 2008).
  *
- * The space is made of 32 KiB blocks of 256-byte lines.  Mutators bump-allocate into
+ * The space is made of blocks (32 KiB, or 8 KiB with --enable-immix-smaller-block) of
+ * 256-byte lines (immix_constants.h).  Mutators bump-allocate into
  * whole free blocks and into the holes (runs of free lines) of blocks the last GC left
  * partly used.  A GC marks objects and, for each live object, the lines it covers: a
  * line mark byte holds the GC's line epoch, so old marks never need clearing.  An object
@@ -27,26 +28,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "policy/immix/immix_constants.h"
 #include "util/metadata/side_metadata.h"
 
 struct space;
 struct mmtk;
 struct mmtk_gc_worker;
 
-#ifndef LOG_BYTES_IN_IMMIX_BLOCK
-#define LOG_BYTES_IN_IMMIX_BLOCK 15
-#endif
-#ifndef LOG_BYTES_IN_IMMIX_LINE
-#define LOG_BYTES_IN_IMMIX_LINE 8
-#endif
-#define IMMIX_BLOCK_BYTES ((size_t)1 << LOG_BYTES_IN_IMMIX_BLOCK)
-#define IMMIX_LINE_BYTES ((size_t)1 << LOG_BYTES_IN_IMMIX_LINE)
-#define IMMIX_LINES_PER_BLOCK (IMMIX_BLOCK_BYTES >> LOG_BYTES_IN_IMMIX_LINE)
 /* The most holes a block can have: free and marked lines alternate. */
 #define IMMIX_MAX_HOLES (IMMIX_LINES_PER_BLOCK / 2)
-/* Default-semantics objects above this go to the large object space (MMTk: half a
- * block), so that an object and its alignment padding always fit in one block. */
-#define IMMIX_MAX_OBJECT_BYTES (IMMIX_BLOCK_BYTES / 2)
 
 /* A block's state byte (side metadata). */
 enum immix_block_state {
@@ -89,6 +79,8 @@ bool immix_fragmented(const struct space *s);
 /* A new epoch; with `defrag`, choose the defrag sources. */
 void immix_prepare(struct space *s, bool defrag);
 void immix_release(struct space *s);
+/* After every Release packet (the sweep): liveness reads the marks again. */
+void immix_end_of_gc(struct space *s);
 /* Was the last (or current) GC a defrag GC? */
 bool immix_in_defrag(const struct space *s);
 /* Must mutators call post_alloc (MMTK_MUTATOR_POST_ALLOC_SLOW)?  Only with header marks. */

@@ -9,6 +9,7 @@ struct immix_state {
   struct side_metadata_spec *block; /* a byte per block: enum immix_block_state (+ holes) */
   uint8_t line_epoch;               /* 1..127: the current (or last) GC's line mark */
   bool side_marks;                  /* the object marks are a side table (see "Marks") */
+  _Atomic bool tracing;             /* from Prepare to the end of the GC (immix_is_live) */
   bool defrag;                      /* the current (or last) GC evacuates defrag sources */
   _Atomic size_t copy_blocks;       /* free blocks the copy reserve still allows */
   pthread_mutex_t lock;             /* the reusable queue and the histogram */
@@ -261,13 +262,20 @@ static uintptr_t immix_forwarded(const struct space *s, uintptr_t o) {
   return om_load(mmtk, &mmtk->om.mark, o) == s->mark_state ? o : 0;
 }
 
-/* Marked by the last GC, or allocated since (see "Marks"). */
+/* mmtk_is_live_object (design.policy.immix.live): during a GC, whether this GC reached
+ * the object (marked, or copied away); otherwise, whether the last GC marked it (its
+ * mark, and its first line marked by that GC: a freed block or a zeroed line may read
+ * as a mark) or it was allocated since (see "Marks"). */
 static bool immix_is_live(const struct space *s, uintptr_t o) {
   const struct immix_state *st = state(s);
-  if (om_load(s->mmtk, &s->mmtk->om.mark, o) == s->mark_state) return true;
-  if (!st->side_marks) return false; /* post_alloc gave new objects the state */
-  return side_metadata_load(st->line, o) == ALLOCATED(st->line_epoch) ||
-         block_state(st, o) == IMMIX_BLOCK_UNMARKED;
+  if (atomic_load(&st->tracing)) return immix_reachable(s, o);
+  if (fwd_state(s->mmtk, o) == FWD_FORWARDED) return false; /* copied away */
+  uint8_t bs = block_state(st, o);
+  if (bs == IMMIX_BLOCK_UNMARKED) return true;
+  if (bs == IMMIX_BLOCK_UNALLOCATED) return false;
+  uint8_t line = (uint8_t)side_metadata_load(st->line, object_start(s->mmtk, o));
+  if (line == ALLOCATED(st->line_epoch)) return true;
+  return line == st->line_epoch && om_load(s->mmtk, &s->mmtk->om.mark, o) == s->mark_state;
 }
 
 static void immix_post_alloc(struct space *s, uintptr_t object, size_t bytes) {
@@ -286,7 +294,9 @@ static bool immix_unpin(struct space *s, uintptr_t o) {
   return om_cas(s->mmtk, &s->mmtk->om.pin, o, 1, 0);
 }
 static bool immix_is_pinned(const struct space *s, uintptr_t o) { return is_pinned(s, o); }
-static bool immix_is_movable(const struct space *s, uintptr_t o) { return !is_pinned(s, o); }
+static bool immix_is_movable(const struct space *s, uintptr_t o) {
+  return !IMMIX_NON_MOVING && !is_pinned(s, o);
+}
 
 /* A pinning root (reported while roots are scanned, before the closure starts): its
  * block is no longer a defrag source in this GC, so nothing there moves. */
@@ -339,8 +349,11 @@ bool immix_fragmented(const struct space *s) {
   return left;
 }
 
+void immix_end_of_gc(struct space *s) { atomic_store(&state(s)->tracing, false); }
+
 void immix_prepare(struct space *s, bool defrag) {
   struct immix_state *st = state(s);
+  atomic_store(&st->tracing, true);
   const mmtk_t *mmtk = s->mmtk;
   uintptr_t end = used_end(s);
   if (st->side_marks) {
@@ -450,6 +463,10 @@ static void sweep_chunk(mmtk_gc_worker_t *w, void *arg) {
 #endif
     if (run) space_release(s, run, (b - run) >> LOG_BYTES_IN_PAGE);
     run = 0;
+    if (IMMIX_ZERO_ON_RELEASE) /* a missed object reads as zeros at once */
+      for (unsigned i = 0; i < IMMIX_LINES_PER_BLOCK; i++)
+        if (line_free(marks, i, epoch))
+          memset((void *)(b + ((uintptr_t)i << LOG_BYTES_IN_IMMIX_LINE)), 0, IMMIX_LINE_BYTES);
     hist[holes] += marked;
     if (holes == 0) {
       set_block_state(st, b, IMMIX_BLOCK_MARKED);

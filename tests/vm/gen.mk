@@ -1,0 +1,75 @@
+# The generational plans on the test VM (TVM_PLAN_ID 4 = GenCopy): every test-VM suite
+# (gc, binding, refs, spaces, heap) and the generational suite test-gen.c (nursery GCs,
+# the object barrier, the remembered set, promotion, the nursery size).
+#   tests/vm/gc-gencopy[-header-1worker], binding-gencopy, refs-gencopy[-header-1worker],
+#   spaces-gencopy, heap-gencopy, gen-gencopy[-header-1worker]     Paths: /GenCopy/...
+
+if HAVE_GLIB
+TVM_GEN_TESTS = \
+	tests/vm/gc-gencopy \
+	tests/vm/gc-gencopy-header-1worker \
+	tests/vm/binding-gencopy \
+	tests/vm/refs-gencopy \
+	tests/vm/refs-gencopy-header-1worker \
+	tests/vm/spaces-gencopy \
+	tests/vm/heap-gencopy \
+	tests/vm/gen-gencopy \
+	tests/vm/gen-gencopy-header-1worker
+
+check_PROGRAMS += $(TVM_GEN_TESTS)
+TESTS += $(TVM_GEN_TESTS)
+
+tests_vm_gc_gencopy_SOURCES = tests/vm/test-gc.c
+tests_vm_gc_gencopy_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=4 -DTVM_HEADER=0 -DTVM_WORKERS=4 -DTVM_PRIMARY=0
+tests_vm_gc_gencopy_CFLAGS = $(TVM_CC)
+tests_vm_gc_gencopy_LDFLAGS = $(TVM_LINK)
+tests_vm_gc_gencopy_LDADD = $(TVM_DEPLIBS)
+
+tests_vm_gc_gencopy_header_1worker_SOURCES = tests/vm/test-gc.c
+tests_vm_gc_gencopy_header_1worker_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=4 -DTVM_HEADER=1 -DTVM_WORKERS=1 -DTVM_PRIMARY=0
+tests_vm_gc_gencopy_header_1worker_CFLAGS = $(TVM_CC)
+tests_vm_gc_gencopy_header_1worker_LDFLAGS = $(TVM_LINK)
+tests_vm_gc_gencopy_header_1worker_LDADD = $(TVM_DEPLIBS)
+
+tests_vm_binding_gencopy_SOURCES = tests/vm/test-binding.c
+tests_vm_binding_gencopy_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=4 -DTVM_WORKERS=4
+tests_vm_binding_gencopy_CFLAGS = $(TVM_CC)
+tests_vm_binding_gencopy_LDFLAGS = $(TVM_LINK)
+tests_vm_binding_gencopy_LDADD = $(TVM_DEPLIBS)
+
+tests_vm_refs_gencopy_SOURCES = tests/vm/test-refs.c
+tests_vm_refs_gencopy_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=4 -DTVM_HEADER=0 -DTVM_WORKERS=4
+tests_vm_refs_gencopy_CFLAGS = $(TVM_CC)
+tests_vm_refs_gencopy_LDFLAGS = $(TVM_LINK)
+tests_vm_refs_gencopy_LDADD = $(TVM_DEPLIBS)
+
+tests_vm_refs_gencopy_header_1worker_SOURCES = tests/vm/test-refs.c
+tests_vm_refs_gencopy_header_1worker_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=4 -DTVM_HEADER=1 -DTVM_WORKERS=1
+tests_vm_refs_gencopy_header_1worker_CFLAGS = $(TVM_CC)
+tests_vm_refs_gencopy_header_1worker_LDFLAGS = $(TVM_LINK)
+tests_vm_refs_gencopy_header_1worker_LDADD = $(TVM_DEPLIBS)
+
+tests_vm_spaces_gencopy_SOURCES = tests/vm/test-spaces.c
+tests_vm_spaces_gencopy_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=4
+tests_vm_spaces_gencopy_CFLAGS = $(TVM_CC)
+tests_vm_spaces_gencopy_LDFLAGS = $(TVM_LINK)
+tests_vm_spaces_gencopy_LDADD = $(TVM_DEPLIBS)
+
+tests_vm_heap_gencopy_SOURCES = tests/vm/test-heap.c
+tests_vm_heap_gencopy_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=4 -DTVM_HEADER=0 -DTVM_WORKERS=4
+tests_vm_heap_gencopy_CFLAGS = $(TVM_CC)
+tests_vm_heap_gencopy_LDFLAGS = $(TVM_LINK)
+tests_vm_heap_gencopy_LDADD = $(TVM_DEPLIBS)
+
+tests_vm_gen_gencopy_SOURCES = tests/vm/test-gen.c
+tests_vm_gen_gencopy_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=4 -DTVM_HEADER=0 -DTVM_WORKERS=4
+tests_vm_gen_gencopy_CFLAGS = $(TVM_CC)
+tests_vm_gen_gencopy_LDFLAGS = $(TVM_LINK)
+tests_vm_gen_gencopy_LDADD = $(TVM_DEPLIBS)
+
+tests_vm_gen_gencopy_header_1worker_SOURCES = tests/vm/test-gen.c
+tests_vm_gen_gencopy_header_1worker_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=4 -DTVM_HEADER=1 -DTVM_WORKERS=1
+tests_vm_gen_gencopy_header_1worker_CFLAGS = $(TVM_CC)
+tests_vm_gen_gencopy_header_1worker_LDFLAGS = $(TVM_LINK)
+tests_vm_gen_gencopy_header_1worker_LDADD = $(TVM_DEPLIBS)
+endif
