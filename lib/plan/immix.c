@@ -8,7 +8,7 @@ enum { IMMIX_SPACE, COMMON };
 
 struct immix_plan {
   struct space immix;
-  struct side_metadata_spec meta[2]; /* the space's line marks and block states */
+  struct side_metadata_spec meta[3]; /* the space's line marks, block states, own marks */
   struct common_plan common;
 };
 

@@ -17,10 +17,9 @@
  * take, and evacuate their live objects into free blocks.  Objects that are pinned, that
  * a pinning root reaches, or for which the reserve is spent stay and are marked in place.
  *
- * Side metadata: a byte per line (the epoch of the last GC that marked it) and a byte
- * per block (its state).  Object marks use the binding's mark bit (mmtk->om.mark): on
- * the side they are cleared at each Prepare; in the header, where they cannot be cleared
- * in bulk, a mark state flips at every GC and new objects take it in post_alloc
+ * Side metadata: a byte per line (the epoch of the last GC that marked it), a byte per
+ * block (its state), and a mark bit per word cleared at each Prepare: the binding's side
+ * mark table, or one of the space's own when the binding offers a header bit
  * (immixspace.c, "Marks"). */
 #ifndef MMTK_POLICY_IMMIX_IMMIX_H
 #define MMTK_POLICY_IMMIX_IMMIX_H
@@ -53,7 +52,7 @@ static inline unsigned immix_line_index(uintptr_t a) {
 }
 
 /* Make the space (extent `index`) with its policy state, and register its side tables
- * (their specs live in `meta[0..1]`, which must outlive the instance); false if out of
+ * (their specs live in `meta[0..2]`, which must outlive the instance); false if out of
  * memory. */
 bool immix_space_create(struct mmtk *mmtk, struct space *s, const char *name, unsigned index,
                         struct side_metadata_spec *meta);

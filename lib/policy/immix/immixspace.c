@@ -8,7 +8,7 @@ struct immix_state {
   struct side_metadata_spec *line;  /* a byte per line: the epoch of the GC that marked it */
   struct side_metadata_spec *block; /* a byte per block: enum immix_block_state (+ holes) */
   uint8_t line_epoch;               /* 1..127: the current (or last) GC's line mark */
-  bool side_marks;                  /* the object marks are a side table (see "Marks") */
+  struct side_metadata_spec *mark;  /* the object marks, a bit per word (see "Marks") */
   _Atomic bool tracing;             /* from Prepare to the end of the GC (immix_is_live) */
   bool defrag;                      /* the current (or last) GC evacuates defrag sources */
   _Atomic size_t copy_blocks;       /* free blocks the copy reserve still allows */
@@ -27,16 +27,20 @@ bool immix_space_create(mmtk_t *mmtk, struct space *s, const char *name, unsigne
   space_init(s, mmtk, name, index, &immix_space_ops, PR_FREELIST);
   side_metadata_spec_init(&meta[0], "immix_line_mark", 3, LOG_BYTES_IN_IMMIX_LINE);
   side_metadata_spec_init(&meta[1], "immix_block_state", 3, LOG_BYTES_IN_IMMIX_BLOCK);
-  meta[0].space_index = meta[1].space_index = (int)index;
-  if (!side_metadata_add(&mmtk->meta, &meta[0]) || !side_metadata_add(&mmtk->meta, &meta[1]))
+  side_metadata_spec_init(&meta[2], "immix_mark", 0, LOG_BYTES_IN_WORD);
+  meta[0].space_index = meta[1].space_index = meta[2].space_index = (int)index;
+  /* The binding's side mark table when it has one; a table of the space's own when it
+   * offers a header bit (see "Marks"). */
+  bool own_marks = mmtk->om.mark.in_header;
+  if (!side_metadata_add(&mmtk->meta, &meta[0]) || !side_metadata_add(&mmtk->meta, &meta[1]) ||
+      (own_marks && !side_metadata_add(&mmtk->meta, &meta[2])))
     return false;
   struct immix_state *st = calloc(1, sizeof *st);
   if (!st) return false;
   st->line = &meta[0];
   st->block = &meta[1];
   st->line_epoch = 1;
-  st->side_marks = !mmtk->om.mark.in_header;
-  s->mark_state = 1; /* side marks: a set bit is a mark; header marks flip from here */
+  st->mark = own_marks ? &meta[2] : &mmtk->om.mark.side;
   pthread_mutex_init(&st->lock, NULL);
   s->policy_data = st;
   return true;
@@ -52,14 +56,16 @@ void immix_space_destroy(struct space *s) {
 }
 
 /* ---- Marks ---------------------------------------------------------------------------
- * Side marks are cleared at Prepare, block by block, and a set bit is a mark; a new
- * object finds its bit clear (allocators clear the metadata of what they take), so
- * post_alloc has nothing to do.  To tell an object allocated since the last GC from a
- * dead one, the allocator writes ALLOCATED(epoch) into the line bytes of each hole it
- * takes (never equal to an epoch, so the line still reads as unmarked), and a block
- * taken whole is UNMARKED until the next sweep.
- * Header marks cannot be cleared in bulk: the mark state flips at each Prepare, and
- * post_alloc gives a new object the current state (as MarkSweep's header marks). */
+ * Object marks are a side bit per word, cleared at Prepare block by block: a set bit is
+ * a mark.  A new object finds its bit clear (allocators clear the metadata of what they
+ * take), so post_alloc has nothing to do.  When the binding offers a header mark bit the
+ * space still keeps a side table of its own: header bits cannot be cleared in bulk, and
+ * with a mark state flipped at every GC instead, a dead object next to a live one keeps
+ * its old bit, which reads as marked again two GCs later (mmtk_is_live_object).  To tell
+ * an object allocated since the last GC from a dead one, the allocator writes
+ * ALLOCATED(epoch) into the line bytes of each hole it takes (never equal to an epoch, so
+ * the line still reads as unmarked), and a block taken whole is UNMARKED until the next
+ * sweep. */
 #define ALLOCATED(epoch) ((uint8_t)((epoch) | 0x80))
 
 static inline uint8_t block_state(const struct immix_state *st, uintptr_t a) {
@@ -74,11 +80,12 @@ static inline const uint8_t *line_marks(const struct immix_state *st, uintptr_t 
 
 /* Memory handed out again may still carry a dead object's side metadata: forwarding
  * bits, a mark, a pin, a valid-object bit.  A new object there must start clean. */
-static void clear_object_metadata(const mmtk_t *mmtk, uintptr_t start, size_t bytes) {
-  const struct obj_meta *specs[] = {&mmtk->om.fwd_bits, &mmtk->om.mark, &mmtk->om.pin,
-                                    &mmtk->om.log};
+static void clear_object_metadata(const struct space *s, uintptr_t start, size_t bytes) {
+  const mmtk_t *mmtk = s->mmtk;
+  const struct obj_meta *specs[] = {&mmtk->om.fwd_bits, &mmtk->om.pin, &mmtk->om.log};
   for (unsigned i = 0; i < sizeof specs / sizeof specs[0]; i++)
     if (!specs[i]->in_header) side_metadata_bzero(&specs[i]->side, start, bytes);
+  side_metadata_bzero(state(s)->mark, start, bytes);
 #if MMTK_HAVE_VO_BIT
   side_metadata_bzero(&mmtk->vo_bit, start, bytes);
 #endif
@@ -109,7 +116,7 @@ uintptr_t immix_get_clean_block(struct space *s, bool copy, uint32_t opts, int *
   }
   /* Every request is one block, and the extent starts chunk aligned: runs stay aligned. */
   MMTK_ASSERT(b % IMMIX_BLOCK_BYTES == 0);
-  clear_object_metadata(s->mmtk, b, IMMIX_BLOCK_BYTES);
+  clear_object_metadata(s, b, IMMIX_BLOCK_BYTES);
   set_block_state(st, b, IMMIX_BLOCK_UNMARKED);
   *status = ALLOC_OK;
   return b;
@@ -145,7 +152,7 @@ bool immix_next_hole(struct space *s, uintptr_t block, unsigned from, uintptr_t 
   for (uintptr_t a = *start; a < *end; a += IMMIX_LINE_BYTES)
     side_metadata_store(st->line, a, ALLOCATED(epoch));
   memset((void *)*start, 0, *end - *start);
-  clear_object_metadata(s->mmtk, *start, *end - *start);
+  clear_object_metadata(s, *start, *end - *start);
   return true;
 }
 
@@ -211,8 +218,8 @@ static uintptr_t evacuate(struct space *s, mmtk_gc_worker_t *w, uintptr_t o) {
   unsigned fs = fwd_claim(mmtk, o);
   if (fs == FWD_FORWARDED) return fwd_pointer(mmtk, o);
   if (fs == FWD_BEING_FORWARDED) return fwd_wait(mmtk, o);
-  uint8_t marked = s->mark_state;
-  if (om_load(mmtk, &mmtk->om.mark, o) == marked) { /* stayed, marked by another worker */
+  const struct side_metadata_spec *mark = state(s)->mark;
+  if (side_metadata_load(mark, o)) { /* stayed, marked by another worker */
     fwd_cancel(mmtk, o);
     return o;
   }
@@ -225,7 +232,7 @@ static uintptr_t evacuate(struct space *s, mmtk_gc_worker_t *w, uintptr_t o) {
     return copy;
   }
   /* Marked before the claim is given up: a worker that waited sees it marked. */
-  om_store(mmtk, &mmtk->om.mark, o, marked);
+  side_metadata_store(mark, o, 1);
   fwd_cancel(mmtk, o);
   mark_in_place(s, w, o);
   return o;
@@ -233,12 +240,9 @@ static uintptr_t evacuate(struct space *s, mmtk_gc_worker_t *w, uintptr_t o) {
 
 static uintptr_t immix_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t o,
                              enum trace_kind kind) {
-  const mmtk_t *mmtk = s->mmtk;
   struct immix_state *st = state(s);
   if (kind == TRACE_DEFRAG && block_state(st, o) == IMMIX_BLOCK_DEFRAG) return evacuate(s, w, o);
-  uint8_t marked = s->mark_state;
-  const struct obj_meta *mark = &mmtk->om.mark;
-  if (om_load(mmtk, mark, o) == marked || !om_cas(mmtk, mark, o, marked ^ 1, marked)) return o;
+  if (!side_metadata_test_and_set_bit(st->mark, o)) return o;
   mark_in_place(s, w, o);
   return o;
 }
@@ -246,20 +250,20 @@ static uintptr_t immix_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t o,
 /* A copy made into this space by this GC: marked, and its lines. */
 static void immix_post_copy(struct space *s, uintptr_t object, size_t bytes) {
   (void)bytes;
-  om_store(s->mmtk, &s->mmtk->om.mark, object, s->mark_state);
+  side_metadata_store(state(s)->mark, object, 1);
   mark_lines(s, object);
 }
 
 static bool immix_reachable(const struct space *s, uintptr_t o) {
   const mmtk_t *mmtk = s->mmtk;
   if (state(s)->defrag && fwd_state(mmtk, o) == FWD_FORWARDED) return true;
-  return om_load(mmtk, &mmtk->om.mark, o) == s->mark_state;
+  return side_metadata_load(state(s)->mark, o) != 0;
 }
 
 static uintptr_t immix_forwarded(const struct space *s, uintptr_t o) {
   const mmtk_t *mmtk = s->mmtk;
   if (state(s)->defrag && fwd_state(mmtk, o) == FWD_FORWARDED) return fwd_pointer(mmtk, o);
-  return om_load(mmtk, &mmtk->om.mark, o) == s->mark_state ? o : 0;
+  return side_metadata_load(state(s)->mark, o) ? o : 0;
 }
 
 /* mmtk_is_live_object (design.policy.immix.live): during a GC, whether this GC reached
@@ -275,17 +279,20 @@ static bool immix_is_live(const struct space *s, uintptr_t o) {
   if (bs == IMMIX_BLOCK_UNALLOCATED) return false;
   uint8_t line = (uint8_t)side_metadata_load(st->line, object_start(s->mmtk, o));
   if (line == ALLOCATED(st->line_epoch)) return true;
-  return line == st->line_epoch && om_load(s->mmtk, &s->mmtk->om.mark, o) == s->mark_state;
+  return line == st->line_epoch && side_metadata_load(st->mark, o) != 0;
 }
 
 static void immix_post_alloc(struct space *s, uintptr_t object, size_t bytes) {
   (void)bytes;
   /* Header marks: zeroed memory reads as state 0, and the object is this thread's. */
-  if (!state(s)->side_marks && s->mark_state)
-    om_store_owned(s->mmtk, &s->mmtk->om.mark, object, 1);
+  (void)s;
+  (void)object; /* new objects find their mark clear (see "Marks") */
 }
 
-bool immix_needs_post_alloc(const struct space *s) { return !state(s)->side_marks; }
+bool immix_needs_post_alloc(const struct space *s) {
+  (void)s;
+  return false;
+}
 
 static bool immix_pin(struct space *s, uintptr_t o) {
   return om_cas(s->mmtk, &s->mmtk->om.pin, o, 0, 1);
@@ -356,13 +363,9 @@ void immix_prepare(struct space *s, bool defrag) {
   atomic_store(&st->tracing, true);
   const mmtk_t *mmtk = s->mmtk;
   uintptr_t end = used_end(s);
-  if (st->side_marks) {
-    for (uintptr_t b = s->start; b < end; b += IMMIX_BLOCK_BYTES)
-      if (block_state(st, b) != IMMIX_BLOCK_UNALLOCATED)
-        side_metadata_bzero(&mmtk->om.mark.side, b, IMMIX_BLOCK_BYTES);
-  } else {
-    space_flip_mark_state(s);
-  }
+  for (uintptr_t b = s->start; b < end; b += IMMIX_BLOCK_BYTES)
+    if (block_state(st, b) != IMMIX_BLOCK_UNALLOCATED)
+      side_metadata_bzero(st->mark, b, IMMIX_BLOCK_BYTES);
   if (++st->line_epoch == 0x80) {
     /* Old epochs would come round again: forget every line mark. */
     if (end > s->start) side_metadata_bzero(st->line, s->start, end - s->start);
