@@ -24,6 +24,8 @@
  *                            growing for a request bigger than its limit
  *   mapping                  the allocator of each semantics, the mutator head's flags
  *                            and inline buffer
+ *   live/next-to-survivor    dead objects sharing every line with a survivor read false
+ *                            after each of four GCs
  *   live/dies                mmtk_is_live_object() is true for a new object and for a
  *                            survivor, false for an object the last GC found dead
  *
@@ -406,6 +408,30 @@ static void test_live_dies(void) {
   finish(&f);
 }
 
+/* Dead objects that share every line with a survivor (no hole, so no GC defragments)
+ * read false after each of several GCs.  With a header mark bit and a mark state that
+ * flipped at each GC, they read true again after the second. */
+static void test_live_next_to_survivor(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:64M", NULL);
+  enum { N = 2048 };
+  uintptr_t *dead = g_new(uintptr_t, N / 2);
+  for (size_t i = 0; i < N; i++) {
+    tvm_obj_t o = alloc_sized(&f, SMALL, i);
+    if (i % 2 == 0) tvm_push(f.th, o);
+    else dead[i / 2] = (uintptr_t)o;
+  }
+  for (int gc = 0; gc < 4; gc++) {
+    g_assert_true(tvm_gc(f.th));
+    size_t k = 0;
+    for (size_t i = 0; i < N / 2; i++) k += mmtk_is_live_object(f.mmtk, (mmtk_object_t)dead[i]);
+    note("after GC %d: %zu of %d dead objects read live", gc + 1, k, N / 2);
+    g_assert_cmpuint(k, ==, 0);
+  }
+  g_free(dead);
+  finish(&f);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   const char *exact = "addresses and byte counts depend on when GCs run";
@@ -424,5 +450,6 @@ int main(int argc, char **argv) {
   suite_add_exact("defrag/dynamic-headroom", test_defrag_dynamic_headroom, 60, exact);
   suite_add_exact("mapping", test_mapping, 60, exact);
   suite_add_exact("live/dies", test_live_dies, 60, exact);
+  suite_add_exact("live/next-to-survivor", test_live_next_to_survivor, 60, exact);
   return g_test_run();
 }
