@@ -50,7 +50,14 @@ bool mmtk_handle_user_collection_request(mmtk_mutator_t *mutator) {
       mmtk_log(mmtk, MMTK_LOG_INFO, "user collection request ignored (%s)", why);
     return false;
   }
+  uint64_t full0 = mmtk->stats.gc_count - mmtk->stats.nursery_gc_count;
   gc_collect(mutator, GC_REASON_USER);
+  /* A request that arrives while another thread's GC is under way is served by that GC,
+   * which may have been a nursery GC: with full_heap_system_gc the caller asked for the
+   * whole heap, so ask again until a full-heap GC has run since the request. */
+  while (mmtk->options.full_heap_system_gc &&
+         mmtk->stats.gc_count - mmtk->stats.nursery_gc_count == full0)
+    gc_collect(mutator, GC_REASON_USER);
   return true;
 }
 

@@ -193,7 +193,11 @@ void scheduler_request_gc(mmtk_t *mmtk, int reason) {
   /* During a GC the requester is (or is about to be) stopped and will see this GC end;
    * once the GC is finishing, mutators run again and a request means a new GC. */
   if (s->gc_requested) {
-    if (reason == GC_REASON_EMERGENCY) s->requested_reason = reason;
+    /* Requests not started yet are one GC, of the strongest reason among them: an
+     * emergency, then a user request (which a generational plan may make full-heap). */
+    if (reason == GC_REASON_EMERGENCY ||
+        (reason == GC_REASON_USER && s->requested_reason != GC_REASON_EMERGENCY))
+      s->requested_reason = reason;
   } else if (!s->in_gc || s->finishing) {
     s->gc_requested = true;
     s->requested_reason = reason;

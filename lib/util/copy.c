@@ -65,15 +65,15 @@ static void *copy_alloc(mmtk_gc_worker_t *w, size_t bytes, size_t align, size_t 
 }
 
 /* After every copy: the forwarding bits of the new object are clear, its VO bit is set,
- * and its space records what it keeps per object (marks, log bits). */
-static void copy_post(mmtk_gc_worker_t *w, uintptr_t object, size_t bytes) {
+ * and its space `s` (the copy config's destination) records what it keeps per object
+ * (marks, log bits). */
+static inline void copy_post(mmtk_gc_worker_t *w, struct space *s, uintptr_t object,
+                             size_t bytes) {
   mmtk_t *mmtk = w->mmtk;
   fwd_clear(mmtk, object);
 #if MMTK_HAVE_VO_BIT
   vo_bit_set(&mmtk->vo_bit, object);
 #endif
-  struct space *s = space_of(mmtk, object);
-  if (!s) return;
   /* A copy into a generational plan's mature space starts unlogged (design.barrier). */
   if (s->unlog) om_store(mmtk, &mmtk->om.log, object, 1);
   if (s->ops->post_copy) s->ops->post_copy(s, object, bytes);
@@ -98,7 +98,7 @@ uintptr_t copy_object(mmtk_gc_worker_t *w, uintptr_t object, int semantics) {
   uintptr_t copy = vm->get_reference_when_copied_to
                        ? (uintptr_t)vm->get_reference_when_copied_to(ctx, o, to)
                        : (uintptr_t)to + (object - start);
-  copy_post(w, copy, bytes);
+  copy_post(w, mmtk->gc.copy.map[semantics].space, copy, bytes);
   return copy;
 }
 
@@ -131,6 +131,6 @@ void *mmtk_copy_context_alloc(mmtk_copy_context_t *context, size_t bytes, size_t
 
 void mmtk_copy_context_post_copy(mmtk_copy_context_t *context, mmtk_object_t object, size_t bytes,
                                  int copy_semantics) {
-  (void)copy_semantics;
-  copy_post(context->worker, (uintptr_t)object, bytes);
+  mmtk_gc_worker_t *w = context->worker;
+  copy_post(w, copy_target(w->mmtk, copy_semantics)->space, (uintptr_t)object, bytes);
 }

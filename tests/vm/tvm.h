@@ -296,5 +296,8 @@ void tvm_snapshot_thread(tvm_thread_t *th, tvm_snapshot_t *out);
 void tvm_assert_preserved(const tvm_snapshot_t *before, const tvm_snapshot_t *after);
 /* Assert that the two snapshots are identical (same graph, same weak states). */
 void tvm_assert_same(const tvm_snapshot_t *a, const tvm_snapshot_t *b);
+/* tvm_assert_preserved() for GCs that were all partial (a generational plan's nursery
+ * GCs): a dead weak referent may still be there, intact, until a full-heap GC. */
+void tvm_assert_preserved_partial(const tvm_snapshot_t *before, const tvm_snapshot_t *after);
 
 #endif /* TVM_H */

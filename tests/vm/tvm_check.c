@@ -277,6 +277,19 @@ void tvm_assert_preserved(const tvm_snapshot_t *before, const tvm_snapshot_t *af
   g_assert_cmphex(after->checksum, ==, before->checksum);
 }
 
+void tvm_assert_preserved_partial(const tvm_snapshot_t *before, const tvm_snapshot_t *after) {
+  g_assert_cmpuint(after->objects, ==, before->objects);
+  g_assert_cmpuint(after->bytes, ==, before->bytes);
+  g_assert_cmpuint(after->edges, ==, before->edges);
+  g_assert_cmpuint(after->weakrefs, ==, before->weakrefs);
+  for (int t = 0; t <= TVM_TYPE_MAX; t++) g_assert_cmpuint(after->by_type[t], ==, before->by_type[t]);
+  /* The live referents kept; a dead one cleared, or still there if the GC left it. */
+  g_assert_cmpuint(after->weak_live, ==, before->weak_live);
+  g_assert_cmpuint(after->weak_dangling, <=, before->weak_dangling);
+  g_assert_cmpuint(after->weak_null + after->weak_dangling, ==, before->weak_null + before->weak_dangling);
+  g_assert_cmphex(after->checksum, ==, before->checksum);
+}
+
 void tvm_assert_same(const tvm_snapshot_t *a, const tvm_snapshot_t *b) {
   g_assert_cmpuint(a->objects, ==, b->objects);
   g_assert_cmpuint(a->bytes, ==, b->bytes);
