@@ -10,6 +10,11 @@ struct immix_state {
   uint8_t line_epoch;               /* 1..127: the current (or last) GC's line mark */
   struct side_metadata_spec *mark;  /* the object marks, a bit per word (see "Marks") */
   _Atomic bool tracing;             /* from Prepare to the end of the GC (immix_is_live) */
+  /* Pinning roots reported before Prepare chose the defrag sources (root scans run
+   * beside it): their blocks, kept out of the sources when they are chosen. */
+  bool sources_chosen;
+  uintptr_t *pinned;
+  size_t npinned, pinned_cap;
   bool defrag;                      /* the current (or last) GC evacuates defrag sources */
   _Atomic size_t copy_blocks;       /* free blocks the copy reserve still allows */
   pthread_mutex_t lock;             /* the reusable queue and the histogram */
@@ -50,6 +55,7 @@ void immix_space_destroy(struct space *s) {
   struct immix_state *st = state(s);
   if (!st) return;
   free(st->reusable);
+  free(st->pinned);
   pthread_mutex_destroy(&st->lock);
   free(st);
   s->policy_data = NULL;
@@ -309,8 +315,31 @@ static bool immix_is_movable(const struct space *s, uintptr_t o) {
  * block is no longer a defrag source in this GC, so nothing there moves. */
 static void immix_pin_root(struct space *s, uintptr_t o) {
   struct immix_state *st = state(s);
-  if (st->defrag && block_state(st, o) == IMMIX_BLOCK_DEFRAG)
-    set_block_state(st, immix_block_of(o), IMMIX_BLOCK_UNMARKED);
+  uintptr_t b = immix_block_of(o);
+  pthread_mutex_lock(&st->lock);
+  if (st->sources_chosen) {
+    if (block_state(st, b) == IMMIX_BLOCK_DEFRAG) set_block_state(st, b, IMMIX_BLOCK_UNMARKED);
+  } else {
+    /* Root scans run beside Prepare: remember the block for when it chooses. */
+    if (st->npinned == st->pinned_cap) {
+      st->pinned_cap = st->pinned_cap ? 2 * st->pinned_cap : 64;
+      st->pinned = gc_realloc(s->mmtk, st->pinned, st->pinned_cap * sizeof *st->pinned,
+                              "the Immix pinned-root blocks");
+    }
+    st->pinned[st->npinned++] = b;
+  }
+  pthread_mutex_unlock(&st->lock);
+}
+
+/* The sources are chosen: keep the blocks of the pinning roots seen so far out. */
+static void sources_chosen(struct immix_state *st) {
+  pthread_mutex_lock(&st->lock);
+  for (size_t i = 0; i < st->npinned; i++)
+    if (block_state(st, st->pinned[i]) == IMMIX_BLOCK_DEFRAG)
+      set_block_state(st, st->pinned[i], IMMIX_BLOCK_UNMARKED);
+  st->npinned = 0;
+  st->sources_chosen = true;
+  pthread_mutex_unlock(&st->lock);
 }
 
 /* ---- Prepare: a new epoch, and the defrag sources ----------------------------------- */
@@ -356,7 +385,14 @@ bool immix_fragmented(const struct space *s) {
   return left;
 }
 
-void immix_end_of_gc(struct space *s) { atomic_store(&state(s)->tracing, false); }
+void immix_end_of_gc(struct space *s) {
+  struct immix_state *st = state(s);
+  atomic_store(&st->tracing, false);
+  pthread_mutex_lock(&st->lock);
+  st->sources_chosen = false;
+  st->npinned = 0;
+  pthread_mutex_unlock(&st->lock);
+}
 
 void immix_prepare(struct space *s, bool defrag) {
   struct immix_state *st = state(s);
@@ -381,7 +417,10 @@ void immix_prepare(struct space *s, bool defrag) {
   size_t used = gc_trigger_used_bytes(s->mmtk), limit = mmtk->trigger.limit_bytes;
   size_t reserve = defrag && limit > used ? (limit - used) / IMMIX_BLOCK_BYTES : 0;
   atomic_store(&st->copy_blocks, reserve);
-  if (!defrag) return;
+  if (!defrag) {
+    sources_chosen(st);
+    return;
+  }
   bool every = mmtk->options.immix_defrag_every_block;
   unsigned threshold = defrag_threshold(st, reserve);
   size_t sources = 0;
@@ -394,6 +433,7 @@ void immix_prepare(struct space *s, bool defrag) {
       sources++;
     }
   }
+  sources_chosen(st);
   if (mmtk->options.verbose >= 2)
     mmtk_log(mmtk, MMTK_LOG_DEBUG, "Immix defrag: %zu source blocks (holes >= %u), copy "
              "reserve %zu blocks", sources, every ? 0u : threshold, reserve);
