@@ -64,6 +64,7 @@ mmtk_allocator_selector_t mmtk_get_allocator_mapping(const mmtk_t *mmtk,
   memset(&scratch, 0, sizeof scratch);
   scratch.head.mmtk = (mmtk_t *)mmtk;
   for (unsigned i = 0; i < MUTATOR_BUMP_ALLOCATORS; i++) scratch.bump[i].bp = &scratch.bump[i].own;
+  scratch.immix[0].bp = &scratch.immix[0].own;
   mmtk->plan->mutator_init((mmtk_t *)mmtk, &scratch);
   return scratch.mapping[semantics];
 }

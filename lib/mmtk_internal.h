@@ -15,6 +15,7 @@
 #include "plan/generational.h"
 #include "plan/mutator.h"
 #include "plan/plan.h"
+#include "policy/immix/immix.h"
 #include "policy/marksweepspace.h"
 #include "policy/space.h"
 #include "util/alloc/allocator.h"

@@ -284,12 +284,12 @@ static void test_init_bad_builder(void) {
   g_free(want);
   assert_zeros();
   /* A plan this version does not have: the message lists those it has. */
-  mmtk_builder_t *b = tu_builder("plan=Immix");
+  mmtk_builder_t *b = tu_builder("plan=PageProtect");
   const char *plans = strstr(mmtk_build_info(), "plans: ");
   g_assert_nonnull(plans);
   char *avail = g_strndup(plans + 7, strcspn(plans + 7, ")"));
   tu_assert_contains(avail, "NoGC");
-  want = g_strdup_printf("mmtk_init: plan Immix is not available in libmmtk %s (available: %s)",
+  want = g_strdup_printf("mmtk_init: plan PageProtect is not available in libmmtk %s (available: %s)",
                          MMTK_VERSION_STRING, avail);
   expect_init_fails(b, &vm, want, false);
   g_free(want);

@@ -32,8 +32,9 @@ void mutator_map(struct mmtk_mutator *m, mmtk_alloc_semantics_t semantics, uint8
   s->index = index;
   s->reserved = 0;
   /* Only the head's buffer is ABI; other bump pointers are private. */
-  s->bump_pointer_offset =
-      kind == MMTK_ALLOCATOR_BUMP_POINTER && m->bump[index].bp == &m->head.default_bump ? 0 : -1;
+  bool head = (kind == MMTK_ALLOCATOR_BUMP_POINTER && m->bump[index].bp == &m->head.default_bump) ||
+              (kind == MMTK_ALLOCATOR_IMMIX && m->immix[index].bp == &m->head.default_bump);
+  s->bump_pointer_offset = head ? 0 : -1;
 }
 
 /* A buffer over an immortal space is kept: a GC never frees or moves what it covers,
@@ -44,6 +45,7 @@ void mutator_reset_buffers(struct mmtk_mutator *m) {
     if (m->bump[i].bp && !(m->bump[i].space && m->bump[i].space->ops->keeps_buffers))
       bump_reset(&m->bump[i]);
   for (unsigned i = 0; i < MUTATOR_FREE_LIST_ALLOCATORS; i++) free_list_reset(&m->freelist[i]);
+  immix_alloc_reset(&m->immix[0]);
   barrier_flush(m); /* the GC about to run needs what the barrier remembered */
 }
 
@@ -134,6 +136,9 @@ void *mutator_alloc(struct mmtk_mutator *m, size_t size, size_t align, size_t of
     case MMTK_ALLOCATOR_FREE_LIST:
       r = free_list_alloc(&m->freelist[sel.index], bytes, a, offset, opts, &st);
       break;
+    case MMTK_ALLOCATOR_IMMIX:
+      r = immix_alloc(&m->immix[sel.index], bytes, a, offset, opts, &st);
+      break;
     default:
       mmtk_panic(__FILE__, __LINE__, "plan %s maps semantics %d to allocator kind %u",
                  mmtk_plan_name(mmtk->plan->kind), semantics, sel.kind);
@@ -167,10 +172,12 @@ mmtk_mutator_t *mmtk_bind_mutator(mmtk_t *mmtk, void *tls) {
                                            ? mmtk->plan->max_non_los_default_alloc_bytes
                                            : MMTK_INLINE_ALLOC_MAX);
   for (unsigned i = 0; i < MUTATOR_BUMP_ALLOCATORS; i++) m->bump[i].bp = &m->bump[i].own;
+  m->immix[0].bp = &m->immix[0].own;
   for (int s = 0; s < MMTK_ALLOC_SEMANTICS_COUNT; s++) mutator_map(m, s, MMTK_ALLOCATOR_NONE, 0);
   mmtk->plan->mutator_init(mmtk, m);
   if (mmtk->stress_precise)
     for (unsigned i = 0; i < MUTATOR_BUMP_ALLOCATORS; i++) m->bump[i].hide_limit = true;
+  if (mmtk->stress_precise) m->immix[0].hide_limit = true;
   /* Inline code pops the default free-list allocator's cells (mmtk_alloc_fast): its
    * classes are laid out as the head documents.  Not with precise stress, where every
    * allocation must reach the slow path. */

@@ -18,6 +18,7 @@ struct mmtk_mutator {
   struct bump_allocator bump[MUTATOR_BUMP_ALLOCATORS];
   struct large_object_allocator los[MUTATOR_LOS_ALLOCATORS];
   struct free_list_allocator freelist[MUTATOR_FREE_LIST_ALLOCATORS];
+  struct immix_allocator immix[1];
   mmtk_allocator_selector_t mapping[MMTK_ALLOC_SEMANTICS_COUNT];
   enum barrier_kind barrier; /* the plan's (mutator_init), design.barrier */
   struct barrier_buffers barrier_buf;

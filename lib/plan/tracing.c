@@ -188,7 +188,7 @@ static void closure_run(struct work_packet *self, mmtk_gc_worker_t *w) {
       uintptr_t o = (uintptr_t)p->items[i];
       if (!o) continue;
       struct space *s = space_of(w->mmtk, o);
-      if (s && s->ops->is_movable(s, o))
+      if (s && !s->ops->pin_root && s->ops->is_movable(s, o))
         mmtk_panic(__FILE__, __LINE__,
                    "pinning root %p is in the %s space, where plan %s moves objects; report "
                    "it as a slot, or use a plan that can pin", (void *)o, s->name,
@@ -244,6 +244,12 @@ static void add_roots(mmtk_roots_factory_t *f, const void *items, size_t count, 
 #if MMTK_HAVE_SANITY
   if (sanity_collect_roots(f, items, count, slots)) return;
 #endif
+  if (!slots)
+    for (size_t i = 0; i < count; i++) {
+      uintptr_t o = ((const uintptr_t *)items)[i];
+      struct space *s = o ? space_of(f->mmtk, o) : NULL;
+      if (s && s->ops->pin_root) s->ops->pin_root(s, o);
+    }
   const void *const *p = items;
   while (count) {
     size_t n = count < TRACE_PACKET_CAPACITY ? count : TRACE_PACKET_CAPACITY;

@@ -85,8 +85,10 @@ struct copy_config {
 
 /* Per-worker copy allocators (MMTk's GCWorkerCopyContext). */
 #define MAX_COPY_BUMP 2
+#define MAX_COPY_IMMIX 1
 struct copy_allocators {
   struct bump_allocator bump[MAX_COPY_BUMP];
+  struct immix_allocator immix[MAX_COPY_IMMIX];
   uint64_t bytes_copied;
 };
 

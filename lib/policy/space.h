@@ -48,6 +48,10 @@ struct space_ops {
   /* A GC copied an object into this space (the forwarding bits and the VO bit are
    * already done): set what the policy keeps per object, such as marks.  May be NULL. */
   void (*post_copy)(struct space *s, uintptr_t object, size_t bytes);
+  /* A pinning root was reported (while roots are scanned, before the closure): a space
+   * that may move objects keeps this one where it is.  NULL: the space must not move it
+   * (closure packets check is_movable). */
+  void (*pin_root)(struct space *s, uintptr_t object);
   /* True when a GC neither moves nor frees anything here and leaves the pages alone (the
    * immortal spaces): a mutator's bump buffer over the space stays valid across GCs, and
    * keeping it saves the buffer's unused rest, which the space could never reuse. */

@@ -25,6 +25,15 @@ static uintptr_t copy_alloc_once(mmtk_gc_worker_t *w, const struct copy_target *
     }
     return bump_alloc(a, bytes, align, offset, opts, st);
   }
+  case MMTK_ALLOCATOR_IMMIX: {
+    /* The Immix trace reserved the room before it decided to copy (immixspace.c). */
+    struct immix_allocator *a = &w->copy.immix[t->index];
+    if (a->space != t->space) {
+      immix_alloc_reset(a);
+      a->space = t->space;
+    }
+    return immix_alloc(a, bytes, align, offset, opts, st);
+  }
   default:
     mmtk_panic(__FILE__, __LINE__, "plan %s copies with allocator kind %u, which has no copy "
                "allocator", mmtk_plan_name(w->mmtk->plan->kind), t->kind);
@@ -95,12 +104,20 @@ uintptr_t copy_object(mmtk_gc_worker_t *w, uintptr_t object, int semantics) {
 
 void copy_allocators_init(struct copy_allocators *c) {
   for (unsigned i = 0; i < MAX_COPY_BUMP; i++) c->bump[i].bp = &c->bump[i].own;
+  for (unsigned i = 0; i < MAX_COPY_IMMIX; i++) {
+    c->immix[i].bp = &c->immix[i].own;
+    c->immix[i].copy = true;
+  }
 }
 
 void copy_allocators_reset(struct copy_allocators *c) {
   for (unsigned i = 0; i < MAX_COPY_BUMP; i++) {
     bump_reset(&c->bump[i]);
     c->bump[i].space = NULL;
+  }
+  for (unsigned i = 0; i < MAX_COPY_IMMIX; i++) {
+    immix_alloc_reset(&c->immix[i]);
+    c->immix[i].space = NULL;
   }
 }
 

@@ -1,8 +1,8 @@
 /* What every GC suite on the test VM shares (test-gc.c, test-refs.c, test-binding.c):
  * the plan it is compiled for, size units, the watchdog, log notes and the fixture.
  *
- * A suite program is built once per configuration with -DTVM_PLAN_ID=1 (SemiSpace) or 2
- * (MarkSweep); its test paths start with PLAN. */
+ * A suite program is built once per configuration with -DTVM_PLAN_ID=1 (SemiSpace), 2
+ * (MarkSweep) or 3 (Immix); its test paths start with PLAN. */
 #ifndef TVM_SUITE_H
 #define TVM_SUITE_H
 
@@ -18,19 +18,43 @@
 #if TVM_PLAN_ID == 1
 #define PLAN "SemiSpace"
 #define MOVES 1
+#define MAY_MOVE 1
 #elif TVM_PLAN_ID == 2
 #define PLAN "MarkSweep"
 #define MOVES 0
+#define MAY_MOVE 0
+#elif TVM_PLAN_ID == 3
+/* MOVES: every GC moves every object; MAY_MOVE: a GC may move some.  Immix moves the
+ * objects of the blocks a defrag GC evacuates, which depends on the fragmentation
+ * (never with --enable-immix-non-moving). */
+#define PLAN "Immix"
+#define MOVES 0
+#define MAY_MOVE (!MMTK_HAVE_IMMIX_NON_MOVING)
 #elif TVM_PLAN_ID == 4
 #define PLAN "GenCopy"
 #define MOVES 1
+#define MAY_MOVE 1
 #define GENERATIONAL 1
 #else
-#error "TVM_PLAN_ID must be 1 (SemiSpace), 2 (MarkSweep) or 4 (GenCopy)"
+#error "TVM_PLAN_ID must be 1 (SemiSpace), 2 (MarkSweep), 3 (Immix) or 4 (GenCopy)"
 #endif
 #ifndef GENERATIONAL
 #define GENERATIONAL 0
 #endif
+
+/* TVM_DEFRAG=1 (Immix): every GC defragments and makes every block a defrag source, so
+ * that the suite runs with objects moving in every GC, as far as the copy reserve goes.
+ * Through the environment, which every instance the program makes reads. */
+#ifndef TVM_DEFRAG
+#define TVM_DEFRAG 0
+#endif
+static G_GNUC_UNUSED void suite_env(void) {
+#if TVM_DEFRAG
+  setenv("MMTK_IMMIX_ALWAYS_DEFRAG", "true", 1);
+  setenv("MMTK_IMMIX_DEFRAG_EVERY_BLOCK", "true", 1);
+  setenv("MMTK_IMMIX_DEFRAG_HEADROOM_PERCENT", "20", 1);
+#endif
+}
 
 /* MarkSweep sweeps lazily by default: tests that measure reclaimed memory right after a
  * GC ask for the eager sweep. */

@@ -177,7 +177,7 @@ static void test_shapes(void) {
   for (size_t i = node; i <= tiny; i++) {
     if (i == imm || i == nonmov || i == large) continue;
     if (MOVES) g_assert_true(tvm_root(th, i) != was[i - node]);
-    else g_assert_true(tvm_root(th, i) == was[i - node]);
+    else if (!MAY_MOVE) g_assert_true(tvm_root(th, i) == was[i - node]);
   }
   finish(&f);
 }
@@ -1246,8 +1246,9 @@ static void live_died(bool eager) {
   g_assert_true(live(&f, imm));
   uintptr_t big_was = (uintptr_t)big, imm_was = (uintptr_t)imm;
   /* On SemiSpace the second GC copies the survivors over the memory of the objects that
-   * died in the first: reused, so their answer is no longer promised. */
-  for (int gc = 0; gc < (MOVES ? 1 : 2); gc++) {
+   * died in the first: reused, so their answer is no longer promised (so may Immix's,
+   * when every GC defragments: TVM_DEFRAG). */
+  for (int gc = 0; gc < (MOVES || TVM_DEFRAG ? 1 : 2); gc++) {
     checked_gc(&f);
     size_t k = count_live(&f, objs, N, 10);
     note("after GC %d: %zu of %d dead objects read live", gc + 1, k, N - N / 10);
@@ -1292,7 +1293,7 @@ static void test_live_survivor(void) {
       }
     }
     g_assert_cmpuint(n, ==, 500);
-    g_assert_cmpuint(moved, ==, MOVES ? 500 : 0);
+    if (MOVES || !MAY_MOVE) g_assert_cmpuint(moved, ==, MOVES ? 500 : 0);
     g_assert_true(live(&f, tvm_root(th, big)));
     g_assert_true(live(&f, tvm_root(th, imm)));
     g_assert_true(live(&f, tvm_root(th, nm)));
@@ -1347,12 +1348,15 @@ static void test_live_reused_block(void) {
   checked_gc(&f);
   tvm_obj_t o = tvm_alloc(th, TVM_NODE, 1, 24, N); /* the same size class */
   g_assert_true(live(&f, o));
-  bool exempt = !MOVES && !MMTK_HAVE_VO_BIT;
+  /* Immix takes free blocks whole (zeroed): a dead object in the block the new object
+   * went to counts as reused. */
+  bool exempt = TVM_PLAN_ID == 3 || (!MOVES && !MMTK_HAVE_VO_BIT);
+  const unsigned log_block = TVM_PLAN_ID != 3 ? 16 : MMTK_HAVE_IMMIX_SMALLER_BLOCK ? 13 : 15;
   size_t in_block = 0, elsewhere = 0;
   for (size_t i = 0; i < N; i++) {
     if (objs[i] == (uintptr_t)o) continue; /* reused */
-    /* MarkSweep's blocks are 64 KiB, aligned. */
-    bool same_block = (objs[i] >> 16) == ((uintptr_t)o >> 16);
+    /* MarkSweep's blocks are 64 KiB, Immix's 32 (or 8) KiB, aligned. */
+    bool same_block = (objs[i] >> log_block) == ((uintptr_t)o >> log_block);
     if (same_block) in_block++;
     else elsewhere++;
     /* A generational plan's nursery is reused from its start at once: the new object's
@@ -1360,7 +1364,9 @@ static void test_live_reused_block(void) {
      * reused. */
     if (GENERATIONAL) {
       if (objs[i] - (uintptr_t)o >= 32 * KiB) g_assert_false(live(&f, (void *)objs[i]));
-    } else if (exempt && same_block) g_assert_true(live(&f, (void *)objs[i]));
+    } else if (exempt && same_block) {
+      if (TVM_PLAN_ID != 3) g_assert_true(live(&f, (void *)objs[i]));
+    }
     else g_assert_false(live(&f, (void *)objs[i]));
   }
   note("%zu dead objects share the new object's block, %zu do not", in_block, elsewhere);
@@ -1434,6 +1440,7 @@ static void test_live_during_gc(void) {
 
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
+  suite_env();
   g_test_message("config: plan=%s metadata=%s workers=%d sanity=%s; %s", PLAN,
                  TVM_HEADER ? "header" : "side", TVM_WORKERS, MMTK_HAVE_SANITY ? "on" : "off",
                  mmtk_build_info());

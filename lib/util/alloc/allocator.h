@@ -7,6 +7,7 @@
 #include <mmtk.h>
 
 #include "policy/space.h"
+#include "util/alloc/immix_allocator.h"
 
 struct bump_allocator {
   mmtk_bump_pointer_t *bp; /* &own, or the mutator head's default_bump */
