@@ -528,8 +528,10 @@ static void sweep_chunk(mmtk_gc_worker_t *w, void *arg) {
                               "the Immix reusable block queue");
     st->reusable_cap = cap;
   }
-  memcpy(st->reusable + st->nreusable, found, nfound * sizeof *found);
-  st->nreusable += nfound;
+  if (nfound) { /* the queue may not exist yet (memcpy from or to NULL is undefined) */
+    memcpy(st->reusable + st->nreusable, found, nfound * sizeof *found);
+    st->nreusable += nfound;
+  }
   pthread_mutex_unlock(&st->lock);
 }
 
