@@ -46,8 +46,9 @@ void mmtk_post_alloc(mmtk_mutator_t *mutator, mmtk_object_t object, size_t bytes
   vo_bit_set(&mmtk->vo_bit, o);
 #endif
   /* A generational plan's mature space: remembered, so that stores into the new object
-   * need no barrier before the next GC (design.barrier.new-objects). */
-  if (s->unlog) barrier_remember_new(mutator, o);
+   * need no barrier before the next GC (design.barrier.new-objects).  A young large
+   * object is traced by the nursery GC itself. */
+  if (s->unlog && !s->young_traced) barrier_remember_new(mutator, o);
 }
 
 mmtk_allocator_selector_t mmtk_get_allocator_mapping(const mmtk_t *mmtk,

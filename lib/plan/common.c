@@ -54,6 +54,7 @@ void common_plan_release(struct common_plan *c, bool full_heap) {
 
 void common_plan_set_unlog(struct common_plan *c) {
   c->immortal.unlog = c->los.unlog = c->nonmoving.unlog = true;
+  c->los.young_traced = true;
 }
 
 /* eager_complete_sweep: after the sanity verifier has used the marks. */

@@ -107,6 +107,8 @@ void los_sweep(struct space *s, bool nursery_only) {
 #if MMTK_HAVE_VO_BIT
       vo_bit_clear(&mmtk->vo_bit, n->object);
 #endif
+      /* A side log bit outlives the pages: the next object here starts logged (young). */
+      if (s->unlog) om_store(mmtk, &mmtk->om.log, n->object, 0);
       space_release(s, n->start, n->pages);
       free(n);
     } else if (n->nursery) {

@@ -76,6 +76,10 @@ struct space {
   /* Generational plans: objects that land here (allocated, copied, or reached by a
    * full-heap trace) are unlogged: the object barrier watches them (design.barrier). */
   bool unlog;
+  /* Generational plans: a nursery GC traces this space's new objects like young ones
+   * (the large object space), so they are not remembered at allocation: the trace
+   * scans those it reaches, and a remembered copy would be scanned twice at once. */
+  bool young_traced;
   void *policy_data;        /* the policy's own state */
 };
 
