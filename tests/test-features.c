@@ -25,6 +25,7 @@ static const struct {
     {"immix_non_moving", MMTK_HAVE_IMMIX_NON_MOVING},
     {"immix_smaller_block", MMTK_HAVE_IMMIX_SMALLER_BLOCK},
     {"immix_zero_on_release", MMTK_HAVE_IMMIX_ZERO_ON_RELEASE},
+    {"sticky_immix_non_moving_nursery", MMTK_HAVE_STICKY_IMMIX_NON_MOVING_NURSERY},
     {"fault_injection", MMTK_HAVE_FAULT_INJECTION},
 };
 

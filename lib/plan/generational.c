@@ -1,12 +1,16 @@
 /* What the generational plans share (design.plan.generational). */
 #include "mmtk_internal.h"
 
-void gen_create(mmtk_t *mmtk, struct gen_plan *g, struct common_plan *common, unsigned index) {
-  space_init(&g->nursery, mmtk, "nursery", index, &copy_space_ops, PR_MONOTONE);
-  g->nursery.nursery = true;
+void gen_init(struct gen_plan *g, struct common_plan *common) {
   g->common = common;
   g->full_heap = true;
   common_plan_set_unlog(common);
+}
+
+void gen_create(mmtk_t *mmtk, struct gen_plan *g, struct common_plan *common, unsigned index) {
+  space_init(&g->nursery, mmtk, "nursery", index, &copy_space_ops, PR_MONOTONE);
+  g->nursery.nursery = true;
+  gen_init(g, common);
 }
 
 void gen_destroy(struct gen_plan *g) { space_destroy(&g->nursery); }
@@ -15,11 +19,15 @@ void gen_mutator_init(struct gen_plan *g, struct mmtk_mutator *m) {
   m->bump[0].bp = &m->head.default_bump;
   m->bump[0].space = &g->nursery;
   mutator_map(m, MMTK_ALLOC_DEFAULT, MMTK_ALLOCATOR_BUMP_POINTER, 0);
+  gen_mutator_barrier(g->nursery.mmtk, m);
+}
+
+void gen_mutator_barrier(const mmtk_t *mmtk, struct mmtk_mutator *m) {
   m->barrier = BARRIER_OBJECT;
   m->head.flags |= MMTK_MUTATOR_WRITE_BARRIER;
   /* Inline code tests the unlog bit itself when it is on the side, where the head's
    * layout (a bit per word) holds; the header's bit is the binding's to read. */
-  const struct obj_meta *lb = &g->nursery.mmtk->om.log;
+  const struct obj_meta *lb = &mmtk->om.log;
   if (!lb->in_header && lb->side.log_bits == 0 && lb->side.log_region == 3)
     m->head.log_bit_base = lb->side.base;
 }
@@ -42,9 +50,13 @@ static size_t nursery_pages(const mmtk_t *mmtk, bool max) {
 size_t gen_max_nursery_pages(const mmtk_t *mmtk) { return nursery_pages(mmtk, true); }
 size_t gen_min_nursery_pages(const mmtk_t *mmtk) { return nursery_pages(mmtk, false); }
 
+bool gen_nursery_full(const mmtk_t *mmtk, size_t young_pages) {
+  return young_pages > gen_max_nursery_pages(mmtk);
+}
+
 bool gen_collection_required(mmtk_t *mmtk, struct gen_plan *g, struct space *s, size_t pages) {
   size_t more = s == &g->nursery ? pages : 0;
-  return pr_pages(&g->nursery.pr) + more > gen_max_nursery_pages(mmtk);
+  return gen_nursery_full(mmtk, pr_pages(&g->nursery.pr) + more);
 }
 
 /* MMTk's requires_full_heap_collection: a user request when full_heap_system_gc says
@@ -62,11 +74,15 @@ void gen_schedule_collection(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
   remset_schedule(mmtk, mmtk->gc.kind == TRACE_NURSERY);
 }
 
-void gen_prepare(mmtk_t *mmtk, struct gen_plan *g) {
-  g->nursery.from_space = true;
+void gen_prepare_mature(mmtk_t *mmtk, struct gen_plan *g) {
   /* The VM space is mature too: its objects are remembered when written. */
   mmtk->vm_space.collected = g->full_heap;
   common_plan_prepare(g->common, g->full_heap);
+}
+
+void gen_prepare(mmtk_t *mmtk, struct gen_plan *g) {
+  g->nursery.from_space = true;
+  gen_prepare_mature(mmtk, g);
 }
 
 void gen_release(mmtk_t *mmtk, struct gen_plan *g) {

@@ -9,6 +9,7 @@ static const struct plan_ops *const plans[] = {
     &marksweep_plan_ops,
     &gencopy_plan_ops,
     &immix_plan_ops,
+    &stickyimmix_plan_ops,
 };
 #define NPLANS (sizeof plans / sizeof plans[0])
 

@@ -35,11 +35,23 @@
 #define MOVES 1
 #define MAY_MOVE 1
 #define GENERATIONAL 1
+#elif TVM_PLAN_ID == 6
+/* StickyImmix: a nursery GC copies young survivors out of their blocks (marks them in
+ * place with --enable-sticky-immix-non-moving-nursery); mature objects stay put except
+ * in defrag GCs. */
+#define PLAN "StickyImmix"
+#define MOVES 0
+#define MAY_MOVE (!MMTK_HAVE_IMMIX_NON_MOVING)
+#define GENERATIONAL 1
+#define STICKY 1
 #else
-#error "TVM_PLAN_ID must be 1 (SemiSpace), 2 (MarkSweep), 3 (Immix) or 4 (GenCopy)"
+#error "TVM_PLAN_ID must be 1 (SemiSpace), 2 (MarkSweep), 3 (Immix), 4 (GenCopy) or 6 (StickyImmix)"
 #endif
 #ifndef GENERATIONAL
 #define GENERATIONAL 0
+#endif
+#ifndef STICKY
+#define STICKY 0
 #endif
 
 /* TVM_DEFRAG=1 (Immix): every GC defragments and makes every block a defrag source, so

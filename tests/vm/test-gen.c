@@ -22,9 +22,16 @@
  *   nursery/size              nursery=Fixed:1M: a GC about every MiB allocated
  *   nursery/promotion-chain   a list grown by appending young nodes to its mature tail,
  *                             with nursery GCs between: every node survives, in order
+ *   sticky/mature-untouched   StickyImmix (TVM_PLAN_ID 6): objects that survived a nursery
+ *                             GC are neither scanned nor moved by the next nursery GCs
+ *                             (one is scanned once, from the remembered set, after a store
+ *                             into it); the young object stored into it survives, copied
+ *                             out of its block, or where it was with
+ *                             --enable-sticky-immix-non-moving-nursery
  */
 #define _GNU_SOURCE
 #include <glib.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "suite.h"
@@ -268,6 +275,85 @@ static void test_promotion_chain(void) {
   finish(&f);
 }
 
+/* ---- sticky ------------------------------------------------------------------------- */
+
+#if STICKY
+/* scan_object, counting the scans of the watched objects (sanity off: the verifier scans
+ * every reachable object too). */
+enum { WATCHED = 4 };
+static _Atomic(uintptr_t) watched[WATCHED];
+static _Atomic unsigned scans[WATCHED];
+static void (*tvm_scan_object)(void *, void *, mmtk_object_t, mmtk_slot_visitor_t *);
+
+static void counting_scan(void *ctx, void *tls, mmtk_object_t o, mmtk_slot_visitor_t *v) {
+  for (int i = 0; i < WATCHED; i++)
+    if (atomic_load(&watched[i]) == (uintptr_t)o) atomic_fetch_add(&scans[i], 1);
+  tvm_scan_object(ctx, tls, o, v);
+}
+
+static void count_scans(tvm_t *vm, mmtk_vm_binding_t *b, void *arg) {
+  (void)vm, (void)arg;
+  tvm_scan_object = b->scan_object;
+  b->scan_object = counting_scan;
+}
+
+static void watch(int i, tvm_obj_t o) {
+  atomic_store(&watched[i], (uintptr_t)o);
+  atomic_store(&scans[i], 0);
+}
+
+static void test_mature_untouched(void) {
+  fx_t f;
+  tvm_options_t o = {
+      .plan = PLAN, .header_metadata = TVM_HEADER, .workers = TVM_WORKERS,
+      .heap = "FixedHeapSize:64M", .extra = "full_heap_system_gc=false",
+      .customize = count_scans,
+  };
+  f.vm = tvm_new(&o);
+  f.mmtk = tvm_mmtk(f.vm);
+  f.th = tvm_attach(f.vm);
+  size_t a = tvm_push(f.th, tvm_alloc(f.th, TVM_NODE, 2, 16, 1));
+  size_t b = tvm_push(f.th, tvm_alloc(f.th, TVM_NODE, 1, 16, 2));
+  tvm_set_ref(f.th, tvm_root(f.th, b), 0, tvm_alloc(f.th, TVM_NODE, 0, 16, 3));
+  nursery_gc(&f); /* a, b and b's child survive: mature from here on */
+  tvm_obj_t a0 = tvm_root(f.th, a), b0 = tvm_root(f.th, b), c0 = tvm_ref(b0, 0);
+  watch(0, a0);
+  watch(1, b0);
+  watch(2, c0);
+  tvm_obj_t y0 = tvm_alloc(f.th, TVM_NODE, 0, 24, 4);
+  tvm_set_ref(f.th, a0, 1, y0); /* the barrier remembers a: y's only referrer */
+  watch(3, y0);
+  nursery_gc(&f);
+  g_assert_true(tvm_root(f.th, a) == a0);
+  g_assert_true(tvm_root(f.th, b) == b0);
+  g_assert_true(tvm_ref(b0, 0) == c0);
+  g_assert_cmpuint(atomic_load(&scans[0]), ==, 1); /* from the remembered set only */
+  g_assert_cmpuint(atomic_load(&scans[1]), ==, 0);
+  g_assert_cmpuint(atomic_load(&scans[2]), ==, 0);
+  tvm_obj_t y1 = tvm_ref(a0, 1);
+  g_assert_nonnull(y1);
+  g_assert_null(tvm_header_problem(y1));
+  g_assert_cmpuint(tvm_data(y1), ==, 4);
+  g_assert_true(tvm_pattern_ok(y1));
+  if (MMTK_HAVE_STICKY_IMMIX_NON_MOVING_NURSERY || MMTK_HAVE_IMMIX_NON_MOVING) {
+    g_assert_true(y1 == y0); /* marked where it was */
+    g_assert_cmpuint(atomic_load(&scans[3]), ==, 1);
+  } else {
+    g_assert_true(y1 != y0); /* copied out of the nursery's block */
+  }
+  /* y is mature now: the next nursery GC leaves all four alone. */
+  watch(0, a0);
+  watch(1, b0);
+  watch(2, c0);
+  watch(3, y1);
+  nursery_gc(&f);
+  g_assert_true(tvm_root(f.th, a) == a0 && tvm_ref(a0, 1) == y1);
+  for (int i = 0; i < WATCHED; i++) g_assert_cmpuint(atomic_load(&scans[i]), ==, 0);
+  g_assert_cmpuint(tvm_data(y1), ==, 4);
+  finish(&f);
+}
+#endif
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   suite_add("barrier/old-to-young", test_old_to_young, 60);
@@ -281,5 +367,9 @@ int main(int argc, char **argv) {
                   "counts GCs");
   suite_add_exact("nursery/size", test_nursery_size, 60, "counts GCs");
   suite_add("nursery/promotion-chain", test_promotion_chain, 120);
+#if STICKY
+  suite_add_exact("sticky/mature-untouched", test_mature_untouched, 60,
+                  "counts the scans of a nursery GC");
+#endif
   return g_test_run();
 }

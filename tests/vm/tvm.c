@@ -483,7 +483,8 @@ tvm_t *tvm_try_new(const tvm_options_t *o) {
   /* Generational plans: tvm_gc() collects the whole heap, as on the other plans (the
    * suites expect every unreachable object gone after it); a test that wants nursery
    * GCs from tvm_gc() says full_heap_system_gc=false in `extra`, processed later. */
-  if (!strncmp(plan, "Gen", 3)) process(builder, "full_heap_system_gc", "true");
+  if (!strncmp(plan, "Gen", 3) || !strcmp(plan, "StickyImmix"))
+    process(builder, "full_heap_system_gc", "true");
 #if MMTK_HAVE_SANITY
   if (o->sanity) process(builder, "sanity", "true");
 #endif

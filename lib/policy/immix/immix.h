@@ -78,6 +78,11 @@ bool immix_fragmented(const struct space *s);
 /* A new epoch; with `defrag`, choose the defrag sources. */
 void immix_prepare(struct space *s, bool defrag);
 void immix_release(struct space *s);
+/* StickyImmix (design.plan.sticky): Prepare for a nursery GC, which keeps the marks and
+ * the epoch (sticky marks: marked objects are mature); `copy`: young objects are copied
+ * out of their blocks.  And the pages of lines mutators took since the last GC. */
+void immix_prepare_nursery(struct space *s, bool copy);
+size_t immix_young_pages(const struct space *s);
 /* After every Release packet (the sweep): liveness reads the marks again. */
 void immix_end_of_gc(struct space *s);
 /* Was the last (or current) GC a defrag GC? */

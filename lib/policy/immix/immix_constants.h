@@ -55,6 +55,12 @@
  * get zeroed memory either way (mmtk_alloc(3)). */
 #define IMMIX_ZERO_ON_RELEASE (MMTK_HAVE_IMMIX_ZERO_ON_RELEASE != 0)
 
+/* StickyImmix's nursery GCs copy young survivors out of their blocks (MMTk's
+ * prefer_copy_on_nursery_gc), unless --enable-sticky-immix-non-moving-nursery (or
+ * --enable-immix-non-moving) has them marked in place (design.plan.sticky.copy). */
+#define STICKY_IMMIX_NURSERY_COPY \
+  (!IMMIX_NON_MOVING && MMTK_HAVE_STICKY_IMMIX_NON_MOVING_NURSERY == 0)
+
 /* A block is whole pages, so that the page resource can hand it out; a line fits in
  * every object the space takes. */
 _Static_assert(IMMIX_BLOCK_BYTES % BYTES_IN_PAGE == 0, "an Immix block is whole pages");

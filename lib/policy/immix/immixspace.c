@@ -23,6 +23,11 @@ struct immix_state {
   /* Marked lines of the last GC's blocks, by their number of holes: what evacuating
    * the blocks with at least h holes would copy (MMTk's defrag histogram). */
   size_t marked_lines[IMMIX_MAX_HOLES + 1];
+  /* StickyImmix (design.plan.sticky): the current (or last) GC is a nursery GC, which
+   * keeps the marks and the line epoch of the last full-heap GC; and the lines handed to
+   * mutators since the last GC (the nursery's size). */
+  bool nursery;
+  _Atomic size_t young_lines;
 };
 
 static struct immix_state *state(const struct space *s) { return s->policy_data; }
@@ -120,6 +125,7 @@ uintptr_t immix_get_clean_block(struct space *s, bool copy, uint32_t opts, int *
     *status = as;
     return 0;
   }
+  if (!copy) atomic_fetch_add_explicit(&st->young_lines, IMMIX_LINES_PER_BLOCK, memory_order_relaxed);
   /* Every request is one block, and the extent starts chunk aligned: runs stay aligned. */
   MMTK_ASSERT(b % IMMIX_BLOCK_BYTES == 0);
   clear_object_metadata(s, b, IMMIX_BLOCK_BYTES);
@@ -157,6 +163,7 @@ bool immix_next_hole(struct space *s, uintptr_t block, unsigned from, uintptr_t 
   *end = block + ((uintptr_t)j << LOG_BYTES_IN_IMMIX_LINE);
   for (uintptr_t a = *start; a < *end; a += IMMIX_LINE_BYTES)
     side_metadata_store(st->line, a, ALLOCATED(epoch));
+  atomic_fetch_add_explicit(&st->young_lines, (size_t)(j - i), memory_order_relaxed);
   memset((void *)*start, 0, *end - *start);
   clear_object_metadata(s, *start, *end - *start);
   return true;
@@ -187,6 +194,8 @@ static size_t mark_lines(struct space *s, uintptr_t o) {
 
 static void mark_in_place(struct space *s, mmtk_gc_worker_t *w, uintptr_t o) {
   w->trace.live_bytes += mark_lines(s, o);
+  /* StickyImmix: a survivor is mature, watched by the object barrier (design.barrier). */
+  if (s->unlog) om_store(s->mmtk, &s->mmtk->om.log, o, 1);
   trace_push(w, o);
 }
 
@@ -244,9 +253,23 @@ static uintptr_t evacuate(struct space *s, mmtk_gc_worker_t *w, uintptr_t o) {
   return o;
 }
 
+/* A StickyImmix nursery GC (design.plan.sticky.trace): a marked object is mature (or
+ * reached already) and is left alone; a young one is copied out of its block when the
+ * nursery moves (its block is then a source, unless a pinning root is in it), else
+ * marked where it is. */
+static uintptr_t nursery_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t o) {
+  struct immix_state *st = state(s);
+  if (side_metadata_load(st->mark, o)) return o;
+  if (block_state(st, o) == IMMIX_BLOCK_DEFRAG) return evacuate(s, w, o);
+  if (!side_metadata_test_and_set_bit(st->mark, o)) return o;
+  mark_in_place(s, w, o);
+  return o;
+}
+
 static uintptr_t immix_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t o,
                              enum trace_kind kind) {
   struct immix_state *st = state(s);
+  if (kind == TRACE_NURSERY) return nursery_trace(s, w, o);
   if (kind == TRACE_DEFRAG && block_state(st, o) == IMMIX_BLOCK_DEFRAG) return evacuate(s, w, o);
   if (!side_metadata_test_and_set_bit(st->mark, o)) return o;
   mark_in_place(s, w, o);
@@ -397,6 +420,7 @@ void immix_end_of_gc(struct space *s) {
 void immix_prepare(struct space *s, bool defrag) {
   struct immix_state *st = state(s);
   atomic_store(&st->tracing, true);
+  st->nursery = false;
   const mmtk_t *mmtk = s->mmtk;
   uintptr_t end = used_end(s);
   for (uintptr_t b = s->start; b < end; b += IMMIX_BLOCK_BYTES)
@@ -439,6 +463,42 @@ void immix_prepare(struct space *s, bool defrag) {
              "reserve %zu blocks", sources, every ? 0u : threshold, reserve);
 }
 
+/* StickyImmix's nursery GC (design.plan.sticky.prepare): the marks and the line epoch
+ * stay, so that every object the last GCs marked counts as live and keeps its lines.
+ * With `copy`, every block in use is a source: its young objects are evacuated as far as
+ * the free room goes (mature ones are marked and never looked at). */
+void immix_prepare_nursery(struct space *s, bool copy) {
+  struct immix_state *st = state(s);
+  atomic_store(&st->tracing, true);
+  st->nursery = true;
+  pthread_mutex_lock(&st->lock);
+  st->nreusable = 0;
+  pthread_mutex_unlock(&st->lock);
+  st->defrag = copy;
+  size_t used = gc_trigger_used_bytes(s->mmtk), limit = s->mmtk->trigger.limit_bytes;
+  atomic_store(&st->copy_blocks, copy && limit > used ? (limit - used) / IMMIX_BLOCK_BYTES : 0);
+  if (copy) {
+    uintptr_t end = used_end(s);
+    for (uintptr_t b = s->start; b < end; b += IMMIX_BLOCK_BYTES)
+      if (block_state(st, b) != IMMIX_BLOCK_UNALLOCATED) set_block_state(st, b, IMMIX_BLOCK_DEFRAG);
+  }
+  sources_chosen(st);
+}
+
+size_t immix_young_pages(const struct space *s) {
+  size_t lines = atomic_load_explicit(&state(s)->young_lines, memory_order_relaxed);
+  return lines >> (LOG_BYTES_IN_PAGE - LOG_BYTES_IN_IMMIX_LINE);
+}
+
+/* After a nursery GC the epoch is still the one the mutators' holes were stamped with
+ * (ALLOCATED): a line left free must lose that stamp, or the dead objects on it would
+ * read as allocated since the GC (immix_is_live). */
+static void forget_young_lines(const struct immix_state *st, uintptr_t block, uint8_t epoch) {
+  uint8_t *marks = (uint8_t *)side_metadata_unit_address(st->line, block);
+  for (unsigned i = 0; i < IMMIX_LINES_PER_BLOCK; i++)
+    if (marks[i] == ALLOCATED(epoch)) marks[i] = 0;
+}
+
 /* ---- Release: sweep lines and blocks, a packet per chunk ---------------------------- */
 
 #if MMTK_HAVE_VO_BIT
@@ -477,6 +537,7 @@ static void sweep_chunk(mmtk_gc_worker_t *w, void *arg) {
       run = 0;
       continue;
     }
+    if (st->nursery) forget_young_lines(st, b, epoch);
     const uint8_t *marks = line_marks(st, b);
     unsigned marked = 0, holes = 0;
     bool in_hole = false;
@@ -538,6 +599,7 @@ static void sweep_chunk(mmtk_gc_worker_t *w, void *arg) {
 void immix_release(struct space *s) {
   struct immix_state *st = state(s);
   uintptr_t end = used_end(s);
+  atomic_store(&st->young_lines, 0);
   pthread_mutex_lock(&st->lock);
   st->nreusable = 0;
   memset(st->marked_lines, 0, sizeof st->marked_lines);
