@@ -28,6 +28,10 @@
  *                             into it); the young object stored into it survives, copied
  *                             out of its block, or where it was with
  *                             --enable-sticky-immix-non-moving-nursery
+ *   sticky/young-dead         young objects allocated into the holes a nursery GC left
+ *                             (around pinned survivors) and dropped read as dead
+ *                             (mmtk_is_live_object) after the next nursery GC, and the
+ *                             survivors as live
  */
 #define _GNU_SOURCE
 #include <glib.h>
@@ -352,6 +356,39 @@ static void test_mature_untouched(void) {
   g_assert_cmpuint(tvm_data(y1), ==, 4);
   finish(&f);
 }
+
+static void test_young_dead(void) {
+  fx_t f;
+  start(&f);
+  enum { N = 4096, KEEP = 8 };
+  /* Every KEEP-th object is pinned and kept: the nursery GC marks it in place, and the
+   * lines between become holes. */
+  size_t keep = tvm_push(f.th, tvm_alloc(f.th, TVM_ARRAY, N / KEEP, 0, 0));
+  for (size_t i = 0; i < N; i++) {
+    tvm_obj_t x = tvm_alloc(f.th, TVM_NODE, 0, 40, i);
+    if (i % KEEP) continue;
+    g_assert_true(mmtk_pin_object(f.mmtk, x));
+    tvm_set_ref(f.th, tvm_root(f.th, keep), i / KEEP, x);
+  }
+  g_assert_true(tvm_gc(f.th));
+  /* New objects fill those holes; they die at once. */
+  static tvm_obj_t young[N];
+  for (size_t i = 0; i < N; i++) young[i] = tvm_alloc(f.th, TVM_NODE, 0, 40, i);
+  for (size_t i = 0; i < N; i++) g_assert_true(mmtk_is_live_object(f.mmtk, young[i]));
+  mmtk_stats_t a = stats(&f);
+  g_assert_true(tvm_gc(f.th));
+  g_assert_cmpuint(stats(&f).nursery_gc_count, ==, a.nursery_gc_count + 1);
+  size_t alive = 0;
+  for (size_t i = 0; i < N; i++) alive += mmtk_is_live_object(f.mmtk, young[i]);
+  note("%zu of %d dead young objects read live", alive, N);
+  g_assert_cmpuint(alive, ==, 0);
+  for (size_t i = 0; i < N / KEEP; i++) {
+    tvm_obj_t k = tvm_ref(tvm_root(f.th, keep), i);
+    g_assert_true(mmtk_is_live_object(f.mmtk, k));
+    g_assert_cmpuint(tvm_data(k), ==, i * KEEP);
+  }
+  finish(&f);
+}
 #endif
 
 int main(int argc, char **argv) {
@@ -370,6 +407,8 @@ int main(int argc, char **argv) {
 #if STICKY
   suite_add_exact("sticky/mature-untouched", test_mature_untouched, 60,
                   "counts the scans of a nursery GC");
+  suite_add_exact("sticky/young-dead", test_young_dead, 60,
+                  "a stress GC would free the young objects before they are looked at");
 #endif
   return g_test_run();
 }
