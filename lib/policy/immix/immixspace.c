@@ -30,6 +30,9 @@ static struct immix_state *state(const struct space *s) { return s->policy_data;
 bool immix_space_create(mmtk_t *mmtk, struct space *s, const char *name, unsigned index,
                         struct side_metadata_spec *meta) {
   space_init(s, mmtk, name, index, &immix_space_ops, PR_FREELIST);
+  /* Most of the space is freed at every GC: zeroed when a mutator takes it again, not in
+   * the pause (design.immix.zeroing). */
+  pr_set_zero_on_acquire(&s->pr);
   side_metadata_spec_init(&meta[0], "immix_line_mark", 3, LOG_BYTES_IN_IMMIX_LINE);
   side_metadata_spec_init(&meta[1], "immix_block_state", 3, LOG_BYTES_IN_IMMIX_BLOCK);
   side_metadata_spec_init(&meta[2], "immix_mark", 0, LOG_BYTES_IN_WORD);
@@ -457,8 +460,6 @@ static void clear_dead_vo_bits(struct space *s, uintptr_t block) {
 }
 #endif
 
-#define RELEASE_RUN_MAX ((uintptr_t)16 * IMMIX_BLOCK_BYTES)
-
 static void sweep_chunk(mmtk_gc_worker_t *w, void *arg) {
   uintptr_t chunk = (uintptr_t)arg;
   struct space *s = heap_space_of(w->mmtk, chunk);
@@ -466,10 +467,10 @@ static void sweep_chunk(mmtk_gc_worker_t *w, void *arg) {
   uint8_t epoch = st->line_epoch;
   uintptr_t found[BLOCKS_PER_CHUNK];
   size_t nfound = 0, hist[IMMIX_MAX_HOLES + 1] = {0};
-  /* Free blocks go back in runs, a page resource call per run; runs stay under
-   * RELEASE_RUN_MAX, which the page resource zeroes (the pages stay resident) rather
-   * than discards: discarded pages fault in again, one by one, when a mutator reuses
-   * them, which made GCBench four times slower. */
+  /* Free blocks go back in runs, a page resource call per run.  The page resource keeps
+   * them as they are (pr_set_zero_on_acquire): the pause neither zeroes them nor lets
+   * the OS discard them (discarded pages fault in again, one by one, when a mutator
+   * reuses them, which once made GCBench four times slower). */
   uintptr_t run = 0;
   for (uintptr_t b = chunk; b < chunk + BYTES_IN_CHUNK; b += IMMIX_BLOCK_BYTES) {
     if (block_state(st, b) == IMMIX_BLOCK_UNALLOCATED) { /* free already: ends a run */
@@ -494,10 +495,7 @@ static void sweep_chunk(mmtk_gc_worker_t *w, void *arg) {
       side_metadata_bzero(&s->mmtk->vo_bit, b, IMMIX_BLOCK_BYTES);
 #endif
       set_block_state(st, b, IMMIX_BLOCK_UNALLOCATED);
-      if (run && b - run == RELEASE_RUN_MAX) {
-        space_release(s, run, (b - run) >> LOG_BYTES_IN_PAGE);
-        run = 0;
-      }
+      if (IMMIX_ZERO_ON_RELEASE) memset((void *)b, 0, IMMIX_BLOCK_BYTES);
       if (!run) run = b;
       continue;
     }
