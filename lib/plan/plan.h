@@ -60,6 +60,7 @@ extern const struct plan_ops nogc_plan_ops;
 extern const struct plan_ops semispace_plan_ops;
 extern const struct plan_ops marksweep_plan_ops;
 extern const struct plan_ops gencopy_plan_ops;
+extern const struct plan_ops genimmix_plan_ops;
 extern const struct plan_ops immix_plan_ops;
 
 #endif /* MMTK_PLAN_PLAN_H */

@@ -1,6 +1,7 @@
-/* The generational plans on the test VM (TVM_PLAN_ID 4 = GenCopy; TVM_HEADER, TVM_WORKERS
- * as in test-gc.c): nursery GCs, the object barrier and the remembered set.  Here
- * tvm_gc() asks for a nursery GC (full_heap_system_gc=false) unless a test says otherwise.
+/* The generational plans on the test VM (TVM_PLAN_ID 4 = GenCopy, 5 = GenImmix;
+ * TVM_HEADER, TVM_WORKERS as in test-gc.c): nursery GCs, the object barrier and the
+ * remembered set.  Here tvm_gc() asks for a nursery GC (full_heap_system_gc=false)
+ * unless a test says otherwise.
  *
  *   barrier/old-to-young      a young object reachable only from a promoted (mature) one,
  *                             through a store made with the barrier, survives nursery GCs
@@ -22,6 +23,17 @@
  *   nursery/size              nursery=Fixed:1M: a GC about every MiB allocated
  *   nursery/promotion-chain   a list grown by appending young nodes to its mature tail,
  *                             with nursery GCs between: every node survives, in order
+ *
+ * GenImmix only (TVM_PLAN_ID 5):
+ *   genimmix/promoted-kept    a list promoted into the Immix space stays where it is and
+ *                             intact through nursery GCs and the full-heap (Immix) GCs
+ *                             that a growing live set brings; a mature object logged just
+ *                             before a full-heap GC is unlogged by it (the GC drops the
+ *                             remembered set), so a later store is remembered again
+ *   genimmix/defrag-compacts  immix_always_defrag: after a full-heap GC leaves every
+ *                             mature block with holes, the next one evacuates them: the
+ *                             survivors move, intact, into fewer blocks (nothing moves
+ *                             with --enable-immix-non-moving)
  */
 #define _GNU_SOURCE
 #include <glib.h>
@@ -268,6 +280,139 @@ static void test_promotion_chain(void) {
   finish(&f);
 }
 
+/* ---- GenImmix ----------------------------------------------------------------------- */
+
+#if TVM_PLAN_ID == 5
+static uint64_t full_gcs(fx_t *f) {
+  mmtk_stats_t s = stats(f);
+  return s.gc_count - s.nursery_gc_count;
+}
+
+static void check_list(fx_t *f, size_t head, size_t n, const uintptr_t *where) {
+  size_t i = 0;
+  for (tvm_obj_t x = tvm_root(f->th, head); x; x = tvm_ref(x, 0), i++) {
+    g_assert_null(tvm_header_problem(x));
+    g_assert_cmpuint(tvm_data(x), ==, i);
+    g_assert_true(tvm_pattern_ok(x));
+    if (where) g_assert_cmpuint((uintptr_t)x, ==, where[i]);
+  }
+  g_assert_cmpuint(i, ==, n);
+}
+
+static void test_promoted_kept(void) {
+  fx_t f;
+  start_with(&f, "FixedHeapSize:16M", NULL);
+  enum { N = 2000 };
+  /* A list of young nodes, each with a little data. */
+  size_t head = tvm_push(f.th, NULL);
+  for (size_t i = N; i-- > 0;) {
+    tvm_obj_t x = tvm_alloc(f.th, TVM_NODE, 1, 40, i);
+    tvm_set_ref(f.th, x, 0, tvm_root(f.th, head));
+    tvm_set_root(f.th, head, x);
+  }
+  size_t holder = tvm_push(f.th, tvm_alloc(f.th, TVM_NODE, 2, 0, 7));
+  uintptr_t young = (uintptr_t)tvm_root(f.th, head);
+  nursery_gc(&f); /* promoted into the Immix space */
+  g_assert_cmpuint((uintptr_t)tvm_root(f.th, head), !=, young);
+  uintptr_t *where = g_new(uintptr_t, N);
+  size_t i = 0;
+  for (tvm_obj_t x = tvm_root(f.th, head); x; x = tvm_ref(x, 0)) where[i++] = (uintptr_t)x;
+  /* Mature objects stay put in nursery GCs. */
+  for (int gc = 0; gc < 3; gc++) {
+    nursery_gc(&f);
+    check_list(&f, head, N, where);
+  }
+  /* Grow a live set until full-heap GCs come (while it lives, every GC is one). */
+  uint64_t full0 = full_gcs(&f);
+  size_t ballast = tvm_push(f.th, NULL);
+  for (size_t n = 0; n < (64 * MiB) / 4096 && full_gcs(&f) == full0; n++) {
+    tvm_obj_t x = tvm_alloc(f.th, TVM_NODE, 1, 4096 - TVM_HEADER_BYTES - 8, n);
+    tvm_set_ref(f.th, x, 0, tvm_root(f.th, ballast));
+    tvm_set_root(f.th, ballast, x);
+  }
+  g_assert_cmpuint(full_gcs(&f), >, full0);
+  check_list(&f, head, N, NULL);
+  /* Log the holder (a store of a young object) right before a full-heap GC, which drops
+   * the remembered set with the holder in it. */
+  size_t y = tvm_push(f.th, tvm_alloc(f.th, TVM_NODE, 0, 8, 100));
+  tvm_set_ref(f.th, tvm_root(f.th, holder), 0, tvm_root(f.th, y));
+  tvm_pop_to(f.th, y);
+  uint64_t full1 = full_gcs(&f);
+  g_assert_true(tvm_gc(f.th));
+  g_assert_cmpuint(full_gcs(&f), ==, full1 + 1);
+  check_list(&f, head, N, NULL);
+  g_assert_cmpuint(tvm_data(tvm_ref(tvm_root(f.th, holder), 0)), ==, 100);
+  /* Drop the live set; a full-heap GC frees it, and the GCs after it are nursery GCs. */
+  tvm_set_root(f.th, ballast, NULL);
+  g_assert_true(tvm_gc(f.th));
+  y = tvm_push(f.th, tvm_alloc(f.th, TVM_NODE, 0, 8, 200));
+  tvm_set_ref(f.th, tvm_root(f.th, holder), 1, tvm_root(f.th, y));
+  tvm_pop_to(f.th, y); /* the mature holder is its only referrer */
+  nursery_gc(&f);
+  tvm_obj_t got = tvm_ref(tvm_root(f.th, holder), 1);
+  g_assert_nonnull(got);
+  g_assert_null(tvm_header_problem(got));
+  g_assert_cmpuint(tvm_data(got), ==, 200);
+  check_list(&f, head, N, NULL);
+  g_free(where);
+  finish(&f);
+}
+
+static uint64_t defrag_gcs(fx_t *f) { return stats(f).defrag_gc_count; }
+
+static void test_defrag_compacts(void) {
+  fx_t f;
+  start_with(&f, "FixedHeapSize:64M", "full_heap_system_gc=true immix_always_defrag=true");
+  /* 256-byte objects, a line each once promoted: keeping one in four leaves a hole of
+   * two lines after each survivor (the line after a small live object counts as used). */
+  enum { N = 8192, KEEP = 4 };
+  size_t arr = tvm_push(f.th, tvm_alloc(f.th, TVM_ARRAY, N, 0, 1));
+  for (size_t i = 0; i < N; i++)
+    tvm_set_ref(f.th, tvm_root(f.th, arr), i,
+                tvm_alloc(f.th, TVM_BYTES, 0, 256 - TVM_HEADER_BYTES, i));
+  uint64_t d0 = defrag_gcs(&f);
+  g_assert_true(tvm_gc(f.th)); /* full: promoted, blocks filled up */
+  for (size_t i = 0; i < N; i++)
+    if (i % KEEP) tvm_set_ref(f.th, tvm_root(f.th, arr), i, NULL);
+  g_assert_true(tvm_gc(f.th)); /* full: the blocks' holes are found */
+  size_t used = mmtk_used_bytes(f.mmtk);
+  uintptr_t *was = g_new(uintptr_t, N);
+  for (size_t i = 0; i < N; i += KEEP) was[i] = (uintptr_t)tvm_ref(tvm_root(f.th, arr), i);
+  g_assert_true(tvm_gc(f.th)); /* full: the fragmented blocks are evacuated */
+  size_t after = mmtk_used_bytes(f.mmtk);
+  size_t moved = 0;
+  for (size_t i = 0; i < N; i++) {
+    tvm_obj_t x = tvm_ref(tvm_root(f.th, arr), i);
+    if (i % KEEP) {
+      g_assert_null(x);
+      continue;
+    }
+    g_assert_nonnull(x);
+    g_assert_null(tvm_header_problem(x));
+    g_assert_cmpuint(tvm_data(x), ==, i);
+    g_assert_true(tvm_pattern_ok(x));
+    moved += (uintptr_t)x != was[i];
+  }
+  note("%zu of %d survivors moved; %zu KiB used before the defrag GC, %zu after", moved,
+       N / KEEP, used / 1024, after / 1024);
+  if (MMTK_HAVE_IMMIX_NON_MOVING) {
+    g_assert_cmpuint(moved, ==, 0);
+    g_assert_cmpuint(defrag_gcs(&f), ==, d0);
+  } else {
+    g_assert_cmpuint(defrag_gcs(&f), ==, d0 + 3);
+    g_assert_cmpuint(moved, >=, N / KEEP / 2);
+    /* 2 MiB of blocks held a quarter of it: at least half of them are free again. */
+    g_assert_cmpuint(after + MiB, <=, used);
+  }
+  /* The moved objects are mature: they survive nursery-free GCs as well. */
+  g_assert_true(tvm_gc(f.th));
+  for (size_t i = 0; i < N; i += KEEP)
+    g_assert_cmpuint(tvm_data(tvm_ref(tvm_root(f.th, arr), i)), ==, i);
+  g_free(was);
+  finish(&f);
+}
+#endif
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   suite_add("barrier/old-to-young", test_old_to_young, 60);
@@ -281,5 +426,11 @@ int main(int argc, char **argv) {
                   "counts GCs");
   suite_add_exact("nursery/size", test_nursery_size, 60, "counts GCs");
   suite_add("nursery/promotion-chain", test_promotion_chain, 120);
+#if TVM_PLAN_ID == 5
+  suite_add_exact("genimmix/promoted-kept", test_promoted_kept, 120,
+                  "stress GCs change which GCs are full-heap ones");
+  suite_add_exact("genimmix/defrag-compacts", test_defrag_compacts, 60,
+                  "stress GCs change which GCs find the holes");
+#endif
   return g_test_run();
 }

@@ -102,24 +102,29 @@ static void clear_object_metadata(const struct space *s, uintptr_t start, size_t
 
 /* ---- Blocks for allocators ---------------------------------------------------------- */
 
-uintptr_t immix_get_clean_block(struct space *s, bool copy, uint32_t opts, int *status) {
+uintptr_t immix_get_clean_block(struct space *s, enum immix_block_use use, uint32_t opts,
+                                int *status) {
   struct immix_state *st = state(s);
-  if (copy) {
+  bool spent = false; /* a block taken from the copy reserve */
+  if (use != IMMIX_FOR_MUTATOR) {
     /* The copy reserve: the trace asked for the block first (immix_copy_reserve), and
-     * marks in place when there is none left. */
+     * marks in place when there is none left.  A promotion must be made: it takes the
+     * block beyond the reserve (the plan counted the nursery in its reserved pages). */
     size_t left = atomic_load(&st->copy_blocks);
     do {
       if (left == 0) {
+        if (use == IMMIX_FOR_COPY) break;
         *status = ALLOC_HEAP_FULL;
         return 0;
       }
     } while (!atomic_compare_exchange_weak(&st->copy_blocks, &left, left - 1));
+    spent = left != 0;
     opts |= MMTK_ALLOC_OPT_ALLOW_OVERCOMMIT;
   }
   enum alloc_status as;
   uintptr_t b = space_acquire(s, PAGES_PER_BLOCK, opts, &as);
   if (!b) {
-    if (copy) atomic_fetch_add(&st->copy_blocks, 1);
+    if (spent) atomic_fetch_add(&st->copy_blocks, 1);
     *status = as;
     return 0;
   }
@@ -189,6 +194,9 @@ static size_t mark_lines(struct space *s, uintptr_t o) {
 }
 
 static void mark_in_place(struct space *s, mmtk_gc_worker_t *w, uintptr_t o) {
+  /* A generational plan's mature space: a full-heap GC leaves every survivor unlogged
+   * (the remembered set it dropped had logged some, design.plan.genimmix.full-gc). */
+  if (s->unlog) om_store(s->mmtk, &s->mmtk->om.log, o, 1);
   w->trace.live_bytes += mark_lines(s, o);
   trace_push(w, o);
 }
@@ -250,6 +258,9 @@ static uintptr_t evacuate(struct space *s, mmtk_gc_worker_t *w, uintptr_t o) {
 static uintptr_t immix_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t o,
                              enum trace_kind kind) {
   struct immix_state *st = state(s);
+  /* GenImmix's mature space in a nursery GC: live, not traced (the remembered set
+   * supplies its references to young objects). */
+  if (kind == TRACE_NURSERY) return o;
   if (kind == TRACE_DEFRAG && block_state(st, o) == IMMIX_BLOCK_DEFRAG) return evacuate(s, w, o);
   if (!side_metadata_test_and_set_bit(st->mark, o)) return o;
   mark_in_place(s, w, o);
@@ -386,6 +397,13 @@ bool immix_fragmented(const struct space *s) {
   bool left = st->nreusable > 0;
   pthread_mutex_unlock(&st->lock);
   return left;
+}
+
+bool immix_decide_defrag(const struct space *s, int reason) {
+  if (IMMIX_NON_MOVING) return false; /* --enable-immix-non-moving */
+  const struct mmtk_options *o = &s->mmtk->options;
+  return o->immix_always_defrag || reason == GC_REASON_EMERGENCY ||
+         (reason == GC_REASON_USER && o->full_heap_system_gc) || immix_fragmented(s);
 }
 
 void immix_end_of_gc(struct space *s) {
