@@ -15,6 +15,14 @@
  *   barrier/logged-once       many stores into one mature object between GCs, and across
  *                             GCs: every young target survives (the object is remembered
  *                             again after each nursery GC)
+ *   barrier/missing-caught/promoted
+ *   barrier/missing-caught/large
+ *                             (sanity builds) a young reference stored into a mature
+ *                             object without the barrier (tvm_set_ref_raw): the verifier
+ *                             stops the next nursery GC before its trace with one report
+ *                             naming the mature object, the slot and the young object;
+ *                             the source is promoted and the target a nursery object, or
+ *                             the source non-moving and the target a young large object
  *   nursery/old-garbage-kept  a nursery GC keeps a dead mature object (its weak reference
  *                             still holds it, intact); a full-heap GC clears it
  *   nursery/young-freed       young garbage is freed by every nursery GC: a long run in a
@@ -25,6 +33,8 @@
  */
 #define _GNU_SOURCE
 #include <glib.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "suite.h"
@@ -179,6 +189,51 @@ static void test_logged_once(void) {
   finish(&f);
 }
 
+#if MMTK_HAVE_SANITY
+/* The child makes the bad store and writes the three addresses to a file named after the
+ * parent (it runs in the trap's subprocess): the parent matches them in the report. */
+static char *missing_file(pid_t parent) {
+  return g_strdup_printf("%s/mmtk-gen-missing-%ld", g_get_tmp_dir(), (long)parent);
+}
+
+static void test_missing_barrier(gconstpointer data) {
+  const bool large = GPOINTER_TO_INT(data);
+  if (g_test_subprocess()) {
+    fx_t f;
+    start(&f);
+    size_t src = tvm_push(f.th, large ? tvm_alloc_sem(f.th, TVM_NODE, 2, 16, 1, MMTK_ALLOC_NON_MOVING)
+                                      : tvm_alloc(f.th, TVM_NODE, 2, 16, 1));
+    nursery_gc(&f); /* mature (promoted, or no longer new) from here on */
+    tvm_obj_t young = large ? tvm_alloc_sem(f.th, TVM_BYTES, 0, 64 * KiB, 7, MMTK_ALLOC_LOS)
+                            : tvm_alloc(f.th, TVM_NODE, 0, 8, 7);
+    tvm_obj_t o = tvm_root(f.th, src);
+    tvm_set_ref_raw(o, 1, young); /* the barrier forgotten */
+    char *file = missing_file(getppid());
+    char *addrs = g_strdup_printf("%p %p %p", o, (void *)&tvm_refs(o)[1], young);
+    g_assert_true(g_file_set_contents(file, addrs, -1, NULL));
+    tvm_gc(f.th); /* a nursery GC: the verifier aborts it */
+    return;       /* not reached */
+  }
+  char *file = missing_file(getpid());
+  g_test_trap_subprocess(NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed();
+  char *addrs = NULL;
+  g_assert_true(g_file_get_contents(file, &addrs, NULL, NULL));
+  g_unlink(file);
+  char src[32], slot[32], target[32];
+  g_assert_cmpint(sscanf(addrs, "%31s %31s %31s", src, slot, target), ==, 3);
+  /* One report, before the trace (no "after the GC", no object left behind). */
+  char *want = g_strdup_printf("*sanity: slot %s of mature object %s (space *) holds young "
+                               "object %s (space %s), but the object was not remembered*",
+                               slot, src, target, large ? "los" : "nursery");
+  g_test_trap_assert_stderr(want);
+  g_test_trap_assert_stderr_unmatched("*after the GC*");
+  g_free(want);
+  g_free(addrs);
+  g_free(file);
+}
+#endif
+
 /* ---- nursery ------------------------------------------------------------------------ */
 
 static void test_old_garbage_kept(void) {
@@ -275,6 +330,13 @@ int main(int argc, char **argv) {
   suite_add("barrier/inline-fast", test_inline_fast, 60);
   suite_add("barrier/region-copy", test_region_copy, 60);
   suite_add("barrier/logged-once", test_logged_once, 60);
+#if MMTK_HAVE_SANITY
+  /* They run their child themselves: it must abort. */
+  g_test_add_data_func("/" PLAN "/barrier/missing-caught/promoted", GINT_TO_POINTER(0),
+                       test_missing_barrier);
+  g_test_add_data_func("/" PLAN "/barrier/missing-caught/large", GINT_TO_POINTER(1),
+                       test_missing_barrier);
+#endif
   suite_add_exact("nursery/old-garbage-kept", test_old_garbage_kept, 60,
                   "stress GCs are nursery GCs that the test does not count");
   suite_add_exact("nursery/young-freed", test_young_freed, 120,
