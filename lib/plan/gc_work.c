@@ -223,7 +223,10 @@ void gc_finish(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
 
   uint64_t end = stats_now_ns(), pause = end - g->start_ns;
   mmtk->stats.gc_count++;
-  if (g->kind == TRACE_NURSERY) mmtk->stats.nursery_gc_count++;
+  if (g->kind == TRACE_NURSERY) {
+    mmtk->stats.nursery_gc_count++;
+    mmtk->stats.nursery_gc_ns += pause;
+  }
   if (g->kind == TRACE_DEFRAG) mmtk->stats.defrag_gc_count++;
   mmtk->stats.gc_ns += pause;
   if (pause > mmtk->stats.max_pause_ns) mmtk->stats.max_pause_ns = pause;

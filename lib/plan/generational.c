@@ -7,6 +7,7 @@ void gen_create(mmtk_t *mmtk, struct gen_plan *g, struct common_plan *common, un
   g->common = common;
   g->full_heap = true;
   common_plan_set_unlog(common);
+  mmtk->stats.generational = true; /* the harness table splits nursery and full GCs */
 }
 
 void gen_destroy(struct gen_plan *g) { space_destroy(&g->nursery); }

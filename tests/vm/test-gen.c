@@ -41,6 +41,8 @@
  *                             once, with its fields and what they reach intact
  *   finalizer/promoted-dies   a finalizable object promoted by a nursery GC, then dead: not
  *                             finalized by nursery GCs, once by the next full-heap GC
+ *   stats/nursery-full        mmtk_get_stats and the harness table count and time the
+ *                             nursery GCs and the full-heap GCs apart
  *   nursery/old-garbage-kept  a nursery GC keeps a dead mature object (its weak reference
  *                             still holds it, intact); a full-heap GC clears it
  *   nursery/young-freed       young garbage is freed by every nursery GC: a long run in a
@@ -52,6 +54,7 @@
 #define _GNU_SOURCE
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -500,6 +503,74 @@ static void test_finalizer_promoted_dies(void) {
   finish(&f);
 }
 
+/* ---- stats ------------------------------------------------------------------------ */
+
+/* mmtk_harness_end() with standard output going to a file: its output, to g_free. */
+static char *harness_end_output(mmtk_t *mmtk) {
+  char path[] = "/tmp/test-gen-XXXXXX";
+  int fd = mkstemp(path);
+  g_assert_cmpint(fd, >=, 0);
+  unlink(path);
+  fflush(stdout);
+  int saved = dup(STDOUT_FILENO);
+  g_assert_cmpint(saved, >=, 0);
+  g_assert_cmpint(dup2(fd, STDOUT_FILENO), ==, STDOUT_FILENO);
+  mmtk_harness_end(mmtk);
+  fflush(stdout);
+  g_assert_cmpint(dup2(saved, STDOUT_FILENO), ==, STDOUT_FILENO);
+  close(saved);
+  off_t len = lseek(fd, 0, SEEK_END);
+  g_assert_cmpint(len, >, 0);
+  char *buf = g_malloc((size_t)len + 1);
+  g_assert_cmpint(pread(fd, buf, (size_t)len, 0), ==, len);
+  buf[len] = '\0';
+  close(fd);
+  return buf;
+}
+
+static void test_stats_nursery_full(void) {
+  fx_t f;
+  start_with(&f, NULL, NATURAL);
+  natural_nursery_gc(&f); /* before the harness: not in its table */
+  mmtk_harness_begin(tvm_mutator(f.th)); /* a GC first, not in the table either */
+  mmtk_stats_t a = stats(&f);
+  g_assert_cmpuint(a.size, ==, sizeof a);
+  for (int i = 0; i < 3; i++) natural_nursery_gc(&f);
+  full_gc(&f);
+  full_gc(&f);
+  mmtk_stats_t b = stats(&f);
+  uint64_t nursery_ns = b.nursery_gc_time_ns - a.nursery_gc_time_ns;
+  uint64_t full_ns = (b.gc_time_ns - b.nursery_gc_time_ns) - (a.gc_time_ns - a.nursery_gc_time_ns);
+  g_assert_cmpuint(b.nursery_gc_count - a.nursery_gc_count, ==, 3);
+  g_assert_cmpuint(b.gc_count - a.gc_count, ==, 5);
+  g_assert_cmpuint(nursery_ns, >, 0);
+  g_assert_cmpuint(full_ns, >, 0);
+  g_assert_cmpuint(b.nursery_gc_time_ns, <=, b.gc_time_ns);
+  char *out = harness_end_output(f.mmtk);
+  char **lines = g_strsplit(out, "\n", -1);
+  g_assert_cmpuint(g_strv_length(lines), >=, 3);
+  g_assert_true(g_str_has_prefix(lines[1], "GC\ttime.mu\ttime.gc\ttime.total\tbytes.alloc\t"
+                                           "bytes.used\tplan\tGC.nursery\tGC.full\t"
+                                           "time.gc.nursery\ttime.gc.full\t"));
+  char **v = g_strsplit(lines[2], "\t", -1);
+  g_assert_cmpuint(g_strv_length(v), >=, 11);
+  g_assert_cmpstr(v[0], ==, "5");
+  g_assert_cmpstr(v[6], ==, PLAN);
+  g_assert_cmpstr(v[7], ==, "3");
+  g_assert_cmpstr(v[8], ==, "2");
+  double gc_ms = g_ascii_strtod(v[2], NULL), nursery_ms = g_ascii_strtod(v[9], NULL),
+         full_ms = g_ascii_strtod(v[10], NULL);
+  g_assert_cmpfloat(nursery_ms, >, 0);
+  g_assert_cmpfloat(full_ms, >, 0);
+  g_assert_cmpfloat(fabs(nursery_ms + full_ms - gc_ms), <=, 0.011);
+  g_assert_cmpfloat(fabs(nursery_ms - (double)nursery_ns / 1e6), <=, 0.006);
+  g_assert_cmpfloat(fabs(full_ms - (double)full_ns / 1e6), <=, 0.006);
+  g_strfreev(v);
+  g_strfreev(lines);
+  g_free(out);
+  finish(&f);
+}
+
 /* ---- nursery ------------------------------------------------------------------------ */
 
 static void test_old_garbage_kept(void) {
@@ -614,6 +685,7 @@ int main(int argc, char **argv) {
   suite_add_exact("refs/young-to-mature/phantom", test_young_to_mature_phantom, 60, NATURAL_WHY);
   suite_add_exact("finalizer/young-dies", test_finalizer_young_dies, 60, NATURAL_WHY);
   suite_add_exact("finalizer/promoted-dies", test_finalizer_promoted_dies, 60, NATURAL_WHY);
+  suite_add_exact("stats/nursery-full", test_stats_nursery_full, 60, "it counts GCs");
   suite_add_exact("nursery/old-garbage-kept", test_old_garbage_kept, 60,
                   "stress GCs are nursery GCs that the test does not count");
   suite_add_exact("nursery/young-freed", test_young_freed, 120,
