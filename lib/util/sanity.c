@@ -11,7 +11,11 @@
  * where support_slot_enqueuing says no) and the mutators' roots are found through the
  * ActivePlan (vm/active_plan.h).  The first violation aborts, naming the object, the slot
  * and the space, after the binding's dump_object (when it has one) has shown the object
- * and its holder. */
+ * and its holder.
+ *
+ * At a generational plan's nursery GC it also checks, before the trace, that every
+ * reference from a mature object to a young one was remembered by the write barrier
+ * (design.sanity.gen, below). */
 #include "mmtk_internal.h"
 
 #if MMTK_HAVE_SANITY
