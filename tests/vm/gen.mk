@@ -1,6 +1,9 @@
 # The generational plans on the test VM (TVM_PLAN_ID 4 = GenCopy): every test-VM suite
 # (gc, binding, refs, spaces, heap) and the generational suite test-gen.c (nursery GCs,
-# the object barrier, the remembered set, promotion, the nursery size).
+# the object barrier, the remembered set, promotion, the nursery size; references and
+# finalizers across generations; the sanity verifier's report of a missing barrier; the
+# nursery and full-heap statistics).  Another generational plan gets the same suites
+# with its own TVM_PLAN_ID (suite.h) and a copy of these lines.
 #   tests/vm/gc-gencopy[-header-1worker], binding-gencopy, refs-gencopy[-header-1worker],
 #   spaces-gencopy, heap-gencopy, gen-gencopy[-header-1worker]     Paths: /GenCopy/...
 
