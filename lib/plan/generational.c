@@ -7,6 +7,7 @@ void gen_create(mmtk_t *mmtk, struct gen_plan *g, struct common_plan *common, un
   g->common = common;
   g->full_heap = true;
   common_plan_set_unlog(common);
+  mmtk->stats.generational = true; /* the harness table splits nursery and full GCs */
 }
 
 void gen_destroy(struct gen_plan *g) { space_destroy(&g->nursery); }
@@ -59,6 +60,10 @@ enum trace_kind gen_select_gc(mmtk_t *mmtk, struct gen_plan *g, int reason) {
 
 void gen_schedule_collection(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
   gc_schedule_default(mmtk, w); /* stops the mutators: their barrier buffers are handed over */
+#if MMTK_HAVE_SANITY
+  /* Before the remembered set goes into packets: the check reads it. */
+  if (mmtk->options.sanity && mmtk->gc.kind == TRACE_NURSERY) sanity_gen_begin(mmtk);
+#endif
   remset_schedule(mmtk, mmtk->gc.kind == TRACE_NURSERY);
 }
 

@@ -1,7 +1,9 @@
 # The generational plans on the test VM (TVM_PLAN_ID 4 = GenCopy, 5 = GenImmix): every
 # test-VM suite (gc, binding, refs, spaces, heap) and the generational suite test-gen.c
-# (nursery GCs, the object barrier, the remembered set, promotion, the nursery size; on
-# GenImmix also promotion into the Immix space and its defragmenting full-heap GCs).
+# (nursery GCs, the object barrier, the remembered set, promotion, the nursery size;
+# references and finalizers across generations; the sanity verifier's report of a
+# missing barrier; the nursery and full-heap statistics; on GenImmix also promotion into
+# the Immix space and its defragmenting full-heap GCs).
 #   tests/vm/gc-gencopy[-header-1worker], binding-gencopy, refs-gencopy[-header-1worker],
 #   spaces-gencopy, heap-gencopy, gen-gencopy[-header-1worker]     Paths: /GenCopy/...
 #   tests/vm/gc-genimmix[-header-1worker], binding-genimmix,
