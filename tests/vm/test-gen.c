@@ -572,8 +572,10 @@ static void test_stats_nursery_full(void) {
   g_assert_cmpstr(v[8], ==, "2");
   double gc_ms = g_ascii_strtod(v[2], NULL), nursery_ms = g_ascii_strtod(v[9], NULL),
          full_ms = g_ascii_strtod(v[10], NULL);
-  g_assert_cmpfloat(nursery_ms, >, 0);
-  g_assert_cmpfloat(full_ms, >, 0);
+  /* The table rounds to 0.01 ms: two full GCs of a near-empty heap may print 0.00, so the
+   * columns are held to the exact figures (asserted > 0 above) within that rounding. */
+  g_assert_cmpfloat(nursery_ms, >=, 0);
+  g_assert_cmpfloat(full_ms, >=, 0);
   g_assert_cmpfloat(fabs(nursery_ms + full_ms - gc_ms), <=, 0.011);
   g_assert_cmpfloat(fabs(nursery_ms - (double)nursery_ns / 1e6), <=, 0.006);
   g_assert_cmpfloat(fabs(full_ms - (double)full_ns / 1e6), <=, 0.006);
