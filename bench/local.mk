@@ -5,7 +5,8 @@
 # writes bench/results.md and, with gnuplot, bench/results.svg and .png.  Environment:
 # BENCH_QUICK=1 (one round, 2x only, smaller programs: a smoke test), BENCH_REPS=N (N
 # rounds, default 5), BENCH_THREADS=N (GC threads of libmmtk and Boehm GC alike),
-# BENCH_PLANS, BENCH_MULTIPLES (see bench/run).
+# BENCH_PLANS, BENCH_MULTIPLES (see bench/run).  barrier-micro runs on GenCopy (and on the
+# other generational plans BENCH_PLANS names) in its own fixed heap.
 BENCH_BINS = bench/alloc-micro-mmtk$(EXEEXT) bench/alloc-micro-malloc$(EXEEXT)
 # The allocators configure did not find: bench/run notes that their rows are missing.
 BENCH_SKIPPED =
@@ -67,6 +68,16 @@ bench_alloc_micro_mimalloc_LDADD = $(MIMALLOC_LIBS)
 
 EXTRA_PROGRAMS = bench/alloc-micro-mmtk bench/alloc-micro-malloc bench/alloc-micro-bdw \
 	bench/alloc-micro-jemalloc bench/alloc-micro-mimalloc
+
+# barrier-micro: the object barrier's stores (no logging, logging) against plain stores,
+# on a generational plan (GenCopy unless MMTK_PLAN says otherwise).
+BENCH_BINS += bench/barrier-micro-mmtk$(EXEEXT)
+EXTRA_PROGRAMS += bench/barrier-micro-mmtk
+bench_barrier_micro_mmtk_SOURCES = bench/barrier-micro.c $(MINIVM_SOURCES)
+bench_barrier_micro_mmtk_CPPFLAGS = $(MMTK_CPPFLAGS) -I$(top_srcdir)/examples
+bench_barrier_micro_mmtk_CFLAGS = $(BENCH_CC_FLAGS)
+bench_barrier_micro_mmtk_LDFLAGS = $(BENCH_MMTK_LD)
+bench_barrier_micro_mmtk_LDADD = lib/libmmtk.la
 
 # ---- The GC benchmarks: gcbench, binarytrees, mt-gcbench --------------------------------
 # Each is one source built three ways (bench/bench-util.h): -mmtk through the reference

@@ -66,6 +66,7 @@ struct mmtk {
   struct mmtk_mutator *mutators;
   size_t nmutators;
   bool collection_initialized;
+  atomic_bool warned_uninitialized; /* the hint below was logged (mutator.c report_failure) */
   struct statistics stats;
 
   /* Collecting plans. */

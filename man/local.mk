@@ -91,11 +91,13 @@ MMTK_MAN3_PAGES = \
 	man/mmtk_tracer_retain.3 \
 	man/mmtk_unpin_object.3 \
 	man/mmtk_used_bytes.3 \
+	man/mmtk_vm_binding_t.3 \
 	man/mmtk_version.3 \
 	man/mmtk_visit_slot.3
 
 MMTK_MAN7_PAGES = \
-	man/mmtk-options.7
+	man/mmtk-options.7 \
+	man/mmtk-porting.7
 
 man3_MANS += $(MMTK_MAN3_PAGES)
 man7_MANS += $(MMTK_MAN7_PAGES)

@@ -10,6 +10,8 @@
 #      #include and the link flags; a .so page points to a page that names it
 #   5  man/local.mk installs every page
 #   6  mmtk(3) refers to every page
+#   7  mmtk_vm_binding_t(3) has an entry for every callback of mmtk_vm_binding_t in
+#      <mmtk/vm.h>, and none for a callback the header does not have
 #
 # Environment (exported by the Makefile): top_srcdir, top_builddir, MANDOC (mandoc's
 # path, empty when configure found none: then groff is used), NM.  Failures are
@@ -27,7 +29,7 @@ tmp=$(mktemp -d 2>/dev/null) || {
 trap 'rm -rf "$tmp"' 0
 trap 'exit 1' 1 2 13 15
 
-echo 1..6
+echo 1..7
 count=0
 
 # report DESCRIPTION: "ok" if $tmp/diag is empty, else "not ok" and the diagnostics.
@@ -171,5 +173,19 @@ for page in "$mandir"/*.3 "$mandir"/*.7; do
     echo "mmtk(3) does not mention $name" >> "$tmp/diag"
 done
 report "mmtk(3) refers to every page"
+
+# ---- 7: the binding's callbacks --------------------------------------------------------
+# The header: every "(*name)(" inside struct mmtk_vm_binding.  The page: the names an
+# entry (.TP) puts in italics on its tag line (.I name, or .IR a ", " b).
+sed -n '/^typedef struct mmtk_vm_binding {/,/^} mmtk_vm_binding_t;/p' \
+    "$top_srcdir/include/mmtk/vm.h" | grep -o '(\*[a-z_0-9]*)(' | tr -d '(*)' | sort -u \
+  > "$tmp/callbacks.h"
+test -s "$tmp/callbacks.h" || echo "no callback found in <mmtk/vm.h>" >> "$tmp/diag"
+awk 'tp && /^\.IR? / { line = $0; gsub(/"[^"]*"/, " ", line); n = split(line, w, " ")
+                        for (i = 2; i <= n; i++) print w[i] }
+     { tp = ($0 == ".TP") }' "$mandir/mmtk_vm_binding_t.3" | sort -u > "$tmp/callbacks.3"
+comm -23 "$tmp/callbacks.h" "$tmp/callbacks.3" | sed 's/^/not described in mmtk_vm_binding_t(3): /' >> "$tmp/diag"
+comm -13 "$tmp/callbacks.h" "$tmp/callbacks.3" | sed 's/^/described in mmtk_vm_binding_t(3) but not in <mmtk\/vm.h>: /' >> "$tmp/diag"
+report "mmtk_vm_binding_t(3) describes the $(sed -n '$=' "$tmp/callbacks.h") callbacks of <mmtk/vm.h>"
 
 exit 0

@@ -189,6 +189,55 @@ static void test_default_callback(void) {
   mmtk_shutdown(mmtk);
 }
 
+/* A collecting plan whose binding never called mmtk_initialize_collection(): the heap
+ * fills up, and the error and one warning name the missing call. */
+static size_t never_called_size(void *ctx, mmtk_object_t o) {
+  (void)ctx, (void)o;
+  g_error("get_current_size called without collection");
+  return 0;
+}
+static void never_called_scan(void *ctx, void *tls, mmtk_object_t o, mmtk_slot_visitor_t *v) {
+  (void)ctx, (void)tls, (void)o, (void)v;
+  g_error("scan_object called without collection");
+}
+static void never_called_stop(void *ctx, void *tls, mmtk_mutator_visitor_fn f, void *arg) {
+  (void)ctx, (void)tls, (void)f, (void)arg;
+  g_error("stop_all_mutators called without collection");
+}
+static void never_called_resume(void *ctx, void *tls) {
+  (void)ctx, (void)tls;
+  g_error("resume_mutators called without collection");
+}
+static void never_called_block(void *ctx, void *tls) {
+  (void)ctx, (void)tls;
+  g_error("block_for_gc called without collection");
+}
+
+static void test_uninitialized_collection(void) {
+  mmtk_vm_binding_t vm;
+  tu_binding(&vm);
+  vm.out_of_memory = NULL;
+  vm.get_current_size = never_called_size;
+  vm.scan_object = never_called_scan;
+  vm.stop_all_mutators = never_called_stop;
+  vm.resume_mutators = never_called_resume;
+  vm.block_for_gc = never_called_block;
+  mmtk_t *mmtk = tu_init_with("plan=MarkSweep gc_trigger=FixedHeapSize:8M", &vm);
+  mmtk_mutator_t *m = mmtk_bind_mutator(mmtk, NULL);
+  g_assert_nonnull(m);
+  size_t n = 0;
+  while (mmtk_alloc(m, MiB, 8, 0, MMTK_ALLOC_LOS)) n++;
+  g_assert_cmpuint(n, >, 0);
+  tu_assert_error("mmtk_initialize_collection() was not called");
+  g_assert_cmpuint(tu_log_count(MMTK_LOG_WARN, "mmtk_initialize_collection() is called"), ==, 1);
+  /* Later failures say it in the error again, but the warning is logged once. */
+  g_assert_null(mmtk_alloc(m, 64 * KiB, 8, 0, MMTK_ALLOC_DEFAULT));
+  tu_assert_error("mmtk_initialize_collection() was not called");
+  g_assert_cmpuint(tu_log_count(MMTK_LOG_WARN, "mmtk_initialize_collection() is called"), ==, 1);
+  mmtk_destroy_mutator(m);
+  mmtk_shutdown(mmtk);
+}
+
 /* ALLOW_OVERCOMMIT may go beyond the limit; free_bytes is then 0, never negative. */
 static void test_overcommit(void) {
   mmtk_mutator_t *m;
@@ -305,5 +354,6 @@ int main(int argc, char **argv) {
   tu_add("/NoGC/exhaustion/overcommit", test_overcommit);
   tu_add("/NoGC/exhaustion/huge", test_huge);
   tu_add("/NoGC/exhaustion/concurrent", test_concurrent);
+  tu_add("/MarkSweep/exhaustion/uninitialized-collection", test_uninitialized_collection);
   return g_test_run();
 }

@@ -146,6 +146,7 @@ typedef struct mmtk_stats {
   /* Appended after 0.1.0 (a caller compiled against 0.1.0 passes a smaller size): */
   uint64_t defrag_gc_count;  /* those of gc_count that defragmented (Immix) */
   uint64_t nursery_gc_count; /* those of gc_count that were nursery GCs (generational plans) */
+  uint64_t nursery_gc_time_ns; /* the part of gc_time_ns spent in those nursery GCs */
 } mmtk_stats_t;
 
 /* Log levels passed to the binding's log callback. */

@@ -34,6 +34,9 @@ struct gc_state {
   uint64_t bytes_copied;
   _Atomic size_t pending_root_scans, stopped_mutators;
   _Atomic size_t stress_bytes; /* allocated since the last GC, for stress_factor */
+#if MMTK_HAVE_SANITY
+  struct sanity_gen *sanity_gen; /* this nursery GC's generational check (util/sanity.c) */
+#endif
 };
 
 /* gc_work.c */

@@ -210,6 +210,7 @@ void gc_finish(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
 #if MMTK_HAVE_SANITY
   /* Before end_of_gc: MarkSweep's eager sweep there clears the marks it checks. */
   if (mmtk->options.sanity) sanity_check(mmtk, w);
+  sanity_gen_end(mmtk);
 #endif
   if (mmtk->plan->end_of_gc) mmtk->plan->end_of_gc(mmtk);
   /* A nursery GC traced only the young survivors: the live size is what the heap now
@@ -222,7 +223,10 @@ void gc_finish(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
 
   uint64_t end = stats_now_ns(), pause = end - g->start_ns;
   mmtk->stats.gc_count++;
-  if (g->kind == TRACE_NURSERY) mmtk->stats.nursery_gc_count++;
+  if (g->kind == TRACE_NURSERY) {
+    mmtk->stats.nursery_gc_count++;
+    mmtk->stats.nursery_gc_ns += pause;
+  }
   if (g->kind == TRACE_DEFRAG) mmtk->stats.defrag_gc_count++;
   mmtk->stats.gc_ns += pause;
   if (pause > mmtk->stats.max_pause_ns) mmtk->stats.max_pause_ns = pause;

@@ -1,16 +1,17 @@
 /* What the generational plans share (design.plan.generational). */
 #include "mmtk_internal.h"
 
-void gen_init(struct gen_plan *g, struct common_plan *common) {
+void gen_init(mmtk_t *mmtk, struct gen_plan *g, struct common_plan *common) {
   g->common = common;
   g->full_heap = true;
   common_plan_set_unlog(common);
+  mmtk->stats.generational = true; /* the harness table splits nursery and full GCs */
 }
 
 void gen_create(mmtk_t *mmtk, struct gen_plan *g, struct common_plan *common, unsigned index) {
   space_init(&g->nursery, mmtk, "nursery", index, &copy_space_ops, PR_MONOTONE);
   g->nursery.nursery = true;
-  gen_init(g, common);
+  gen_init(mmtk, g, common);
 }
 
 void gen_destroy(struct gen_plan *g) { space_destroy(&g->nursery); }
@@ -71,6 +72,10 @@ enum trace_kind gen_select_gc(mmtk_t *mmtk, struct gen_plan *g, int reason) {
 
 void gen_schedule_collection(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
   gc_schedule_default(mmtk, w); /* stops the mutators: their barrier buffers are handed over */
+#if MMTK_HAVE_SANITY
+  /* Before the remembered set goes into packets: the check reads it. */
+  if (mmtk->options.sanity && mmtk->gc.kind == TRACE_NURSERY) sanity_gen_begin(mmtk);
+#endif
   remset_schedule(mmtk, mmtk->gc.kind == TRACE_NURSERY);
 }
 

@@ -30,7 +30,7 @@ void gen_create(struct mmtk *mmtk, struct gen_plan *g, struct common_plan *commo
 void gen_destroy(struct gen_plan *g);
 /* The generational state without a nursery space (StickyImmix: young objects live in
  * the mature space, design.plan.sticky): the common spaces are mature. */
-void gen_init(struct gen_plan *g, struct common_plan *common);
+void gen_init(mmtk_t *mmtk, struct gen_plan *g, struct common_plan *common);
 /* Mutators bump-allocate default objects in the nursery (bump[0], the head's buffer)
  * and use the object barrier. */
 void gen_mutator_init(struct gen_plan *g, struct mmtk_mutator *m);

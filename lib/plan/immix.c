@@ -48,19 +48,11 @@ static void ix_mutator_init(mmtk_t *mmtk, struct mmtk_mutator *m) {
   if (immix_needs_post_alloc(&p->immix)) m->head.flags |= MMTK_MUTATOR_POST_ALLOC_SLOW;
 }
 
-/* As MMTk decides: an emergency GC, immix_always_defrag, a user request with
- * full_heap_system_gc, or fragmentation (holes were left when the GC was needed).
- * StickyImmix's full-heap GCs decide alike. */
-enum trace_kind immix_select_full_gc(mmtk_t *mmtk, struct space *immix, int reason) {
-  if (IMMIX_NON_MOVING) return TRACE_FAST; /* --enable-immix-non-moving */
-  bool defrag = mmtk->options.immix_always_defrag || reason == GC_REASON_EMERGENCY ||
-                (reason == GC_REASON_USER && mmtk->options.full_heap_system_gc) ||
-                immix_fragmented(immix);
-  return defrag ? TRACE_DEFRAG : TRACE_FAST;
-}
-
+/* As MMTk decides (immix_decide_defrag): an emergency GC, immix_always_defrag, a user
+ * request with full_heap_system_gc, or fragmentation (holes were left when the GC was
+ * needed).  StickyImmix's full-heap GCs decide alike. */
 static enum trace_kind ix_select_gc(mmtk_t *mmtk, int reason) {
-  return immix_select_full_gc(mmtk, &ix(mmtk)->immix, reason);
+  return immix_decide_defrag(&ix(mmtk)->immix, reason) ? TRACE_DEFRAG : TRACE_FAST;
 }
 
 static void ix_prepare(mmtk_t *mmtk) {

@@ -56,7 +56,17 @@ static void report_failure(struct mmtk_mutator *m, enum alloc_status st, size_t 
   if (kind == MMTK_OOM_MMAP)
     mmtk_set_last_error("%s: out of memory: the operating system refused memory for %zu bytes",
                         who, bytes);
-  else
+  else if (mmtk->plan->collects_garbage && !mmtk->collection_initialized) {
+    /* The heap filled up and nothing could collect it: the likely mistake is a binding
+     * that never started collection.  Said in the error, and logged once per instance
+     * (even without verbose), since a bare "out of memory" gives no hint. */
+    mmtk_set_last_error("%s: out of memory: %zu bytes requested with %zu of %zu heap bytes in "
+                        "use, and no GC can run: mmtk_initialize_collection() was not called",
+                        who, bytes, gc_trigger_used_bytes(mmtk), mmtk->trigger.limit_bytes);
+    if (!atomic_exchange(&mmtk->warned_uninitialized, true))
+      mmtk_log(mmtk, MMTK_LOG_WARN, "the heap is full and no GC can run before "
+               "mmtk_initialize_collection() is called (plan %s)", mmtk_plan_name(mmtk->plan->kind));
+  } else
     mmtk_set_last_error("%s: out of memory: %zu bytes requested with %zu of %zu heap bytes in use",
                         who, bytes, gc_trigger_used_bytes(mmtk), mmtk->trigger.limit_bytes);
   if (!(opts & MMTK_ALLOC_OPT_NO_OOM_CALL)) binding_out_of_memory(mmtk, m->head.tls, kind);

@@ -8,6 +8,7 @@ static const struct plan_ops *const plans[] = {
     &semispace_plan_ops,
     &marksweep_plan_ops,
     &gencopy_plan_ops,
+    &genimmix_plan_ops,
     &immix_plan_ops,
     &stickyimmix_plan_ops,
 };

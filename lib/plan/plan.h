@@ -60,11 +60,9 @@ extern const struct plan_ops nogc_plan_ops;
 extern const struct plan_ops semispace_plan_ops;
 extern const struct plan_ops marksweep_plan_ops;
 extern const struct plan_ops gencopy_plan_ops;
+extern const struct plan_ops genimmix_plan_ops;
 extern const struct plan_ops immix_plan_ops;
 extern const struct plan_ops stickyimmix_plan_ops;
 
-/* The trace kind of a GC of the whole Immix space `immix` (TRACE_DEFRAG or TRACE_FAST),
- * asked for `reason`: the Immix plan's choice, which StickyImmix's full-heap GCs share. */
-enum trace_kind immix_select_full_gc(mmtk_t *mmtk, struct space *immix, int reason);
 
 #endif /* MMTK_PLAN_PLAN_H */

@@ -33,7 +33,7 @@ static bool sx_create(mmtk_t *mmtk) {
   p->immix.unlog = true;
   p->immix.young_traced = true;
   if (!common_plan_create(mmtk, &p->common, COMMON)) return false;
-  gen_init(&p->gen, &p->common);
+  gen_init(mmtk, &p->gen, &p->common);
   return true;
 }
 
@@ -68,7 +68,7 @@ static bool sx_collection_required(mmtk_t *mmtk, struct space *s, size_t pages) 
 static enum trace_kind sx_select_gc(mmtk_t *mmtk, int reason) {
   struct sticky_immix *p = sx(mmtk);
   if (gen_select_gc(mmtk, &p->gen, reason) == TRACE_NURSERY) return TRACE_NURSERY;
-  return immix_select_full_gc(mmtk, &p->immix, reason);
+  return immix_decide_defrag(&p->immix, reason) ? TRACE_DEFRAG : TRACE_FAST;
 }
 
 static void sx_prepare(mmtk_t *mmtk) {

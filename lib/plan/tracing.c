@@ -243,6 +243,7 @@ static void add_roots(mmtk_roots_factory_t *f, const void *items, size_t count, 
   }
 #if MMTK_HAVE_SANITY
   if (sanity_collect_roots(f, items, count, slots)) return;
+  sanity_gen_roots(f, items, count, slots);
 #endif
   if (!slots)
     for (size_t i = 0; i < count; i++) {

@@ -46,6 +46,16 @@ bool sanity_collect_roots(struct mmtk_roots_factory *f, const void *items, size_
 void sanity_check(struct mmtk *mmtk, struct mmtk_gc_worker *w);
 /* mmtk_trace_object() for the verifier: check and queue `object`, return it unchanged. */
 mmtk_object_t sanity_trace_object(struct sanity *s, mmtk_object_t object);
+/* The generational invariant (design.sanity.gen), at a nursery GC with the `sanity`
+ * option: sanity_gen_begin() (the mutators stopped, their buffers in the remembered set,
+ * before remset_schedule() takes them) copies what was remembered and sets a sentinel of
+ * the Prepare stage, which traces the heap from the roots this GC scanned (recorded by
+ * sanity_gen_roots()) before any closure packet runs, and aborts at the first reference
+ * from a mature object to a young one whose source was not remembered.
+ * sanity_gen_end() (gc_finish) frees what is left. */
+void sanity_gen_begin(struct mmtk *mmtk);
+void sanity_gen_roots(struct mmtk_roots_factory *f, const void *items, size_t count, bool slots);
+void sanity_gen_end(struct mmtk *mmtk);
 
 struct mmtk_tracer_context {
   struct mmtk_gc_worker *worker;

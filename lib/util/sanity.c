@@ -11,7 +11,11 @@
  * where support_slot_enqueuing says no) and the mutators' roots are found through the
  * ActivePlan (vm/active_plan.h).  The first violation aborts, naming the object, the slot
  * and the space, after the binding's dump_object (when it has one) has shown the object
- * and its holder. */
+ * and its holder.
+ *
+ * At a generational plan's nursery GC it also checks, before the trace, that every
+ * reference from a mature object to a young one was remembered by the write barrier
+ * (design.sanity.gen, below). */
 #include "mmtk_internal.h"
 
 #if MMTK_HAVE_SANITY
@@ -29,6 +33,7 @@ struct sanity {
   mmtk_slot_t buf[TRACE_SLOT_BUFFER];
   uintptr_t current; /* the object being scanned, for messages */
   bool referent;     /* checking the referent of reference object `current` */
+  struct sanity_gen *gen; /* set: the generational check before a nursery trace */
 };
 
 static struct sanity *active; /* only while the world is stopped, by one thread */
@@ -95,6 +100,92 @@ static bool set_contains(const struct sanity *s, uintptr_t o) {
   return false;
 }
 
+/* ---- The generational invariant (design.sanity.gen) ---------------------------------
+ *
+ * A nursery GC traces the young objects from the roots and from what the barrier
+ * remembered, never from the other mature objects: a reference a mature object holds to
+ * a young one is seen only if the store went through the barrier.  So before the nursery
+ * trace (the mutators stopped, their buffers handed over, nothing copied yet) the
+ * verifier traces the whole reachable heap from the roots this GC scanned and checks
+ * every such reference: its holder must be remembered (in the remembered set, where the
+ * object barrier puts a logged object) or its slot must lie in a recorded region
+ * (mmtk_memory_region_copy).  A forgotten barrier then stops the GC with a report naming
+ * the holder, the slot and the young object, instead of a dangling reference found after
+ * the GC (or never). */
+struct sanity_gen {
+  pthread_mutex_t lock; /* guards the roots: several workers scan them */
+  bool closed;          /* the check has run: roots reported later are not recorded */
+  uintptr_t *roots;
+  size_t nroots, roots_cap;
+  uintptr_t *remembered; /* sorted */
+  size_t nremembered;
+  struct region { uintptr_t start, end; } *regions; /* sorted by start */
+  size_t nregions;
+};
+
+static int cmp_uintptr(const void *a, const void *b) {
+  uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static int cmp_region(const void *a, const void *b) {
+  return cmp_uintptr(&((const struct region *)a)->start, &((const struct region *)b)->start);
+}
+
+/* Young: in the nursery, or new in a space whose new objects a nursery GC traces (the
+ * large object space).  Before the trace those read as not reached while the mature ones
+ * read as reached (los_prepare() cleared the young ones' state only). */
+static bool young(const struct space *sp, uintptr_t o) {
+  return sp && (sp->nursery ||
+                (sp->young_traced && sp->ops->is_reachable && !sp->ops->is_reachable(sp, o)));
+}
+
+static bool gen_remembered(const struct sanity_gen *g, uintptr_t o) {
+  return bsearch(&o, g->remembered, g->nremembered, sizeof *g->remembered, cmp_uintptr) != NULL;
+}
+
+/* Does a recorded region overlap [start, end)? */
+static bool gen_in_region(const struct sanity_gen *g, uintptr_t start, uintptr_t end) {
+  /* The regions may overlap one another: a linear scan of those starting before `end`. */
+  for (size_t i = 0; i < g->nregions && g->regions[i].start < end; i++)
+    if (g->regions[i].end > start) return true;
+  return false;
+}
+
+static void check_remembered(struct sanity *s, uintptr_t slot, uintptr_t o,
+                             const struct space *sp) {
+  mmtk_t *mmtk = s->mmtk;
+  uintptr_t src = s->current;
+  if (!src || s->referent || !young(sp, o)) return; /* roots; referents are not edges */
+  const struct space *ssp = space_of(mmtk, src);
+  if (!ssp || young(ssp, src)) return; /* the binding's own object, or a young one */
+  const struct sanity_gen *g = s->gen;
+  if (gen_remembered(g, src)) return;
+  /* An edge traced through mmtk_trace_object() has no slot: any region in the object. */
+  uintptr_t end = slot ? slot + sizeof(void *) : src + binding_current_size(mmtk, (void *)src);
+  if (gen_in_region(g, slot ? slot : src, end)) return;
+  const mmtk_vm_binding_t *vm = &mmtk->vm;
+  if (vm->dump_object) {
+    mmtk_log(mmtk, MMTK_LOG_ERROR, "sanity: the binding's dump_object of the mature object "
+             "and of the young object:");
+    vm->dump_object(mmtk->vm_ctx, (mmtk_object_t)src);
+    vm->dump_object(mmtk->vm_ctx, (mmtk_object_t)o);
+  }
+  if (slot)
+    mmtk_panic(__FILE__, __LINE__, "sanity: slot %p of mature object %p (space %s) holds young "
+               "object %p (space %s), but the object was not remembered: a reference store "
+               "into it missed the write barrier (mmtk_object_reference_write() or its _post; "
+               "mmtk_memory_region_copy() for copied slots); found before nursery GC %llu traced",
+               (void *)slot, (void *)src, ssp->name, (void *)o, sp->name,
+               (unsigned long long)mmtk->stats.gc_count + 1);
+  mmtk_panic(__FILE__, __LINE__, "sanity: an edge of mature object %p (space %s), traced "
+             "through mmtk_trace_object(), reaches young object %p (space %s), but the object "
+             "was not remembered: a reference store into it missed the write barrier "
+             "(mmtk_object_reference_write() or its _post); found before nursery GC %llu traced",
+             (void *)src, ssp->name, (void *)o, sp->name,
+             (unsigned long long)mmtk->stats.gc_count + 1);
+}
+
 static void check_object(struct sanity *s, uintptr_t slot, uintptr_t o) {
   mmtk_t *mmtk = s->mmtk;
   if (o % BYTES_IN_WORD) fail(s, slot, o, "is not word aligned");
@@ -103,21 +194,26 @@ static void check_object(struct sanity *s, uintptr_t slot, uintptr_t o) {
     if (layout_in_heap(&mmtk->layout, o)) fail(s, slot, o, "is in an unmapped part of the heap");
     return; /* the binding's own object */
   }
-  if (sp->from_space) fail(s, slot, o, "is in a from-space after the GC");
   if (beyond_cursor(sp, o))
     fail(s, slot, o, "lies beyond the space's allocated pages (freed memory)");
-  /* A space this GC did not collect (a nursery GC's mature spaces) has nothing to say:
-   * only that no reachable object was left in a from-space, checked above. */
-  if (sp->collected && sp->ops->trace_object && !sp->ops->is_reachable(sp, o))
-    fail(s, slot, o, "is reachable but not marked or forwarded by the GC");
-  if (sp->collected && sp->ops->get_forwarded && sp->ops->get_forwarded(sp, o) != o)
-    fail(s, slot, o, "is reachable through a stale reference (it was forwarded)");
+  /* Before a nursery trace (the generational check) nothing is marked, forwarded or in
+   * an evacuated from-space yet. */
+  if (!s->gen) {
+    if (sp->from_space) fail(s, slot, o, "is in a from-space after the GC");
+    /* A space this GC did not collect (a nursery GC's mature spaces) has nothing to say:
+     * only that no reachable object was left in a from-space, checked above. */
+    if (sp->collected && sp->ops->trace_object && !sp->ops->is_reachable(sp, o))
+      fail(s, slot, o, "is reachable but not marked or forwarded by the GC");
+    if (sp->collected && sp->ops->get_forwarded && sp->ops->get_forwarded(sp, o) != o)
+      fail(s, slot, o, "is reachable through a stale reference (it was forwarded)");
+  }
 #if MMTK_HAVE_VO_BIT
   if (sp != &mmtk->vm_space && !vo_bit_is_set(&mmtk->vo_bit, o))
     fail(s, slot, o, "has no valid-object bit");
 #endif
   if (mmtk->vm.is_object_sane && !mmtk->vm.is_object_sane(mmtk->vm_ctx, (void *)o))
     fail(s, slot, o, "is rejected by the binding's is_object_sane");
+  if (s->gen) check_remembered(s, slot, o, sp);
 }
 
 static void reach(struct sanity *s, uintptr_t slot, uintptr_t o) {
@@ -245,6 +341,96 @@ static void check_referents(struct sanity *s, mmtk_gc_worker_t *w, mmtk_object_t
     }
   }
   free(todo);
+}
+
+/* The Prepare stage's sentinel: every root of this GC has been scanned (and recorded),
+ * no closure packet has run. */
+static void gen_check(mmtk_gc_worker_t *w, void *arg) {
+  struct sanity_gen *g = arg;
+  mmtk_t *mmtk = w->mmtk;
+  pthread_mutex_lock(&g->lock);
+  g->closed = true;
+  pthread_mutex_unlock(&g->lock);
+  struct sanity s = {.mmtk = mmtk, .gen = g};
+  s.visitor.cursor = s.buf;
+  s.visitor.limit = s.buf + TRACE_SLOT_BUFFER;
+  s.visitor.flush = flush;
+  for (size_t i = 0; i < g->nroots; i++) reach(&s, 0, g->roots[i]);
+  mmtk_object_tracer_t tracer = {.worker = w, .sanity = &s};
+  drain(&s, w, &tracer);
+  if (mmtk->options.verbose >= 2)
+    mmtk_log(mmtk, MMTK_LOG_INFO, "sanity: no unremembered mature-to-young reference among "
+             "%llu objects and %llu slots", (unsigned long long)s.objects,
+             (unsigned long long)s.slots);
+  free(s.set);
+  free(s.stack);
+}
+
+void sanity_gen_begin(mmtk_t *mmtk) {
+  struct sanity_gen *g = gc_malloc(mmtk, sizeof *g, "the sanity verifier's generational check");
+  memset(g, 0, sizeof *g);
+  pthread_mutex_init(&g->lock, NULL);
+  /* The remembered set as the mutators handed it over; the chunks stay on the list while
+   * it is read (remset_schedule() takes them next, on this thread). */
+  struct remset *r = &mmtk->remset;
+  size_t nobjects = 0, nregions = 0;
+  pthread_mutex_lock(&r->lock);
+  for (const struct remset_chunk *c = r->chunks; c; c = c->next) {
+    nobjects += c->nobjects;
+    nregions += c->nregions;
+  }
+  pthread_mutex_unlock(&r->lock);
+  g->remembered = gc_malloc(mmtk, (nobjects ? nobjects : 1) * sizeof *g->remembered,
+                            "the sanity verifier's remembered objects");
+  g->regions = gc_malloc(mmtk, (nregions ? nregions : 1) * sizeof *g->regions,
+                         "the sanity verifier's remembered regions");
+  pthread_mutex_lock(&r->lock);
+  for (const struct remset_chunk *c = r->chunks; c; c = c->next) {
+    for (size_t i = 0; i < c->nobjects && g->nremembered < nobjects; i++)
+      g->remembered[g->nremembered++] = c->buf.objects[i];
+    for (size_t i = 0; i < c->nregions && g->nregions < nregions; i++) {
+      g->regions[g->nregions].start = c->buf.regions[i].start;
+      g->regions[g->nregions].end = c->buf.regions[i].start + c->buf.regions[i].bytes;
+      g->nregions++;
+    }
+  }
+  pthread_mutex_unlock(&r->lock);
+  qsort(g->remembered, g->nremembered, sizeof *g->remembered, cmp_uintptr);
+  qsort(g->regions, g->nregions, sizeof *g->regions, cmp_region);
+  mmtk->gc.sanity_gen = g;
+  scheduler_set_sentinel(mmtk, MMTK_STAGE_PREPARE, gc_simple_packet_new(gen_check, g));
+}
+
+void sanity_gen_roots(mmtk_roots_factory_t *f, const void *items, size_t count, bool slots) {
+  struct sanity_gen *g = f->mmtk->gc.sanity_gen;
+  if (!g || !count) return;
+  pthread_mutex_lock(&g->lock);
+  if (!g->closed) {
+    if (g->nroots + count > g->roots_cap) {
+      size_t cap = g->roots_cap ? g->roots_cap : 1024;
+      while (cap < g->nroots + count) cap *= 2;
+      /* Under the lock: gc_realloc() waits for memory rather than fail. */
+      g->roots = gc_realloc(f->mmtk, g->roots, cap * sizeof *g->roots,
+                            "the sanity verifier's root list");
+      g->roots_cap = cap;
+    }
+    for (size_t i = 0; i < count; i++) {
+      uintptr_t v = ((const uintptr_t *)items)[i];
+      g->roots[g->nroots++] = slots ? *(uintptr_t *)v : v;
+    }
+  }
+  pthread_mutex_unlock(&g->lock);
+}
+
+void sanity_gen_end(mmtk_t *mmtk) {
+  struct sanity_gen *g = mmtk->gc.sanity_gen;
+  if (!g) return;
+  mmtk->gc.sanity_gen = NULL;
+  pthread_mutex_destroy(&g->lock);
+  free(g->roots);
+  free(g->remembered);
+  free(g->regions);
+  free(g);
 }
 
 void sanity_check(mmtk_t *mmtk, mmtk_gc_worker_t *w) {

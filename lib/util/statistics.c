@@ -17,6 +17,8 @@ void stats_harness_begin(mmtk_t *mmtk) {
   s->begin_ns = stats_now_ns();
   s->begin_gc_count = s->gc_count;
   s->begin_gc_ns = s->gc_ns;
+  s->begin_nursery_gc_count = s->nursery_gc_count;
+  s->begin_nursery_gc_ns = s->nursery_gc_ns;
   memcpy(s->begin_stage_ns, s->stage_ns, sizeof s->stage_ns);
   s->begin_acquired_pages = atomic_load(&mmtk->trigger.acquired_pages);
 }
@@ -39,11 +41,20 @@ bool stats_harness_end(mmtk_t *mmtk) {
   printf("============================ libmmtk Statistics Totals ============================\n");
   /* Stages that took no time in the window (a plan's unused ones) get no column. */
   printf("GC\ttime.mu\ttime.gc\ttime.total\tbytes.alloc\tbytes.used\tplan");
+  /* A generational plan's GCs, nursery and full-heap apart (their sums are GC, time.gc). */
+  if (s->generational) printf("\tGC.nursery\tGC.full\ttime.gc.nursery\ttime.gc.full");
   for (int i = 0; i < MMTK_STAGE_COUNT; i++)
     if (s->stage_ns[i] != s->begin_stage_ns[i]) printf("\ttime.stage.%s", stage_column[i]);
   printf("\n%llu\t%.2f\t%.2f\t%.2f\t%zu\t%zu\t%s",
          (unsigned long long)(s->gc_count - s->begin_gc_count), total_ms - gc_ms, gc_ms, total_ms,
          alloc_bytes, gc_trigger_used_bytes(mmtk), mmtk_plan_name(mmtk->plan->kind));
+  if (s->generational) {
+    uint64_t gcs = s->gc_count - s->begin_gc_count;
+    uint64_t nursery = s->nursery_gc_count - s->begin_nursery_gc_count;
+    double nursery_ms = (double)(s->nursery_gc_ns - s->begin_nursery_gc_ns) / 1e6;
+    printf("\t%llu\t%llu\t%.2f\t%.2f", (unsigned long long)nursery,
+           (unsigned long long)(gcs - nursery), nursery_ms, gc_ms - nursery_ms);
+  }
   for (int i = 0; i < MMTK_STAGE_COUNT; i++)
     if (s->stage_ns[i] != s->begin_stage_ns[i])
       printf("\t%.3f", (double)(s->stage_ns[i] - s->begin_stage_ns[i]) / 1e6);
@@ -78,6 +89,7 @@ bool mmtk_get_stats(const mmtk_t *mmtk, mmtk_stats_t *stats) {
   s.heap_bytes = mmtk->trigger.limit_bytes;
   s.defrag_gc_count = mmtk->stats.defrag_gc_count;
   s.nursery_gc_count = mmtk->stats.nursery_gc_count;
+  s.nursery_gc_time_ns = mmtk->stats.nursery_gc_ns;
   /* The size the caller gave, read before the copy overwrites it with ours. */
   size_t n = sizeof s < stats->size ? sizeof s : stats->size;
   memcpy(stats, &s, n);

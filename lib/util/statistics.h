@@ -17,12 +17,17 @@ struct statistics {
   uint64_t defrag_gc_count;
   uint64_t nursery_gc_count; /* and the generational plans' nursery GCs */
   uint64_t gc_ns;
+  uint64_t nursery_gc_ns; /* the part of gc_ns spent in nursery GCs */
+  /* A generational plan (gen_create): the table counts and times nursery and full-heap
+   * GCs apart. */
+  bool generational;
   uint64_t max_pause_ns;
   uint64_t stage_ns[15]; /* MMTK_STAGE_COUNT */
   /* The harness window. */
   bool active;
   uint64_t begin_ns;
   uint64_t begin_gc_count, begin_gc_ns, begin_stage_ns[15];
+  uint64_t begin_nursery_gc_count, begin_nursery_gc_ns;
   size_t begin_acquired_pages;
 };
 

@@ -2,7 +2,7 @@
  * the plan it is compiled for, size units, the watchdog, log notes and the fixture.
  *
  * A suite program is built once per configuration with -DTVM_PLAN_ID=1 (SemiSpace), 2
- * (MarkSweep) or 3 (Immix); its test paths start with PLAN. */
+ * (MarkSweep), 3 (Immix), 4 (GenCopy) or 5 (GenImmix); its test paths start with PLAN. */
 #ifndef TVM_SUITE_H
 #define TVM_SUITE_H
 
@@ -35,6 +35,13 @@
 #define MOVES 1
 #define MAY_MOVE 1
 #define GENERATIONAL 1
+#elif TVM_PLAN_ID == 5
+/* GenImmix: every GC moves the young objects it keeps (promotion); mature ones move only
+ * out of the blocks a defragmenting full-heap GC evacuates. */
+#define PLAN "GenImmix"
+#define MOVES 0
+#define MAY_MOVE 1
+#define GENERATIONAL 1
 #elif TVM_PLAN_ID == 6
 /* StickyImmix: a nursery GC copies young survivors out of their blocks (marks them in
  * place with --enable-sticky-immix-non-moving-nursery); mature objects stay put except
@@ -45,7 +52,7 @@
 #define GENERATIONAL 1
 #define STICKY 1
 #else
-#error "TVM_PLAN_ID must be 1 (SemiSpace), 2 (MarkSweep), 3 (Immix), 4 (GenCopy) or 6 (StickyImmix)"
+#error "TVM_PLAN_ID must be 1 (SemiSpace), 2 (MarkSweep), 3 (Immix), 4 (GenCopy), 5 (GenImmix) or 6 (StickyImmix)"
 #endif
 #ifndef GENERATIONAL
 #define GENERATIONAL 0

@@ -44,6 +44,10 @@
  *   trigger/dynamic-big-object an object larger than the current limit (but well under
  *                              MAX) is allocated
  *   trigger/dynamic-unaligned  MIN and MAX that are not page multiples
+ *   trigger/dynamic-reserve    a fixed live set, GCs far apart: the limit settles at no
+ *                              less than twice the live set for a copying plan (its copy
+ *                              reserve), below it for the others (Immix keeps only its
+ *                              defrag headroom)
  *   trigger/gc-poll            mmtk_gc_poll collects exactly when over the limit
  *   trigger/vm-live-bytes      off-heap bytes reported by the VM make GCs come earlier
  *   trigger/ignore-system-gc   user requests ignored; heap-full GCs and polls still happen
@@ -1139,6 +1143,38 @@ static void test_dynamic_big_object(void) {
   finish(&f);
 }
 
+/* The copy reserve in the limit is what the plan reserves (plan_ops.reserved_pages), not
+ * a doubling for every plan that may move objects: SemiSpace and GenCopy keep room to
+ * copy everything they hold, Immix only its defrag headroom.  A live set of 16 MiB, then
+ * GCs with little allocation and long pauses between them, so that MemBalancer's
+ * headroom shrinks to its floor (an eighth of the live set) whatever the machine. */
+static void test_dynamic_reserve(void) {
+  fx_t f;
+  start(&f, "DynamicHeapSize:4M,256M", EAGER);
+  tvm_thread_t *th = f.th;
+  const size_t node = tvm_object_size(1, 2000), n = 16 * MiB / node;
+  size_t list = tvm_push(th, NULL);
+  for (size_t i = 0; i < n; i++) {
+    tvm_obj_t o = tvm_alloc(th, TVM_NODE, 1, 2000, i);
+    g_assert_nonnull(o);
+    tvm_set_ref(th, o, 0, tvm_root(th, list));
+    tvm_set_root(th, list, o);
+  }
+  for (int round = 0; round < 8; round++) {
+    garbage(&f, 64 * KiB, 2000);
+    g_usleep(100000);
+    checked_gc(&f);
+  }
+  size_t limit = mmtk_total_bytes(f.mmtk), kept = mmtk_live_bytes_in_last_gc(f.mmtk);
+  note("%s: limit %zu KiB with %zu KiB live (%.2f times)", PLAN, limit / KiB, kept / KiB,
+       (double)limit / (double)kept);
+  g_assert_cmpuint(kept, >=, n * node);
+  if (MOVES) g_assert_cmpuint(limit, >=, 2 * kept);
+  else g_assert_cmpuint(limit, <, 2 * kept);
+  g_assert_cmpuint(counters(&f).oom_calls, ==, 0);
+  finish(&f);
+}
+
 /* MIN and MAX that are not multiples of a page: the limit is still page aligned and
  * within them (rounded inwards). */
 static void test_dynamic_unaligned(void) {
@@ -1327,6 +1363,7 @@ int main(int argc, char **argv) {
   suite_add_exact("trigger/dynamic-heap", test_dynamic_heap, 120, "it bounds the GCs the trigger starts");
   add("trigger/dynamic-big-object", test_dynamic_big_object);
   add("trigger/dynamic-unaligned", test_dynamic_unaligned);
+  suite_add_exact("trigger/dynamic-reserve", test_dynamic_reserve, 120, "it measures the limit MemBalancer settles at");
   add("trigger/gc-poll", test_gc_poll);
   suite_add_exact("trigger/vm-live-bytes", test_vm_live_bytes, 120, "it compares the GCs two heap sizes trigger");
   suite_add_exact("trigger/ignore-system-gc", test_ignore_system_gc, 120, "it expects no GC but those it asks for");

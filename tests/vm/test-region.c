@@ -28,6 +28,9 @@
  *                            after each of four GCs
  *   live/dies                mmtk_is_live_object() is true for a new object and for a
  *                            survivor, false for an object the last GC found dead
+ *   zeroing/on-acquire       a GC leaves the blocks it frees as they are (the pause does
+ *                            not zero them; with --enable-immix-zero-on-release it does),
+ *                            and new objects in those blocks still read as zeros
  *
  * Addresses are compared against the Immix geometry (32 KiB blocks, 8 KiB with
  * --enable-immix-smaller-block, of 256-byte lines), which these tests take as given.
@@ -432,6 +435,50 @@ static void test_live_next_to_survivor(void) {
   finish(&f);
 }
 
+/* ---- zeroing ---------------------------------------------------------------------- */
+
+/* A block the GC frees is zeroed when a mutator takes it again, not in the pause
+ * (design.immix.zeroing): right after the GC, a dead object still reads as it was, and
+ * what mmtk_alloc() returns in those blocks reads as zeros (mmtk_alloc(3)). */
+static void test_zeroing_on_acquire(void) {
+  fx_t f;
+  start(&f, "FixedHeapSize:64M", NULL);
+  enum { N = 8192 }; /* 1 MiB of small objects, all dead at the GC */
+  uintptr_t lo = UINTPTR_MAX, hi = 0;
+  tvm_obj_t first = NULL;
+  for (size_t i = 0; i < N; i++) {
+    tvm_obj_t o = alloc_sized(&f, SMALL, i);
+    memset(tvm_bytes(o), 0xa5, tvm_data_bytes(o));
+    if (!first) first = o;
+    if ((uintptr_t)o < lo) lo = (uintptr_t)o;
+    if ((uintptr_t)o > hi) hi = (uintptr_t)o;
+  }
+  const unsigned char *freed = tvm_bytes(first);
+  g_assert_true(tvm_gc(f.th));
+  g_assert_false(mmtk_is_live_object(f.mmtk, first));
+  note("a freed object's first byte after the GC: %#x", freed[0]);
+  g_assert_cmpuint(freed[0], ==, MMTK_HAVE_IMMIX_ZERO_ON_RELEASE ? 0 : 0xa5);
+  /* New objects, straight from mmtk_alloc(), before anything is written to them. */
+  size_t in_freed = 0;
+  for (size_t i = 0; i < N; i++) {
+    uint64_t *w = mmtk_alloc(tvm_mutator(f.th), SMALL, 8, 0, MMTK_ALLOC_DEFAULT);
+    g_assert_nonnull(w);
+    const unsigned char *b = (const unsigned char *)w;
+    for (size_t k = 0; k < SMALL; k++)
+      if (b[k]) g_error("byte %zu of a new object at %p reads %#x", k, (void *)w, b[k]);
+    if ((uintptr_t)w >= lo && (uintptr_t)w <= hi) in_freed++;
+    /* Made a valid (dead) object of the VM, as tvm_alloc() would. */
+    w[0] = (uint64_t)TVM_BYTES << TVM_TYPE_SHIFT;
+    w[1] = SMALL;
+    w[2] = i;
+    mmtk_post_alloc(tvm_mutator(f.th), w, SMALL, MMTK_ALLOC_DEFAULT);
+  }
+  note("%zu of %d new objects in the freed blocks", in_freed, N);
+  g_assert_cmpuint(in_freed, >=, N / 2);
+  g_assert_true(tvm_gc(f.th));
+  finish(&f);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   const char *exact = "addresses and byte counts depend on when GCs run";
@@ -451,5 +498,6 @@ int main(int argc, char **argv) {
   suite_add_exact("mapping", test_mapping, 60, exact);
   suite_add_exact("live/dies", test_live_dies, 60, exact);
   suite_add_exact("live/next-to-survivor", test_live_next_to_survivor, 60, exact);
+  suite_add_exact("zeroing/on-acquire", test_zeroing_on_acquire, 60, exact);
   return g_test_run();
 }

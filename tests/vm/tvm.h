@@ -198,6 +198,10 @@ tvm_obj_t tvm_alloc_aligned(tvm_thread_t *th, unsigned type, size_t nrefs, size_
                             uint64_t data, mmtk_alloc_semantics_t semantics, size_t align);
 /* A store into a reference field, through libmmtk's write barrier. */
 void tvm_set_ref(tvm_thread_t *th, tvm_obj_t o, size_t i, tvm_obj_t v);
+/* The same store WITHOUT the barrier: allowed into an object allocated since the last
+ * safepoint; into any other object of a generational plan it is the bug of a binding
+ * that forgot its barrier (what the sanity verifier must catch). */
+static inline void tvm_set_ref_raw(tvm_obj_t o, size_t i, tvm_obj_t v) { tvm_refs(o)[i] = v; }
 /* Change the data word and refill the data bytes. */
 void tvm_set_data(tvm_obj_t o, uint64_t data);
 

@@ -58,10 +58,21 @@ bool immix_space_create(struct mmtk *mmtk, struct space *s, const char *name, un
                         struct side_metadata_spec *meta);
 void immix_space_destroy(struct space *s);
 
+/* Who asks for a clean block. */
+enum immix_block_use {
+  IMMIX_FOR_MUTATOR, /* counted against the heap limit, may ask for a GC */
+  /* GC-time copies; neither waits for a GC.  A defrag evacuation asks before it copies
+   * (immix_copy_reserve) and is refused (0) once the copy reserve is spent; a copy the
+   * plan has already made room for (a generational plan's promotion) takes the block
+   * anyway, and spends the reserve while it lasts. */
+  IMMIX_FOR_COPY_RESERVE,
+  IMMIX_FOR_COPY,
+};
+
 /* For allocators.  A free block (zeroed unless `opts` has ALLOC_OPT_UNZEROED), or 0 and
- * *status.  `copy`: GC-time, from the copy reserve: never waits for a GC, 0 when the
- * reserve is spent. */
-uintptr_t immix_get_clean_block(struct space *s, bool copy, uint32_t opts, int *status);
+ * *status. */
+uintptr_t immix_get_clean_block(struct space *s, enum immix_block_use use, uint32_t opts,
+                                int *status);
 /* A block the last GC left with holes, or 0 when none is left. */
 uintptr_t immix_get_reusable_block(struct space *s);
 /* The next hole of `block` at or after line `from`: true with [*start, *end) (its free
@@ -72,9 +83,12 @@ bool immix_next_hole(struct space *s, uintptr_t block, unsigned from, uintptr_t 
  * allocator take it?  False: the object is marked in place instead. */
 bool immix_copy_reserve(struct mmtk_gc_worker *w, size_t bytes, size_t align, size_t offset);
 
-/* GC phases.  Should the GC about to start defragment, for fragmentation's sake?  (The
- * plan adds its own reasons: select_gc.) */
+/* GC phases.  Should the GC about to start defragment, for fragmentation's sake? */
 bool immix_fragmented(const struct space *s);
+/* Should a GC of this space asked for `reason` (enum gc_reason) defragment?  As MMTk's
+ * decide_whether_to_defrag: immix_always_defrag, an emergency, a user request with
+ * full_heap_system_gc, or fragmentation (never with --enable-immix-non-moving). */
+bool immix_decide_defrag(const struct space *s, int reason);
 /* A new epoch; with `defrag`, choose the defrag sources. */
 void immix_prepare(struct space *s, bool defrag);
 void immix_release(struct space *s);

@@ -35,6 +35,9 @@ static struct immix_state *state(const struct space *s) { return s->policy_data;
 bool immix_space_create(mmtk_t *mmtk, struct space *s, const char *name, unsigned index,
                         struct side_metadata_spec *meta) {
   space_init(s, mmtk, name, index, &immix_space_ops, PR_FREELIST);
+  /* Most of the space is freed at every GC: zeroed when a mutator takes it again, not in
+   * the pause (design.immix.zeroing). */
+  pr_set_zero_on_acquire(&s->pr);
   side_metadata_spec_init(&meta[0], "immix_line_mark", 3, LOG_BYTES_IN_IMMIX_LINE);
   side_metadata_spec_init(&meta[1], "immix_block_state", 3, LOG_BYTES_IN_IMMIX_BLOCK);
   side_metadata_spec_init(&meta[2], "immix_mark", 0, LOG_BYTES_IN_WORD);
@@ -104,24 +107,29 @@ static void clear_object_metadata(const struct space *s, uintptr_t start, size_t
 
 /* ---- Blocks for allocators ---------------------------------------------------------- */
 
-uintptr_t immix_get_clean_block(struct space *s, bool copy, uint32_t opts, int *status) {
+uintptr_t immix_get_clean_block(struct space *s, enum immix_block_use use, uint32_t opts,
+                                int *status) {
   struct immix_state *st = state(s);
-  if (copy) {
+  bool spent = false; /* a block taken from the copy reserve */
+  if (use != IMMIX_FOR_MUTATOR) {
     /* The copy reserve: the trace asked for the block first (immix_copy_reserve), and
-     * marks in place when there is none left. */
+     * marks in place when there is none left.  A promotion must be made: it takes the
+     * block beyond the reserve (the plan counted the nursery in its reserved pages). */
     size_t left = atomic_load(&st->copy_blocks);
     do {
       if (left == 0) {
+        if (use == IMMIX_FOR_COPY) break;
         *status = ALLOC_HEAP_FULL;
         return 0;
       }
     } while (!atomic_compare_exchange_weak(&st->copy_blocks, &left, left - 1));
+    spent = left != 0;
     opts |= MMTK_ALLOC_OPT_ALLOW_OVERCOMMIT;
   }
   enum alloc_status as;
   uintptr_t b = space_acquire(s, PAGES_PER_BLOCK, opts, &as);
   if (!b) {
-    if (copy) atomic_fetch_add(&st->copy_blocks, 1);
+    if (spent) atomic_fetch_add(&st->copy_blocks, 1);
     *status = as;
     return 0;
   }
@@ -193,9 +201,11 @@ static size_t mark_lines(struct space *s, uintptr_t o) {
 }
 
 static void mark_in_place(struct space *s, mmtk_gc_worker_t *w, uintptr_t o) {
-  w->trace.live_bytes += mark_lines(s, o);
-  /* StickyImmix: a survivor is mature, watched by the object barrier (design.barrier). */
+  /* A generational plan's mature space: a full-heap GC leaves every survivor unlogged
+   * (the remembered set it dropped had logged some, design.plan.genimmix.full-gc); in
+   * StickyImmix a survivor is mature, watched by the object barrier (design.barrier). */
   if (s->unlog) om_store(s->mmtk, &s->mmtk->om.log, o, 1);
+  w->trace.live_bytes += mark_lines(s, o);
   trace_push(w, o);
 }
 
@@ -269,7 +279,10 @@ static uintptr_t nursery_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t o
 static uintptr_t immix_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t o,
                              enum trace_kind kind) {
   struct immix_state *st = state(s);
-  if (kind == TRACE_NURSERY) return nursery_trace(s, w, o);
+  /* A nursery GC: StickyImmix's space holds the young objects and traces them
+   * (young_traced); GenImmix's mature space is live, not traced (the remembered set
+   * supplies its references to young objects). */
+  if (kind == TRACE_NURSERY) return s->young_traced ? nursery_trace(s, w, o) : o;
   if (kind == TRACE_DEFRAG && block_state(st, o) == IMMIX_BLOCK_DEFRAG) return evacuate(s, w, o);
   if (!side_metadata_test_and_set_bit(st->mark, o)) return o;
   mark_in_place(s, w, o);
@@ -408,6 +421,13 @@ bool immix_fragmented(const struct space *s) {
   return left;
 }
 
+bool immix_decide_defrag(const struct space *s, int reason) {
+  if (IMMIX_NON_MOVING) return false; /* --enable-immix-non-moving */
+  const struct mmtk_options *o = &s->mmtk->options;
+  return o->immix_always_defrag || reason == GC_REASON_EMERGENCY ||
+         (reason == GC_REASON_USER && o->full_heap_system_gc) || immix_fragmented(s);
+}
+
 void immix_end_of_gc(struct space *s) {
   struct immix_state *st = state(s);
   atomic_store(&st->tracing, false);
@@ -517,8 +537,6 @@ static void clear_dead_vo_bits(struct space *s, uintptr_t block) {
 }
 #endif
 
-#define RELEASE_RUN_MAX ((uintptr_t)16 * IMMIX_BLOCK_BYTES)
-
 static void sweep_chunk(mmtk_gc_worker_t *w, void *arg) {
   uintptr_t chunk = (uintptr_t)arg;
   struct space *s = heap_space_of(w->mmtk, chunk);
@@ -526,10 +544,10 @@ static void sweep_chunk(mmtk_gc_worker_t *w, void *arg) {
   uint8_t epoch = st->line_epoch;
   uintptr_t found[BLOCKS_PER_CHUNK];
   size_t nfound = 0, hist[IMMIX_MAX_HOLES + 1] = {0};
-  /* Free blocks go back in runs, a page resource call per run; runs stay under
-   * RELEASE_RUN_MAX, which the page resource zeroes (the pages stay resident) rather
-   * than discards: discarded pages fault in again, one by one, when a mutator reuses
-   * them, which made GCBench four times slower. */
+  /* Free blocks go back in runs, a page resource call per run.  The page resource keeps
+   * them as they are (pr_set_zero_on_acquire): the pause neither zeroes them nor lets
+   * the OS discard them (discarded pages fault in again, one by one, when a mutator
+   * reuses them, which once made GCBench four times slower). */
   uintptr_t run = 0;
   for (uintptr_t b = chunk; b < chunk + BYTES_IN_CHUNK; b += IMMIX_BLOCK_BYTES) {
     if (block_state(st, b) == IMMIX_BLOCK_UNALLOCATED) { /* free already: ends a run */
@@ -555,10 +573,7 @@ static void sweep_chunk(mmtk_gc_worker_t *w, void *arg) {
       side_metadata_bzero(&s->mmtk->vo_bit, b, IMMIX_BLOCK_BYTES);
 #endif
       set_block_state(st, b, IMMIX_BLOCK_UNALLOCATED);
-      if (run && b - run == RELEASE_RUN_MAX) {
-        space_release(s, run, (b - run) >> LOG_BYTES_IN_PAGE);
-        run = 0;
-      }
+      if (IMMIX_ZERO_ON_RELEASE) memset((void *)b, 0, IMMIX_BLOCK_BYTES);
       if (!run) run = b;
       continue;
     }

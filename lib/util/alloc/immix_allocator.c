@@ -17,7 +17,9 @@ static uintptr_t try_bump(mmtk_bump_pointer_t *bp, size_t bytes, size_t align, s
   return r;
 }
 
-/* Move to the next hole of the reusable blocks (mutators only); false when none is left. */
+/* Move to the next hole of the reusable blocks; false when none is left.  Copy allocators
+ * find holes only in a generational plan's nursery GC (promotions): a full GC empties
+ * the queue at Prepare and its sweep fills it again after the copies. */
 static bool next_hole(struct immix_allocator *a) {
   for (;;) {
     if (a->block) {
@@ -30,7 +32,6 @@ static bool next_hole(struct immix_allocator *a) {
       }
       a->block = 0;
     }
-    if (a->copy) return false;
     uintptr_t b = immix_get_reusable_block(a->space);
     if (!b) return false;
     a->block = b;
@@ -39,10 +40,12 @@ static bool next_hole(struct immix_allocator *a) {
 }
 
 /* A free block for the hole buffer or the overflow buffer. */
-static bool clean_block(struct immix_allocator *a, mmtk_bump_pointer_t *bp, uint32_t opts,
-                        enum alloc_status *status) {
+static bool clean_block(struct immix_allocator *a, mmtk_bump_pointer_t *bp, bool reserve,
+                        uint32_t opts, enum alloc_status *status) {
   int st;
-  uintptr_t b = immix_get_clean_block(a->space, a->copy, opts, &st);
+  enum immix_block_use use = !a->copy ? IMMIX_FOR_MUTATOR
+                             : reserve ? IMMIX_FOR_COPY_RESERVE : IMMIX_FOR_COPY;
+  uintptr_t b = immix_get_clean_block(a->space, use, opts, &st);
   if (!b) {
     *status = (enum alloc_status)st;
     return false;
@@ -63,7 +66,7 @@ static uintptr_t alloc_inner(struct immix_allocator *a, size_t bytes, size_t ali
      * stays for the small objects that usually follow. */
     r = try_bump(&a->overflow, bytes, align, offset);
     if (r) return r;
-    if (!clean_block(a, &a->overflow, opts, status)) return 0;
+    if (!clean_block(a, &a->overflow, false, opts, status)) return 0;
     r = try_bump(&a->overflow, bytes, align, offset);
     MMTK_ASSERT(r);
     return r;
@@ -72,7 +75,7 @@ static uintptr_t alloc_inner(struct immix_allocator *a, size_t bytes, size_t ali
     r = try_bump(a->bp, bytes, align, offset);
     if (r) return r;
   }
-  if (!clean_block(a, a->bp, opts, status)) return 0;
+  if (!clean_block(a, a->bp, false, opts, status)) return 0;
   r = try_bump(a->bp, bytes, align, offset);
   MMTK_ASSERT(r);
   return r;
@@ -94,8 +97,9 @@ bool immix_alloc_reserve(struct immix_allocator *a, size_t bytes, size_t align, 
   uint32_t opts = MMTK_ALLOC_OPT_ALLOW_OVERCOMMIT | ALLOC_OPT_UNZEROED;
   if (fit(a->bp, bytes, align, offset)) return true;
   if (bytes > IMMIX_LINE_BYTES)
-    return fit(&a->overflow, bytes, align, offset) || clean_block(a, &a->overflow, opts, &st);
-  return clean_block(a, a->bp, opts, &st);
+    return fit(&a->overflow, bytes, align, offset) ||
+           clean_block(a, &a->overflow, true, opts, &st);
+  return clean_block(a, a->bp, true, opts, &st);
 }
 
 void immix_alloc_reset(struct immix_allocator *a) {

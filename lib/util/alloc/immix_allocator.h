@@ -2,8 +2,11 @@
  * the holes of reusable blocks first, then into free blocks.  Objects never span blocks.
  * A request bigger than a line that does not fit the current hole goes to a second
  * buffer over a free block (the overflow, or medium-object, buffer) instead of wasting
- * the hole.  In copy mode (a GC worker's) it takes only free blocks from the copy
- * reserve and never waits for a GC: without a block it fails. */
+ * the hole.  In copy mode (a GC worker's) it never waits for a GC: a defrag GC's copies
+ * take free blocks of the copy reserve (immix_alloc_reserve first; without a block the
+ * object stays), a generational plan's promotions also take the holes a full GC left
+ * and free blocks beyond the reserve (immix.h, enum immix_block_use;
+ * design.alloc.immix.copy). */
 #ifndef MMTK_UTIL_ALLOC_IMMIX_ALLOCATOR_H
 #define MMTK_UTIL_ALLOC_IMMIX_ALLOCATOR_H
 
@@ -15,7 +18,7 @@ struct immix_allocator {
   mmtk_bump_pointer_t *bp; /* the current hole: &own, or the mutator head's default_bump */
   mmtk_bump_pointer_t own;
   struct space *space;
-  bool copy;            /* a GC worker's: free blocks of the copy reserve only */
+  bool copy;            /* a GC worker's (see above) */
   bool hide_limit;      /* precise_stress: the inline path must always fail */
   uintptr_t real_limit; /* the hole's limit while hidden */
   uintptr_t block;      /* the reusable block whose holes are being used (0: none) */

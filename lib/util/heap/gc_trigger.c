@@ -129,7 +129,14 @@ void gc_trigger_after_gc(mmtk_t *mmtk, size_t live_bytes) {
   double extra = root((double)live_bytes * MEMBALANCER_BYTES * alloc_rate / trace_rate);
   size_t floor = live_bytes / 8 > MEMBALANCER_MIN_EXTRA ? live_bytes / 8 : MEMBALANCER_MIN_EXTRA;
   double want = (double)live_bytes + (extra > (double)floor ? extra : (double)floor);
-  if (mmtk->plan->moves_objects) want *= 2; /* the copy reserve */
+  /* The plan's reserve (its copy reserve, design.heap.trigger.reserve): as a share of
+   * what the heap holds now, applied to the target, since it grows with what it covers.
+   * SemiSpace and GenCopy reserve as much as their copying spaces hold (about double
+   * the heap), Immix only its defrag headroom, MarkSweep nothing. */
+  if (mmtk->plan->reserved_pages) {
+    size_t used = atomic_load_explicit(&t->used_pages, memory_order_relaxed);
+    if (used) want += want * (double)mmtk->plan->reserved_pages(mmtk) / (double)used;
+  }
   size_t target = want >= (double)t->max_bytes ? t->max_bytes : (size_t)want;
   /* Whatever the rule: room for what survived, the copy reserve, the VM's bytes and the
    * requests that failed for lack of budget (without it, a request bigger than the

@@ -35,7 +35,8 @@ uintptr_t pr_acquire(struct page_resource *pr, size_t pages, bool zero, enum pr_
     *status = PR_EXHAUSTED;
     return 0;
   }
-  /* Runs from the free list were zeroed or discarded on release: they read as zero. */
+  /* Runs from the free list were zeroed or discarded on release, so they read as zero,
+   * unless the resource zeroes them now (zero_on_acquire). */
   int err = fresh ? mmapper_ensure_mapped(pr->mmtk, start, bytes, pr->space_index) : 0;
   if (err) {
     pthread_mutex_lock(&pr->lock);
@@ -45,6 +46,7 @@ uintptr_t pr_acquire(struct page_resource *pr, size_t pages, bool zero, enum pr_
     *status = PR_MMAP_FAILED;
     return 0;
   }
+  if (zero && !fresh && pr->zero_on_acquire) memset((void *)start, 0, bytes);
   if (zero && fresh && start < pr->dirty) {
     uintptr_t end = start + bytes < pr->dirty ? start + bytes : pr->dirty;
     memset((void *)start, 0, end - start);
@@ -60,8 +62,13 @@ uintptr_t pr_acquire(struct page_resource *pr, size_t pages, bool zero, enum pr_
 void pr_release(struct page_resource *pr, uintptr_t start, size_t pages) {
   MMTK_ASSERT(pr->kind == PR_FREELIST);
   size_t bytes = pages << LOG_BYTES_IN_PAGE;
-  if (bytes >= PR_DISCARD_BYTES) os_discard(start, bytes);
-  else memset((void *)start, 0, bytes);
+  if (pr->zero_on_acquire) {
+    /* Kept resident and dirty: zeroed by pr_acquire when handed out for new objects. */
+  } else if (bytes >= PR_DISCARD_BYTES) {
+    os_discard(start, bytes);
+  } else {
+    memset((void *)start, 0, bytes);
+  }
   pthread_mutex_lock(&pr->lock);
   freelist_give(&pr->free, start, pages);
   pthread_mutex_unlock(&pr->lock);

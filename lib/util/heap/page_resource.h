@@ -6,6 +6,7 @@
 #define MMTK_UTIL_HEAP_PAGE_RESOURCE_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 
 #include "util/heap/freelist.h"
@@ -24,6 +25,9 @@ struct page_resource {
   uintptr_t dirty;        /* monotone: [start, dirty) was used before a reset; zeroed when
                              handed out again (cheaper than faulting fresh pages in) */
   struct freelist free;   /* PR_FREELIST: runs below the cursor given back */
+  /* PR_FREELIST: runs are given back as they are and zeroed when handed out again
+   * (pr_set_zero_on_acquire), not at release. */
+  bool zero_on_acquire;
   _Atomic size_t pages;   /* pages currently held by the space */
 };
 
@@ -35,8 +39,14 @@ enum pr_status { PR_OK, PR_EXHAUSTED, PR_MMAP_FAILED };
 /* `pages` contiguous, mapped pages; their start, or 0 with *status set.  `zero`: they
  * must read as zero (false for GC copy targets, which are written over entirely). */
 uintptr_t pr_acquire(struct page_resource *pr, size_t pages, bool zero, enum pr_status *status);
-/* Free-list resources only: give back a run (discarded: it reads as zero on reuse). */
+/* Free-list resources only: give back a run (zeroed or discarded, so that it reads as
+ * zero on reuse; kept as it is with zero_on_acquire). */
 void pr_release(struct page_resource *pr, uintptr_t start, size_t pages);
+/* Free-list resources only: zero runs of the free list when they are handed out again
+ * with `zero`, rather than when they are released.  For a space that releases much of
+ * itself at every GC (Immix): the zeroing moves out of the pause, onto the thread that
+ * is about to write the memory anyway (design.immix.zeroing). */
+static inline void pr_set_zero_on_acquire(struct page_resource *pr) { pr->zero_on_acquire = true; }
 /* Monotone resources only: give back everything. */
 void pr_reset(struct page_resource *pr);
 
