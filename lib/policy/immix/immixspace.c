@@ -133,7 +133,8 @@ uintptr_t immix_get_clean_block(struct space *s, enum immix_block_use use, uint3
     *status = as;
     return 0;
   }
-  if (!copy) atomic_fetch_add_explicit(&st->young_lines, IMMIX_LINES_PER_BLOCK, memory_order_relaxed);
+  if (use == IMMIX_FOR_MUTATOR)
+    atomic_fetch_add_explicit(&st->young_lines, IMMIX_LINES_PER_BLOCK, memory_order_relaxed);
   /* Every request is one block, and the extent starts chunk aligned: runs stay aligned. */
   MMTK_ASSERT(b % IMMIX_BLOCK_BYTES == 0);
   clear_object_metadata(s, b, IMMIX_BLOCK_BYTES);
