@@ -58,22 +58,24 @@ refused() {
   grep -q 'NOT compatible' "$tmp/out"
 }
 
+# A copy of the public headers that config.h and version.h (generated, in the build
+# directory) complete.
+mkdir "$tmp/inc" "$tmp/inc2"
+cp -R "$top_srcdir/include/." "$tmp/inc/"
+cp "$top_builddir/include/mmtk/config.h" "$top_builddir/include/mmtk/version.h" "$tmp/inc/mmtk/" 2>/dev/null
+cp -R "$tmp/inc/." "$tmp/inc2/"
+
 # ---- 1 ----
 if abi_check; then result OK "make abi-check passes on the built library"
 else result FAIL "make abi-check passes on the built library" "$tmp/out"; fi
 
 # ---- 2 ----
 d="make abi-check fails on a library that lost its functions"
-if ! build_lib "$tmp/libmmtk.so.0" "$top_srcdir/include"; then result FAIL "$d" "$tmp/cc.out"
+if ! build_lib "$tmp/libmmtk.so.0" "$tmp/inc"; then result FAIL "$d" "$tmp/cc.out"
 elif abi_check ABI_LIBRARY="$tmp/libmmtk.so.0" || ! refused; then result FAIL "$d" "$tmp/out"
 else result OK "$d ($(grep -m1 'Functions changes summary' "$tmp/out"))"; fi
 
 # ---- 3, 4: struct layouts ----
-# A copy of the public headers that config.h and version.h (generated) complete.
-mkdir "$tmp/inc" "$tmp/inc2"
-cp -R "$top_srcdir/include/." "$tmp/inc/"
-cp "$top_builddir/include/mmtk/config.h" "$top_builddir/include/mmtk/version.h" "$tmp/inc/mmtk/" 2>/dev/null
-cp -R "$tmp/inc/." "$tmp/inc2/"
 good=$tmp/good.so
 if build_lib "$good" "$tmp/inc" -DABI_ONE_FUNCTION &&
    "$ABIDW" --headers-dir "$tmp/inc" --no-corpus-path --drop-undefined-syms "$good" > "$tmp/good.abi" 2> "$tmp/abidw.out"; then

@@ -269,7 +269,8 @@ static void test_missing_barrier(gconstpointer data) {
   /* One report, before the trace (no "after the GC", no object left behind). */
   char *want = g_strdup_printf("*sanity: slot %s of mature object %s (space *) holds young "
                                "object %s (space %s), but the object was not remembered*",
-                               slot, src, target, large ? "los" : "nursery");
+                               slot, src, target,
+                               large ? "los" : STICKY ? "immix" : "nursery");
   g_test_trap_assert_stderr(want);
   g_test_trap_assert_stderr_unmatched("*after the GC*");
   g_free(want);
