@@ -82,4 +82,4 @@ endif
 CI_SAMPLE_TVM += tests/vm/gc-stickyimmix tests/vm/gc-stickyimmix-header-1worker \
 	tests/vm/refs-stickyimmix-header-1worker tests/vm/binding-stickyimmix \
 	tests/vm/gen-stickyimmix tests/vm/gen-stickyimmix-header-1worker
-CI_TSAN_TESTS += tests/vm/gc-stickyimmix tests/vm/gen-stickyimmix tests/vm/binding-stickyimmix
+CI_TSAN_TESTS += tests/vm/gc-stickyimmix tests/vm/gen-stickyimmix
