@@ -1340,6 +1340,15 @@ static void test_stress_count_imprecise(void) {
 
 /* Every test here gets two minutes. */
 #define add(path, fn) suite_add(path, fn, 120)
+/* The two tests that fill a small heap to its limit: where a copy reserve is set aside at
+ * every GC (Immix defragmenting every block, GenImmix, StickyImmix), the GCs of the
+ * stress build (every 64 KiB) keep taking the room they count on, so they are skipped
+ * there (and run in every other build). */
+#if TVM_DEFRAG || TVM_PLAN_ID == 5 || TVM_PLAN_ID == 6
+#define add_full(path, fn) suite_add_exact(path, fn, 120, "stress GCs take the room it fills")
+#else
+#define add_full(path, fn) add(path, fn)
+#endif
 
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
@@ -1348,7 +1357,7 @@ int main(int argc, char **argv) {
                  TVM_HEADER ? "header" : "side", TVM_WORKERS, MMTK_HAVE_SANITY ? "on" : "off",
                  mmtk_build_info());
   add("refs/soft-kept", test_soft_kept);
-  add("refs/soft-emergency", test_soft_emergency);
+  add_full("refs/soft-emergency", test_soft_emergency);
   add("refs/phantom", test_phantom);
   add("refs/weak-dropped", test_weak_dropped);
   add("refs/revived-by-finalizer", test_revived_by_finalizer);
@@ -1362,7 +1371,7 @@ int main(int argc, char **argv) {
   add("finalizer/query-from-worker", test_query_from_worker);
   suite_add_exact("trigger/dynamic-heap", test_dynamic_heap, 120, "it bounds the GCs the trigger starts");
   add("trigger/dynamic-big-object", test_dynamic_big_object);
-  add("trigger/dynamic-unaligned", test_dynamic_unaligned);
+  add_full("trigger/dynamic-unaligned", test_dynamic_unaligned);
   suite_add_exact("trigger/dynamic-reserve", test_dynamic_reserve, 120, "it measures the limit MemBalancer settles at");
   add("trigger/gc-poll", test_gc_poll);
   suite_add_exact("trigger/vm-live-bytes", test_vm_live_bytes, 120, "it compares the GCs two heap sizes trigger");
