@@ -79,6 +79,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "suite.h"
@@ -112,13 +113,18 @@ static mmtk_stats_t stats(fx_t *f) {
 
 /* One explicit GC, which must be a nursery GC.  Afterwards new objects overwrite the
  * nursery's old contents (the nursery is reused from its start), so that a reference
- * the GC failed to update points at garbage, not at a stale but intact copy. */
+ * the GC failed to update points at garbage, not at a stale but intact copy.
+ * Under MMTK_STRESS_FACTOR it may be a full-heap GC: every stress GC copies its
+ * survivors into fresh blocks of the mature space (each GC's copy allocators start
+ * empty), so in a small heap the mature space fills with partly used blocks and the
+ * plan rightly makes the next GC full-heap. */
 static void nursery_gc(fx_t *f) {
   mmtk_stats_t a = stats(f);
   g_assert_true(tvm_gc(f->th));
   mmtk_stats_t b = stats(f);
   g_assert_cmpuint(b.gc_count, ==, a.gc_count + 1);
-  g_assert_cmpuint(b.nursery_gc_count, ==, a.nursery_gc_count + 1);
+  if (!getenv("MMTK_STRESS_FACTOR") || b.nursery_gc_count != a.nursery_gc_count)
+    g_assert_cmpuint(b.nursery_gc_count, ==, a.nursery_gc_count + 1);
   for (int i = 0; i < 64; i++) tvm_alloc(f->th, TVM_BYTES, 0, 4096, 0xdeadbeef);
 }
 
