@@ -10,7 +10,11 @@ bool scheduler_init(mmtk_t *mmtk, unsigned nworkers) {
   memset(s, 0, sizeof *s);
   s->mmtk = mmtk;
   s->nworkers = MMTK_HAVE_SINGLE_WORKER ? 1 : nworkers;
-  s->workers = calloc(s->nworkers, sizeof *s->workers);
+  /* Aligned as the struct asks (calloc() promises only 16 bytes). */
+  void *mem = NULL;
+  if (posix_memalign(&mem, _Alignof(struct mmtk_gc_worker), s->nworkers * sizeof *s->workers) == 0)
+    memset(mem, 0, s->nworkers * sizeof *s->workers);
+  s->workers = mem;
   if (!s->workers) {
     mmtk_error(mmtk, "mmtk_init: out of memory for %u GC workers", s->nworkers);
     return false;

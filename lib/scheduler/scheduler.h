@@ -42,9 +42,12 @@ struct mmtk_gc_worker {
   /* The thread inside mmtk_start_worker(), while `running` (under the scheduler's lock):
    * mmtk_prepare_to_fork() must not run on a worker. */
   pthread_t running_on;
-  struct work_deque deque;
-  struct tracer trace;        /* the closure machinery (plan/tracing.h) */
-  struct copy_allocators copy; /* to-space buffers */
+  /* Thieves lock and read the deque; only its owner touches the tracer and the copy
+   * buffers, every object: each starts a cache line of its own, and so does every
+   * worker (scheduler_init), so that no other thread's write evicts them. */
+  _Alignas(64) struct work_deque deque;
+  _Alignas(64) struct tracer trace; /* the closure machinery (plan/tracing.h) */
+  _Alignas(64) struct copy_allocators copy; /* to-space buffers */
   uint64_t packets_run;
 };
 
