@@ -17,12 +17,12 @@
  *                  unlogged (a nursery GC before each pass unlogs them again): every
  *                  store is the first one into its object and is logged out of line
  *   no-log-logged-hdr, no-log-young-hdr
- *                  the no-log cases with the binding's own inline test of the unlog bit:
- *                  minivm keeps the bit in the object header (bit 62), which the inline
- *                  mmtk_object_reference_write_fast() does not read (it tests side bits
- *                  only, mmtk_mutator_t(3)): there it calls mmtk_object_reference_write()
- *                  for every store.  Here the binding tests the header bit and calls out
- *                  only when it is set, as a VM's JIT would.
+ *                  the no-log cases with the binding's own inline test of the unlog bit,
+ *                  as a VM's JIT would emit it: minivm keeps the bit in the object header
+ *                  (bit 62, no ref_to_header), which mmtk_object_reference_write_fast()
+ *                  finds through the mutator head (log_bit_offset, log_bit_shift,
+ *                  mmtk_mutator_t(3)); the binding tests its own constant bit instead and
+ *                  calls out only when it is set.  The two should cost about the same.
  *
  * Each pass is timed on its own; between passes (untimed) comes a nursery GC, and for
  * no-log-logged the logging pass, for no-log-young the new objects.  No GC may run in a

@@ -27,6 +27,9 @@ typedef struct mmtk_bump_pointer {
 /* mutator_head.flags */
 #define MMTK_MUTATOR_POST_ALLOC_SLOW 0x1u /* default allocations need mmtk_post_alloc() */
 #define MMTK_MUTATOR_WRITE_BARRIER 0x2u   /* reference stores need mmtk_object_reference_write() */
+/* The unlog bit is in the object header, where log_bit_offset and log_bit_shift say
+ * (a library whose head ends at log_bit_base never sets this flag). */
+#define MMTK_MUTATOR_LOG_BIT_IN_HEADER 0x4u
 
 /* The public head of every mmtk_mutator_t (ABI: fields are only ever appended). */
 typedef struct mmtk_mutator_head {
@@ -56,6 +59,11 @@ typedef struct mmtk_mutator_head {
    * log_bit_base + (A >> 6), as for vo_bit_base; 1 means the next store into the object
    * must go to mmtk_object_reference_write(). */
   uintptr_t log_bit_base;
+  /* Valid when flags has MMTK_MUTATOR_LOG_BIT_IN_HEADER (the binding keeps the unlog bit
+   * in the header and has no ref_to_header callback): the bit of the heap object at
+   * address A is bit log_bit_shift of the byte at A + log_bit_offset. */
+  int32_t log_bit_offset;
+  uint32_t log_bit_shift;
 } mmtk_mutator_head_t;
 
 /* Largest size the inline path attempts (bigger requests go out of line). */
@@ -147,13 +155,26 @@ static inline MMTK_ALWAYS_INLINE void mmtk_object_reference_write_fast(mmtk_muta
     return;
   }
   /* The object barrier: a store into a young or already logged heap object only
-   * stores; the first store into an unlogged one goes out of line. */
+   * stores; the first store into an unlogged one goes out of line, and so does every
+   * store into an object outside the heap range (the VM space). */
   uintptr_t a = (uintptr_t)src;
-  if (MMTK_LIKELY(h->log_bit_base != 0 && a - MMTK_HEAP_START < MMTK_HEAP_END - MMTK_HEAP_START &&
-                  !((__atomic_load_n((const uint8_t *)(h->log_bit_base + (a >> 6)), __ATOMIC_RELAXED) >>
-                     ((a >> 3) & 7)) & 1))) {
-    *(mmtk_object_t *)slot = target;
-    return;
+  if (MMTK_LIKELY(a - MMTK_HEAP_START < MMTK_HEAP_END - MMTK_HEAP_START)) {
+    const uint8_t *byte;
+    unsigned shift;
+    if (h->log_bit_base != 0) {
+      byte = (const uint8_t *)(h->log_bit_base + (a >> 6));
+      shift = (unsigned)(a >> 3) & 7;
+    } else if (h->flags & MMTK_MUTATOR_LOG_BIT_IN_HEADER) {
+      byte = (const uint8_t *)(a + (uintptr_t)(intptr_t)h->log_bit_offset);
+      shift = h->log_bit_shift;
+    } else {
+      byte = 0;
+      shift = 0;
+    }
+    if (MMTK_LIKELY(byte && !((__atomic_load_n(byte, __ATOMIC_RELAXED) >> shift) & 1))) {
+      *(mmtk_object_t *)slot = target;
+      return;
+    }
   }
   mmtk_object_reference_write(mutator, src, slot, target);
 }

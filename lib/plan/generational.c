@@ -26,11 +26,17 @@ void gen_mutator_init(struct gen_plan *g, struct mmtk_mutator *m) {
 void gen_mutator_barrier(const mmtk_t *mmtk, struct mmtk_mutator *m) {
   m->barrier = BARRIER_OBJECT;
   m->head.flags |= MMTK_MUTATOR_WRITE_BARRIER;
-  /* Inline code tests the unlog bit itself when it is on the side, where the head's
-   * layout (a bit per word) holds; the header's bit is the binding's to read. */
+  /* Inline code tests the unlog bit itself: on the side, where the head's layout (a bit
+   * per word) holds; in the header, when the header starts at the object reference (no
+   * ref_to_header callback to call). */
   const struct obj_meta *lb = &mmtk->om.log;
-  if (!lb->in_header && lb->side.log_bits == 0 && lb->side.log_region == 3)
+  if (!lb->in_header && lb->side.log_bits == 0 && lb->side.log_region == 3) {
     m->head.log_bit_base = lb->side.base;
+  } else if (lb->in_header && lb->log_bits == 0 && !mmtk->vm.ref_to_header) {
+    m->head.log_bit_offset = lb->byte_offset;
+    m->head.log_bit_shift = lb->shift;
+    m->head.flags |= MMTK_MUTATOR_LOG_BIT_IN_HEADER;
+  }
 }
 
 static size_t nursery_pages(const mmtk_t *mmtk, bool max) {

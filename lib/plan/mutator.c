@@ -223,6 +223,8 @@ void mutator_free(struct mmtk_mutator *m) {
   m->head.max_inline_size = 0;
   m->head.free_lists = NULL;
   m->head.log_bit_base = 0;
+  m->head.log_bit_offset = 0;
+  m->head.log_bit_shift = 0;
   m->head.flags = MMTK_MUTATOR_POST_ALLOC_SLOW | MMTK_MUTATOR_WRITE_BARRIER;
   handle_retire(&mutators, m);
 }

@@ -32,7 +32,9 @@ _Static_assert(offsetof(mmtk_mutator_head_t, max_inline_size) == 28, "ABI: max_i
 _Static_assert(offsetof(mmtk_mutator_head_t, mmtk) == 32, "ABI: mmtk at 32");
 _Static_assert(offsetof(mmtk_mutator_head_t, free_lists) == 48, "ABI: free_lists at 48");
 _Static_assert(offsetof(mmtk_mutator_head_t, log_bit_base) == 56, "ABI: log_bit_base at 56");
-_Static_assert(sizeof(mmtk_mutator_head_t) == 64, "ABI: the head is 64 bytes");
+_Static_assert(offsetof(mmtk_mutator_head_t, log_bit_offset) == 64, "ABI: log_bit_offset at 64");
+_Static_assert(offsetof(mmtk_mutator_head_t, log_bit_shift) == 68, "ABI: log_bit_shift at 68");
+_Static_assert(sizeof(mmtk_mutator_head_t) == 72, "ABI: the head is 72 bytes");
 
 /* Allocate `size` bytes per the public contract (design.memory_manager.alloc): validates,
  * picks the allocator, reports failure.  `who` names the public function for messages. */

@@ -154,12 +154,30 @@ static void test_inline_fast(void) {
   mmtk_mutator_t *m = tvm_mutator(f.th);
   const mmtk_mutator_head_t *h = (const mmtk_mutator_head_t *)(void *)m;
   g_assert_true(h->flags & MMTK_MUTATOR_WRITE_BARRIER);
-  /* The binding's header bit (unless --enable-side-metadata puts every bit on the side). */
-  if (TVM_HEADER && !MMTK_HAVE_SIDE_METADATA) g_assert_cmpuint(h->log_bit_base, ==, 0);
-  else g_assert_cmpuint(h->log_bit_base, !=, 0);
+  /* The binding's header bit (unless --enable-side-metadata puts every bit on the side):
+   * the head says where it is, and the inline path reads it there. */
+  bool in_header = TVM_HEADER && !MMTK_HAVE_SIDE_METADATA;
+  if (in_header) {
+    g_assert_cmpuint(h->log_bit_base, ==, 0);
+    g_assert_true(h->flags & MMTK_MUTATOR_LOG_BIT_IN_HEADER);
+    g_assert_cmpint(h->log_bit_offset, ==, TVM_HDR_LOG_BIT / 8);
+    g_assert_cmpuint(h->log_bit_shift, ==, TVM_HDR_LOG_BIT % 8);
+  } else {
+    g_assert_cmpuint(h->log_bit_base, !=, 0);
+    g_assert_false(h->flags & MMTK_MUTATOR_LOG_BIT_IN_HEADER);
+  }
   enum { N = 32 };
   size_t old = tvm_push(f.th, tvm_alloc(f.th, TVM_ARRAY, N, 0, 1));
   nursery_gc(&f);
+  if (in_header) {
+    /* Promoted, hence unlogged: the bit the head points at is 1 until the first store
+     * logs the object. */
+    const uint8_t *bit = (const uint8_t *)tvm_root(f.th, old) + h->log_bit_offset;
+    g_assert_cmpuint((*bit >> h->log_bit_shift) & 1, ==, 1);
+    tvm_obj_t o = tvm_root(f.th, old);
+    mmtk_object_reference_write_fast(m, o, &tvm_refs(o)[0], NULL);
+    g_assert_cmpuint((*bit >> h->log_bit_shift) & 1, ==, 0);
+  }
   for (int round = 0; round < 10; round++) {
     size_t young = tvm_push(f.th, tvm_alloc(f.th, TVM_ARRAY, N, 0, 2));
     for (size_t i = 0; i < N; i++) {
@@ -172,6 +190,47 @@ static void test_inline_fast(void) {
     nursery_gc(&f);
     for (size_t i = 0; i < N; i++)
       g_assert_cmpuint(tvm_data(tvm_ref(tvm_root(f.th, old), i)), ==, round * 100 + i);
+  }
+  finish(&f);
+}
+
+/* A header reached through ref_to_header is the binding's to find: the head does not
+ * describe the bit, and every store into a mature object goes out of line (and is still
+ * remembered). */
+static void *header_at_object(void *ctx, mmtk_object_t o) {
+  (void)ctx;
+  return o;
+}
+
+static void with_ref_to_header(tvm_t *vm, mmtk_vm_binding_t *b, void *arg) {
+  (void)vm, (void)arg;
+  b->ref_to_header = header_at_object;
+}
+
+static void test_inline_ref_to_header(void) {
+  fx_t f;
+  tvm_options_t o = {
+      .plan = PLAN, .header_metadata = TVM_HEADER, .workers = TVM_WORKERS,
+      .heap = "FixedHeapSize:64M", .sanity = true, .extra = "full_heap_system_gc=false",
+      .customize = with_ref_to_header,
+  };
+  f.vm = tvm_new(&o);
+  f.mmtk = tvm_mmtk(f.vm);
+  f.th = tvm_attach(f.vm);
+  mmtk_mutator_t *m = tvm_mutator(f.th);
+  const mmtk_mutator_head_t *h = (const mmtk_mutator_head_t *)(void *)m;
+  g_assert_true(h->flags & MMTK_MUTATOR_WRITE_BARRIER);
+  g_assert_false(h->flags & MMTK_MUTATOR_LOG_BIT_IN_HEADER);
+  g_assert_cmpint(h->log_bit_offset, ==, 0);
+  size_t old = tvm_push(f.th, tvm_alloc(f.th, TVM_ARRAY, 4, 0, 1));
+  nursery_gc(&f);
+  for (int round = 0; round < 4; round++) {
+    tvm_obj_t y = tvm_alloc(f.th, TVM_NODE, 0, 8, 500 + round);
+    tvm_obj_t holder = tvm_root(f.th, old);
+    mmtk_object_reference_write_fast(m, holder, &tvm_refs(holder)[round], y);
+    nursery_gc(&f);
+    for (int i = 0; i <= round; i++)
+      g_assert_cmpuint(tvm_data(tvm_ref(tvm_root(f.th, old), i)), ==, 500 + i);
   }
   finish(&f);
 }
@@ -942,6 +1001,7 @@ int main(int argc, char **argv) {
   suite_add("barrier/old-to-young", test_old_to_young, 60);
   suite_add("barrier/fresh-mature", test_fresh_mature, 60);
   suite_add("barrier/inline-fast", test_inline_fast, 60);
+  suite_add("barrier/inline-ref-to-header", test_inline_ref_to_header, 60);
   suite_add("barrier/region-copy", test_region_copy, 60);
   suite_add("barrier/logged-once", test_logged_once, 60);
 #if MMTK_HAVE_SANITY
