@@ -68,6 +68,8 @@ MMTK_MAN3_PAGES = \
 	man/mmtk_object_t.3 \
 	man/mmtk_object_reference_write.3 \
 	man/mmtk_object_reference_write_fast.3 \
+	man/mmtk_object_reference_write_pre_fast.3 \
+	man/mmtk_object_reference_write_post_fast.3 \
 	man/mmtk_object_reference_write_post.3 \
 	man/mmtk_object_reference_write_pre.3 \
 	man/mmtk_pin_object.3 \

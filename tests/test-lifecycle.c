@@ -952,6 +952,10 @@ static void test_stale_mutator(void) {
     assert_stale("mmtk_object_reference_write_pre", m, "mutator");
     mmtk_object_reference_write_post(m, o, (mmtk_slot_t)&slot_value, o);
     assert_stale("mmtk_object_reference_write_post", m, "mutator");
+    mmtk_object_reference_write_pre_fast(m, o, (mmtk_slot_t)&slot_value, o);
+    assert_stale("mmtk_object_reference_write_pre", m, "mutator");
+    mmtk_object_reference_write_post_fast(m, o, (mmtk_slot_t)&slot_value, o);
+    assert_stale("mmtk_object_reference_write_post", m, "mutator");
     mmtk_memory_region_copy(m, &o, &slot_value, sizeof o);
     assert_stale("mmtk_memory_region_copy", m, "mutator");
     mmtk_memory_region_copy_pre(m, &o, &slot_value, sizeof o);

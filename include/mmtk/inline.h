@@ -30,6 +30,9 @@ typedef struct mmtk_bump_pointer {
 /* The unlog bit is in the object header, where log_bit_offset and log_bit_shift say
  * (a library whose head ends at log_bit_base never sets this flag). */
 #define MMTK_MUTATOR_LOG_BIT_IN_HEADER 0x4u
+/* Reference stores need mmtk_object_reference_write_pre() before them (a barrier that
+ * acts before the store; no plan has one yet, and a destroyed mutator's head sets it). */
+#define MMTK_MUTATOR_PRE_BARRIER 0x8u
 
 /* The public head of every mmtk_mutator_t (ABI: fields are only ever appended). */
 typedef struct mmtk_mutator_head {
@@ -77,6 +80,10 @@ MMTK_EXTERN void mmtk_post_alloc(mmtk_mutator_t *mutator, mmtk_object_t object, 
                                  mmtk_alloc_semantics_t semantics);
 MMTK_EXTERN void mmtk_object_reference_write(mmtk_mutator_t *mutator, mmtk_object_t src,
                                             mmtk_slot_t slot, mmtk_object_t target);
+MMTK_EXTERN void mmtk_object_reference_write_pre(mmtk_mutator_t *mutator, mmtk_object_t src,
+                                                mmtk_slot_t slot, mmtk_object_t target);
+MMTK_EXTERN void mmtk_object_reference_write_post(mmtk_mutator_t *mutator, mmtk_object_t src,
+                                                 mmtk_slot_t slot, mmtk_object_t target);
 
 static inline mmtk_mutator_head_t *mmtk__head(mmtk_mutator_t *mutator) {
   return (mmtk_mutator_head_t *)(void *)mutator;
@@ -142,41 +149,66 @@ static inline MMTK_ALWAYS_INLINE void mmtk_post_alloc_fast(mmtk_mutator_t *mutat
   mmtk_post_alloc(mutator, object, bytes, semantics);
 }
 
+/* Whether a store into `a` needs nothing of the object barrier, by the head alone: `a`
+ * is a heap object whose unlog bit, where the head says it is, is 0 (a young object, or
+ * one already logged since the last GC).  False when the head cannot tell. */
+static inline MMTK_ALWAYS_INLINE int mmtk__store_needs_no_log(const mmtk_mutator_head_t *h,
+                                                              uintptr_t a) {
+  if (MMTK_UNLIKELY(a - MMTK_HEAP_START >= MMTK_HEAP_END - MMTK_HEAP_START)) return 0;
+  const uint8_t *byte;
+  unsigned shift;
+  if (h->log_bit_base != 0) {
+    byte = (const uint8_t *)(h->log_bit_base + (a >> 6));
+    shift = (unsigned)(a >> 3) & 7;
+  } else if (h->flags & MMTK_MUTATOR_LOG_BIT_IN_HEADER) {
+    byte = (const uint8_t *)(a + (uintptr_t)(intptr_t)h->log_bit_offset);
+    shift = h->log_bit_shift;
+  } else {
+    return 0;
+  }
+  return !((__atomic_load_n(byte, __ATOMIC_RELAXED) >> shift) & 1);
+}
+
 /* Store `target` into the reference slot `slot` of `src`: same contract as
  * mmtk_object_reference_write(); a plain store, inline, when the plan has no write
- * barrier (the mutator head's flags say so). */
+ * barrier (the mutator head's flags say so), and when the object barrier has nothing to
+ * do (the unlog bit, where the head says it is, is 0).  Every other store, and every
+ * store into an object outside the heap range (the VM space), goes out of line. */
 static inline MMTK_ALWAYS_INLINE void mmtk_object_reference_write_fast(mmtk_mutator_t *mutator,
                                                                        mmtk_object_t src,
                                                                        mmtk_slot_t slot,
                                                                        mmtk_object_t target) {
-  mmtk_mutator_head_t *h = mmtk__head(mutator);
-  if (MMTK_LIKELY(!(h->flags & MMTK_MUTATOR_WRITE_BARRIER))) {
+  const mmtk_mutator_head_t *h = mmtk__head(mutator);
+  if (MMTK_LIKELY(!(h->flags & MMTK_MUTATOR_WRITE_BARRIER) ||
+                  mmtk__store_needs_no_log(h, (uintptr_t)src))) {
     *(mmtk_object_t *)slot = target;
     return;
   }
-  /* The object barrier: a store into a young or already logged heap object only
-   * stores; the first store into an unlogged one goes out of line, and so does every
-   * store into an object outside the heap range (the VM space). */
-  uintptr_t a = (uintptr_t)src;
-  if (MMTK_LIKELY(a - MMTK_HEAP_START < MMTK_HEAP_END - MMTK_HEAP_START)) {
-    const uint8_t *byte;
-    unsigned shift;
-    if (h->log_bit_base != 0) {
-      byte = (const uint8_t *)(h->log_bit_base + (a >> 6));
-      shift = (unsigned)(a >> 3) & 7;
-    } else if (h->flags & MMTK_MUTATOR_LOG_BIT_IN_HEADER) {
-      byte = (const uint8_t *)(a + (uintptr_t)(intptr_t)h->log_bit_offset);
-      shift = h->log_bit_shift;
-    } else {
-      byte = 0;
-      shift = 0;
-    }
-    if (MMTK_LIKELY(byte && !((__atomic_load_n(byte, __ATOMIC_RELAXED) >> shift) & 1))) {
-      *(mmtk_object_t *)slot = target;
-      return;
-    }
-  }
   mmtk_object_reference_write(mutator, src, slot, target);
+}
+
+/* Before a reference store the VM makes itself: same contract as
+ * mmtk_object_reference_write_pre(); nothing, inline, unless the head asks for it. */
+static inline MMTK_ALWAYS_INLINE void mmtk_object_reference_write_pre_fast(mmtk_mutator_t *mutator,
+                                                                           mmtk_object_t src,
+                                                                           mmtk_slot_t slot,
+                                                                           mmtk_object_t target) {
+  if (MMTK_LIKELY(!(mmtk__head(mutator)->flags & MMTK_MUTATOR_PRE_BARRIER))) return;
+  mmtk_object_reference_write_pre(mutator, src, slot, target);
+}
+
+/* After a reference store the VM made itself: same contract as
+ * mmtk_object_reference_write_post(); nothing, inline, when the object barrier has
+ * nothing to do (as in mmtk_object_reference_write_fast()). */
+static inline MMTK_ALWAYS_INLINE void mmtk_object_reference_write_post_fast(mmtk_mutator_t *mutator,
+                                                                            mmtk_object_t src,
+                                                                            mmtk_slot_t slot,
+                                                                            mmtk_object_t target) {
+  const mmtk_mutator_head_t *h = mmtk__head(mutator);
+  if (MMTK_LIKELY(!(h->flags & MMTK_MUTATOR_WRITE_BARRIER) ||
+                  mmtk__store_needs_no_log(h, (uintptr_t)src)))
+    return;
+  mmtk_object_reference_write_post(mutator, src, slot, target);
 }
 
 #ifdef __cplusplus

@@ -217,15 +217,15 @@ void mutator_free(struct mmtk_mutator *m) {
   pthread_mutex_unlock(&mmtk->mutators_lock);
   /* The inline paths read only the head: make every one of them fail, so that a stale
    * handle reaches the checked out-of-line functions (mmtk_alloc_slow,
-   * mmtk_post_alloc, mmtk_object_reference_write) instead of allocating from buffers it
-   * no longer owns. */
+   * mmtk_post_alloc, mmtk_object_reference_write and its _pre and _post) instead of
+   * allocating from buffers it no longer owns. */
   m->head.default_bump.cursor = m->head.default_bump.limit = 0;
   m->head.max_inline_size = 0;
   m->head.free_lists = NULL;
   m->head.log_bit_base = 0;
   m->head.log_bit_offset = 0;
   m->head.log_bit_shift = 0;
-  m->head.flags = MMTK_MUTATOR_POST_ALLOC_SLOW | MMTK_MUTATOR_WRITE_BARRIER;
+  m->head.flags = MMTK_MUTATOR_POST_ALLOC_SLOW | MMTK_MUTATOR_WRITE_BARRIER | MMTK_MUTATOR_PRE_BARRIER;
   handle_retire(&mutators, m);
 }
 

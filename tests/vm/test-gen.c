@@ -191,6 +191,23 @@ static void test_inline_fast(void) {
     for (size_t i = 0; i < N; i++)
       g_assert_cmpuint(tvm_data(tvm_ref(tvm_root(f.th, old), i)), ==, round * 100 + i);
   }
+  /* The VM's own store between the inline pre and post parts: the post part logs the
+   * (unlogged again) mature object, so the young object survives. */
+  g_assert_false(h->flags & MMTK_MUTATOR_PRE_BARRIER);
+  for (size_t i = 0; i < N; i++) {
+    tvm_obj_t y = tvm_alloc(f.th, TVM_NODE, 0, 8, 7000 + i);
+    tvm_obj_t o = tvm_root(f.th, old);
+    mmtk_object_reference_write_pre_fast(m, o, &tvm_refs(o)[i], y);
+    __atomic_store_n(&tvm_refs(o)[i], y, __ATOMIC_RELEASE);
+    mmtk_object_reference_write_post_fast(m, o, &tvm_refs(o)[i], y);
+    if (in_header) {
+      const uint8_t *bit = (const uint8_t *)o + h->log_bit_offset;
+      g_assert_cmpuint((*bit >> h->log_bit_shift) & 1, ==, 0);
+    }
+  }
+  nursery_gc(&f);
+  for (size_t i = 0; i < N; i++)
+    g_assert_cmpuint(tvm_data(tvm_ref(tvm_root(f.th, old), i)), ==, 7000 + i);
   finish(&f);
 }
 
