@@ -116,7 +116,7 @@ static bool gcbench(long *nodes) {
 
 int gc_demo_run(void) {
   /* The environment decides (MMTK_PLAN, MMTK_GC_TRIGGER, ...); these are the defaults. */
-  if (!minivm_init("plan=MarkSweep gc_trigger=FixedHeapSize:64M verbose=1")) {
+  if (!minivm_init("plan=GenImmix gc_trigger=FixedHeapSize:64M full_heap_system_gc=true verbose=1")) {
     fprintf(stderr, "mmtk-demo: cannot start the collector (see above)\n");
     return 1;
   }
@@ -133,7 +133,7 @@ int gc_demo_run(void) {
   mmtk_harness_end(mmtk);
   minivm_stats_t st;
   minivm_gc_stats(&st);
-  const char *plan = getenv("MMTK_PLAN") ? getenv("MMTK_PLAN") : "MarkSweep";
+  const char *plan = getenv("MMTK_PLAN") ? getenv("MMTK_PLAN") : "GenImmix";
   printf("mmtk-demo: GCBench on %s: %ld nodes (%.0f MiB) in %.2f s, %.1f M nodes/s; "
          "%llu GCs (GC(%llu) to GC(%llu) of the log; the earlier ones are before the run), "
          "%.1f ms in GC, longest pause %.2f ms, heap %llu MiB; %s\n",

@@ -1,7 +1,7 @@
 /* mmtk-demo: the program the README runs.
  *
  *   mmtk-demo                    GCBench on minivm, the reference binding (demo-gc.c), on
- *                                the plan MMTK_PLAN names (default MarkSweep, 64 MiB heap)
+ *                                the plan MMTK_PLAN names (default GenImmix, 64 MiB heap)
  *   MMTK_PLAN=NoGC mmtk-demo [-t THREADS] [-s OBJECT_SIZE] [-b TOTAL_BYTES]
  *                                allocation throughput without collection (this file)
  *
@@ -236,7 +236,7 @@ static bool parse_size(const char *s, uint64_t *out) {
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: mmtk-demo                  GCBench on MMTK_PLAN (default MarkSweep)\n"
+          "usage: mmtk-demo                  GCBench on MMTK_PLAN (default GenImmix)\n"
           "       MMTK_PLAN=NoGC mmtk-demo [-t THREADS] [-s OBJECT_SIZE] [-b TOTAL_BYTES]\n"
           "  -t THREADS      mutator threads, 1..%d (default 1)\n"
           "  -s OBJECT_SIZE  bytes per object, 8..1M (default %d)\n"

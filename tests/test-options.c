@@ -726,7 +726,7 @@ static void test_builder_reuse(void) {
 }
 
 /* Defaults (lib/util/options.h): threads = online CPUs, a fixed heap of half the physical
- * memory (within the range, page aligned), plan MarkSweep. */
+ * memory (within the range, page aligned), plan GenImmix. */
 static void test_defaults(void) {
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   size_t threads = cpus < 1 ? 1 : cpus > 1024 ? 1024 : (size_t)cpus;
@@ -740,14 +740,14 @@ static void test_defaults(void) {
   g_assert_cmpuint(o.workers, ==, expected_workers(threads));
   g_assert_cmpuint(o.total, ==, heap);
   mmtk_builder_free(b);
-  /* The default plan is MarkSweep: it collects, so a binding without the collector's
-   * callbacks is refused, and the message names the plan. */
+  /* The default plan is GenImmix, MMTk's: it collects, so a binding without the
+   * collector's callbacks is refused, and the message names the plan. */
   if (!getenv("MMTK_PLAN")) {
     mmtk_vm_binding_t vm;
     tu_binding(&vm);
     b = mmtk_builder_new();
     g_assert_null(mmtk_init(b, &vm, tu_ctx));
-    tu_assert_error("plan MarkSweep needs the binding callback");
+    tu_assert_error("plan GenImmix needs the binding callback");
     mmtk_builder_free(b);
   }
 }

@@ -366,10 +366,9 @@ static const struct option_desc *lookup(const char *name, size_t len) {
 
 void mmtk_options_init(struct mmtk_options *o) {
   memset(o, 0, sizeof *o);
-  /* API.md: MMTk's default (GenImmix) once it exists; until then the strongest plan
-   * there is.  MarkSweep: it collects, never moves an object (so every binding works with
-   * it, pinning roots included) and keeps the smallest footprint. */
-  o->plan = MMTK_PLAN_MARKSWEEP;
+  /* API.md: MMTk's default, GenImmix.  It asks the binding for the write barrier on
+   * every reference store (mmtk-options(7) says how to choose a plan that does not). */
+  o->plan = MMTK_PLAN_GENIMMIX;
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   o->threads = cpus < 1 ? 1 : cpus > MMTK_MAX_WORKERS ? MMTK_MAX_WORKERS : (size_t)cpus;
 
