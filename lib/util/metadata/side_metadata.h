@@ -141,13 +141,19 @@ static inline void side_metadata_store(const struct side_metadata_spec *s, uintp
 
 /* 1-bit specs: set the bit of `addr`; true if this call set it (it was clear).  A plain
  * load first, so that the common case in a trace, an object already marked, costs no
- * atomic read-modify-write. */
+ * atomic read-modify-write.  The bit is set through the aligned 32-bit word that holds
+ * its byte (little-endian: x86-64 and aarch64), where a fetch-or whose result is tested
+ * for one bit is a single instruction (x86's lock bts); on a byte it is a
+ * compare-and-swap loop. */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+               "side_metadata_test_and_set_bit() numbers a word's bytes little-endian");
 static inline bool side_metadata_test_and_set_bit(const struct side_metadata_spec *s,
                                                   uintptr_t addr) {
-  _Atomic uint8_t *p = UNIT(uint8_t, s, addr);
-  uint8_t bit = (uint8_t)(1u << ((addr >> s->log_region) & 7));
-  if (atomic_load_explicit(p, memory_order_relaxed) & bit) return false;
-  return !(atomic_fetch_or_explicit(p, bit, memory_order_relaxed) & bit);
+  uintptr_t byte = (uintptr_t)UNIT(uint8_t, s, addr);
+  _Atomic uint32_t *w = (_Atomic uint32_t *)(byte & ~(uintptr_t)3);
+  uint32_t bit = 1u << (((addr >> s->log_region) & 7) + 8 * (byte & 3));
+  if (atomic_load_explicit(w, memory_order_relaxed) & bit) return false;
+  return !(atomic_fetch_or_explicit(w, bit, memory_order_relaxed) & bit);
 }
 
 uint64_t side_metadata_fetch_or(const struct side_metadata_spec *s, uintptr_t addr, uint64_t v);
