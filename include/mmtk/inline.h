@@ -149,11 +149,13 @@ static inline MMTK_ALWAYS_INLINE void mmtk_post_alloc_fast(mmtk_mutator_t *mutat
   mmtk_post_alloc(mutator, object, bytes, semantics);
 }
 
-/* Whether a store into `a` needs nothing of the object barrier, by the head alone: `a`
- * is a heap object whose unlog bit, where the head says it is, is 0 (a young object, or
- * one already logged since the last GC).  False when the head cannot tell. */
-static inline MMTK_ALWAYS_INLINE int mmtk__store_needs_no_log(const mmtk_mutator_head_t *h,
-                                                              uintptr_t a) {
+/* Whether a reference store into `a` needs nothing of the write barrier, by the head
+ * alone: the plan has no barrier, or `a` is a heap object whose unlog bit, where the head
+ * says it is, is 0 (a young object, or one already logged since the last GC).  False
+ * when the head cannot tell. */
+static inline MMTK_ALWAYS_INLINE int mmtk__store_is_plain(const mmtk_mutator_head_t *h,
+                                                          uintptr_t a) {
+  if (MMTK_LIKELY(!(h->flags & MMTK_MUTATOR_WRITE_BARRIER))) return 1;
   if (MMTK_UNLIKELY(a - MMTK_HEAP_START >= MMTK_HEAP_END - MMTK_HEAP_START)) return 0;
   const uint8_t *byte;
   unsigned shift;
@@ -178,9 +180,7 @@ static inline MMTK_ALWAYS_INLINE void mmtk_object_reference_write_fast(mmtk_muta
                                                                        mmtk_object_t src,
                                                                        mmtk_slot_t slot,
                                                                        mmtk_object_t target) {
-  const mmtk_mutator_head_t *h = mmtk__head(mutator);
-  if (MMTK_LIKELY(!(h->flags & MMTK_MUTATOR_WRITE_BARRIER) ||
-                  mmtk__store_needs_no_log(h, (uintptr_t)src))) {
+  if (MMTK_LIKELY(mmtk__store_is_plain(mmtk__head(mutator), (uintptr_t)src))) {
     *(mmtk_object_t *)slot = target;
     return;
   }
@@ -204,10 +204,7 @@ static inline MMTK_ALWAYS_INLINE void mmtk_object_reference_write_post_fast(mmtk
                                                                             mmtk_object_t src,
                                                                             mmtk_slot_t slot,
                                                                             mmtk_object_t target) {
-  const mmtk_mutator_head_t *h = mmtk__head(mutator);
-  if (MMTK_LIKELY(!(h->flags & MMTK_MUTATOR_WRITE_BARRIER) ||
-                  mmtk__store_needs_no_log(h, (uintptr_t)src)))
-    return;
+  if (MMTK_LIKELY(mmtk__store_is_plain(mmtk__head(mutator), (uintptr_t)src))) return;
   mmtk_object_reference_write_post(mutator, src, slot, target);
 }
 

@@ -39,7 +39,6 @@ static void genimmix_destroy(mmtk_t *mmtk) {
   common_plan_destroy(&p->common);
   gen_destroy(&p->gen);
   immix_space_destroy(&p->immix);
-  space_destroy(&p->immix);
   free(p);
   mmtk->plan_data = NULL;
 }

@@ -33,19 +33,22 @@ static void ix_destroy(mmtk_t *mmtk) {
   if (!p) return;
   immix_space_destroy(&p->immix);
   common_plan_destroy(&p->common);
-  space_destroy(&p->immix);
   free(p);
   mmtk->plan_data = NULL;
+}
+
+void immix_mutator_default(struct space *immix, struct mmtk_mutator *m) {
+  m->immix[0].bp = &m->head.default_bump;
+  m->immix[0].space = immix;
+  mutator_map(m, MMTK_ALLOC_DEFAULT, MMTK_ALLOCATOR_IMMIX, 0);
+  /* Header marks: new objects take the space's mark state (immixspace.c). */
+  if (immix_needs_post_alloc(immix)) m->head.flags |= MMTK_MUTATOR_POST_ALLOC_SLOW;
 }
 
 static void ix_mutator_init(mmtk_t *mmtk, struct mmtk_mutator *m) {
   struct immix_plan *p = ix(mmtk);
   common_plan_mutator_init(&p->common, m);
-  m->immix[0].bp = &m->head.default_bump;
-  m->immix[0].space = &p->immix;
-  mutator_map(m, MMTK_ALLOC_DEFAULT, MMTK_ALLOCATOR_IMMIX, 0);
-  /* Header marks: new objects take the space's mark state (immixspace.c). */
-  if (immix_needs_post_alloc(&p->immix)) m->head.flags |= MMTK_MUTATOR_POST_ALLOC_SLOW;
+  immix_mutator_default(&p->immix, m);
 }
 
 /* As MMTk decides (immix_decide_defrag): an emergency GC, immix_always_defrag, a user

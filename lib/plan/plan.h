@@ -62,6 +62,10 @@ extern const struct plan_ops marksweep_plan_ops;
 extern const struct plan_ops gencopy_plan_ops;
 extern const struct plan_ops genimmix_plan_ops;
 extern const struct plan_ops immix_plan_ops;
+/* The Immix plan's mutator setup, shared by StickyImmix: default allocations go to the
+ * Immix allocator of space `immix`, through the head's bump pointer. */
+struct mmtk_mutator;
+void immix_mutator_default(struct space *immix, struct mmtk_mutator *m);
 extern const struct plan_ops stickyimmix_plan_ops;
 
 

@@ -42,7 +42,6 @@ static void sx_destroy(mmtk_t *mmtk) {
   if (!p) return;
   immix_space_destroy(&p->immix);
   common_plan_destroy(&p->common);
-  space_destroy(&p->immix);
   free(p);
   mmtk->plan_data = NULL;
 }
@@ -50,10 +49,7 @@ static void sx_destroy(mmtk_t *mmtk) {
 static void sx_mutator_init(mmtk_t *mmtk, struct mmtk_mutator *m) {
   struct sticky_immix *p = sx(mmtk);
   common_plan_mutator_init(&p->common, m);
-  m->immix[0].bp = &m->head.default_bump;
-  m->immix[0].space = &p->immix;
-  mutator_map(m, MMTK_ALLOC_DEFAULT, MMTK_ALLOCATOR_IMMIX, 0);
-  if (immix_needs_post_alloc(&p->immix)) m->head.flags |= MMTK_MUTATOR_POST_ALLOC_SLOW;
+  immix_mutator_default(&p->immix, m);
   gen_mutator_barrier(mmtk, m);
 }
 

@@ -56,6 +56,7 @@ static inline unsigned immix_line_index(uintptr_t a) {
  * memory. */
 bool immix_space_create(struct mmtk *mmtk, struct space *s, const char *name, unsigned index,
                         struct side_metadata_spec *meta);
+/* The policy state, then the space itself (space_destroy()). */
 void immix_space_destroy(struct space *s);
 
 /* Who asks for a clean block. */

@@ -61,12 +61,14 @@ bool immix_space_create(mmtk_t *mmtk, struct space *s, const char *name, unsigne
 
 void immix_space_destroy(struct space *s) {
   struct immix_state *st = state(s);
-  if (!st) return;
-  free(st->reusable);
-  free(st->pinned);
-  pthread_mutex_destroy(&st->lock);
-  free(st);
-  s->policy_data = NULL;
+  if (st) {
+    free(st->reusable);
+    free(st->pinned);
+    pthread_mutex_destroy(&st->lock);
+    free(st);
+    s->policy_data = NULL;
+  }
+  space_destroy(s);
 }
 
 /* ---- Marks ---------------------------------------------------------------------------
