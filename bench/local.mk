@@ -2,7 +2,8 @@
 # `make check` or `make install`).  bench/run measures each -mmtk program's minimum heap
 # per plan, runs every configuration alternately (each plan at 1.5, 2, 3 and 6 times
 # that heap, Boehm GC, malloc; alloc-micro also jemalloc and mimalloc when found) and
-# writes bench/results.md and, with gnuplot, bench/results.svg and .png.  Environment:
+# writes bench/results.md and, with gnuplot, bench/results.svg and .png (time against heap
+# size) and bench/results-rss.svg and .png (time against peak RSS).  Environment:
 # BENCH_QUICK=1 (one round, 2x only, smaller programs: a smoke test), BENCH_REPS=N (N
 # rounds, default 5), BENCH_THREADS=N (GC threads of libmmtk and Boehm GC alike),
 # BENCH_PLANS, BENCH_MULTIPLES (see bench/run).  barrier-micro runs on GenCopy (and on the
@@ -146,7 +147,9 @@ bench_mt_gcbench_malloc_CFLAGS = $(BENCH_CC_FLAGS)
 bench_mt_gcbench_malloc_LDFLAGS = $(BENCH_MALLOC_LD)
 
 CLEANFILES += $(EXTRA_PROGRAMS) bench/results.md bench/results.raw bench/results.svg \
-	bench/results.png bench/results.gp bench/results.md.gp bench/results-*.dat
+	bench/results.png bench/results-rss.svg bench/results-rss.png bench/results.gp \
+	bench/results.md.gp bench/results-*.dat bench/results.md.medians bench/results.md.units \
+	bench/results.md.minheap bench/results.md.raw
 dist_noinst_SCRIPTS += bench/run
 
 .PHONY: bench
