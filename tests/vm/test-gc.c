@@ -1254,6 +1254,13 @@ static void live_died(bool eager) {
   for (int gc = 0; gc < (MOVES || TVM_DEFRAG ? 1 : 2); gc++) {
     checked_gc(&f);
     size_t k = count_live(&f, objs, N, 10);
+#if TVM_PLAN_ID == 8
+    /* Compressor: a survivor may have slid to where a dead object started; that address
+     * holds a live object now. */
+    for (tvm_obj_t o = tvm_root(th, keep); o; o = tvm_ref(o, 0))
+      for (size_t i = 0; i < N; i++)
+        if (i % 10 != 0 && objs[i] == (uintptr_t)o) k--;
+#endif
     note("after GC %d: %zu of %d dead objects read live", gc + 1, k, N - N / 10);
     g_assert_cmpuint(k, ==, 0);
     g_assert_false(live(&f, (void *)big_was));
@@ -1364,8 +1371,8 @@ static void test_live_reused_block(void) {
     else elsewhere++;
     /* A generational plan's nursery is reused from its start at once: the new object's
      * bump buffer (32 KiB from it) covers dead objects, and that memory counts as
-     * reused. */
-    if (GENERATIONAL) {
+     * reused.  So is the Compressor's region, emptied by the GC and handed out again. */
+    if (GENERATIONAL || TVM_PLAN_ID == 8) {
       if (objs[i] - (uintptr_t)o >= 32 * KiB) g_assert_false(live(&f, (void *)objs[i]));
     } else if (exempt && same_block) {
       if (TVM_PLAN_ID != 3) g_assert_true(live(&f, (void *)objs[i]));
