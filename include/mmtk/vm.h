@@ -125,7 +125,10 @@ typedef struct mmtk_vm_binding {
    * called again, once everything retained so far is traced, when it returns true or
    * when it retained an object that nothing had reached before. */
   bool (*process_weak_refs)(void *ctx, void *worker_tls, mmtk_tracer_context_t *tracer);
-  /* Optional (MarkCompact): update weak fields after objects moved. */
+  /* Optional (plans that move objects after liveness is known: Compressor): called once
+   * per GC after process_weak_refs, before any object moves, to update the entries that
+   * callback kept: mmtk_tracer_get_forwarded() gives their new addresses (in
+   * process_weak_refs it gave their current ones under these plans). */
   void (*forward_weak_refs)(void *ctx, void *worker_tls, mmtk_tracer_context_t *tracer);
 
   /* ---- Collection ------------------------------------------------------------------- */

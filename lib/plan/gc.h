@@ -29,6 +29,9 @@ struct gc_state {
   enum trace_kind kind;      /* this GC's trace kind (plan_ops.select_gc) */
   struct copy_config copy;   /* this GC's copy destinations (plan_ops.copy_config) */
   bool emergency; /* soft references are not kept alive */
+  /* Workers list the objects they scan outside this space (tracer.external). */
+  bool record_external;
+  struct space *record_skip;
   uint64_t start_ns, stopped_ns;
   size_t used_before, live_bytes;
   uint64_t bytes_copied;

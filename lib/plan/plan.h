@@ -19,6 +19,10 @@ struct plan_ops {
   enum mmtk_plan_kind kind;
   bool collects_garbage;
   bool moves_objects;
+  /* MMTk's needs_forward_after_liveness: objects move after the closure and the
+   * reference stages (the Compressor), so those stages leave references and referents
+   * as they are, and the plan forwards them in RefForwarding (references_forward()). */
+  bool forwards_after_liveness;
   /* MMTK_ALLOC_DEFAULT requests above this go to the large object space. */
   size_t max_non_los_default_alloc_bytes;
   /* Create the spaces and register their side-metadata specs (side_metadata_add; any
@@ -67,6 +71,7 @@ extern const struct plan_ops immix_plan_ops;
 struct mmtk_mutator;
 void immix_mutator_default(struct space *immix, struct mmtk_mutator *m);
 extern const struct plan_ops stickyimmix_plan_ops;
+extern const struct plan_ops compressor_plan_ops;
 
 
 #endif /* MMTK_PLAN_PLAN_H */

@@ -21,6 +21,8 @@ void tracer_init(struct tracer *t, mmtk_gc_worker_t *w) {
 void tracer_destroy(struct tracer *t) {
   free(t->stack);
   t->stack = NULL;
+  free(t->external);
+  t->external = NULL;
 }
 
 static inline mmtk_gc_worker_t *tracer_worker(struct tracer *t) { return t->object_tracer.worker; }
@@ -78,10 +80,25 @@ static void visitor_flush(struct mmtk_slot_visitor *v) {
   for (size_t i = 0; i < n; i++) process_slot(w, t->slots[i]);
 }
 
+/* A scanned object outside the plan's moving space, kept for the plan
+ * (design.policy.compressor.external). */
+static __attribute__((noinline)) void record_external(mmtk_gc_worker_t *w, uintptr_t o) {
+  struct tracer *t = &w->trace;
+  if (space_of(w->mmtk, o) == w->mmtk->gc.record_skip) return;
+  if (t->nexternal == t->external_cap) {
+    size_t cap = t->external_cap ? t->external_cap * 2 : 1024;
+    t->external = gc_realloc(w->mmtk, t->external, cap * sizeof *t->external,
+                             "the list of scanned objects to update");
+    t->external_cap = cap;
+  }
+  t->external[t->nexternal++] = o;
+}
+
 static void scan_one(mmtk_gc_worker_t *w, uintptr_t o) {
   mmtk_t *mmtk = w->mmtk;
   const mmtk_vm_binding_t *vm = &mmtk->vm;
   struct tracer *t = &w->trace;
+  if (MMTK_UNLIKELY(mmtk->gc.record_external)) record_external(w, o);
   if (vm->support_slot_enqueuing && !vm->support_slot_enqueuing(mmtk->vm_ctx, w->tls, (void *)o)) {
     vm->scan_object_and_trace_edges(mmtk->vm_ctx, w->tls, (void *)o, &t->object_tracer);
     return;
@@ -89,6 +106,8 @@ static void scan_one(mmtk_gc_worker_t *w, uintptr_t o) {
   vm->scan_object(mmtk->vm_ctx, w->tls, (void *)o, &t->visitor);
   if ((size_t)(t->visitor.cursor - t->slots) >= t->slot_batch) visitor_flush(&t->visitor);
 }
+
+void trace_scan_object(mmtk_gc_worker_t *w, uintptr_t object) { scan_one(w, object); }
 
 static inline bool stack_empty(const struct tracer *t) { return t->depth == t->bottom; }
 

@@ -77,6 +77,10 @@ struct tracer {
   enum trace_kind kind; /* of the packet this worker runs (design.plan.trace-kind) */
   bool prefetch_grey;  /* prefetch objects between the mark stack and their scan */
   size_t slot_batch;   /* scanned slots gathered before they are traced */
+  /* The objects outside gc.record_skip this worker scanned, while gc.record_external is
+   * set (the Compressor updates their references once it knows the new addresses). */
+  uintptr_t *external;
+  size_t nexternal, external_cap;
 };
 
 /* Where each copy semantics (MMTK_COPY_*) puts its copies in this GC (MMTk's
@@ -114,6 +118,8 @@ void trace_slot(struct mmtk_gc_worker *w, mmtk_slot_t slot);
 void trace_push(struct mmtk_gc_worker *w, uintptr_t object);
 /* Scan everything pushed, transitively. */
 void trace_drain(struct mmtk_gc_worker *w);
+/* Scan one object now: trace each of its references (batched: trace_drain() flushes). */
+void trace_scan_object(struct mmtk_gc_worker *w, uintptr_t object);
 
 /* After the closure: is `object` alive, and where is it now (0: dead)?  Objects outside
  * the heap count as alive and unmoved. */

@@ -59,6 +59,11 @@ struct space_ops {
   /* Spaces that allocate without thread-local buffers (NULL for the others). */
   uintptr_t (*alloc)(struct space *s, size_t bytes, size_t align, size_t offset, uint32_t opts,
                      enum alloc_status *status);
+  /* Spaces that hand out bump buffers themselves (the Compressor, whose buffers must not
+   * cross a region): a buffer of at least `bytes`, its start and *limit, or 0 and
+   * *status.  NULL: buffers are BUMP_BUFFER_BYTES of pages from space_acquire(). */
+  uintptr_t (*buffer)(struct space *s, size_t bytes, uint32_t opts, enum alloc_status *status,
+                      uintptr_t *limit);
 };
 
 struct space {

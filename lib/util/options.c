@@ -117,6 +117,7 @@ static const char *const plan_names[MMTK_PLAN_COUNT] = {
     [MMTK_PLAN_IMMIX] = "Immix",
     [MMTK_PLAN_MARKCOMPACT] = "MarkCompact",
     [MMTK_PLAN_STICKYIMMIX] = "StickyImmix",
+    [MMTK_PLAN_COMPRESSOR] = "Compressor",
 };
 
 const char *mmtk_plan_name(enum mmtk_plan_kind plan) {
@@ -321,7 +322,7 @@ static const struct option_desc {
 } options[] = {
     {"plan", p_plan,
      "one of NoGC, SemiSpace, GenCopy, GenImmix, MarkSweep, PageProtect, Immix, MarkCompact, "
-     "StickyImmix"},
+     "StickyImmix, Compressor"},
     {"threads", p_threads, "a whole number from 1 to 1024"},
     {"gc_trigger", p_gc_trigger,
      "FixedHeapSize:SIZE, DynamicHeapSize:MIN,MAX (0 < MIN <= MAX) or Delegated, sizes like "

@@ -141,7 +141,9 @@ static void scan_list(mmtk_t *mmtk, struct object_list *list, const char *what) 
     mmtk_object_t referent = vm->get_referent(mmtk->vm_ctx, nr);
     if (!referent) continue;
     if (object_is_reachable(mmtk, (uintptr_t)referent)) {
-      vm->set_referent(mmtk->vm_ctx, nr, (void *)object_get_forwarded(mmtk, (uintptr_t)referent));
+      /* Unless it moves later: then RefForwarding sets it (references_forward()). */
+      if (!mmtk->plan->forwards_after_liveness)
+        vm->set_referent(mmtk->vm_ctx, nr, (void *)object_get_forwarded(mmtk, (uintptr_t)referent));
       l.items[kept++] = nr;
     } else {
       vm->clear_referent(mmtk->vm_ctx, nr);
@@ -270,6 +272,73 @@ void references_forward_dropped(mmtk_t *mmtk) {
     if (object_is_reachable(mmtk, r)) l->items[kept++] = (void *)object_get_forwarded(mmtk, r);
   }
   l->count = kept;
+}
+
+/* The entries of `l` at their new addresses, and (`referents`) the referents they hold.
+ * Every entry the reference stages kept survived and has not moved yet. */
+static void forward_entries(mmtk_t *mmtk, struct object_list *l, bool referents) {
+  const mmtk_vm_binding_t *vm = &mmtk->vm;
+  for (size_t i = 0; i < l->count; i++) {
+    uintptr_t r = (uintptr_t)l->items[i];
+    /* Registered during this GC by a thread the VM did not stop: left for the next GC
+     * (mmtk_add_weak_candidate(3) forbids such an object to be one this GC moves). */
+    if (!object_is_reachable(mmtk, r)) continue;
+    if (referents) {
+      mmtk_object_t referent = vm->get_referent(mmtk->vm_ctx, (void *)r);
+      if (referent)
+        vm->set_referent(mmtk->vm_ctx, (void *)r,
+                         (void *)object_get_forwarded(mmtk, (uintptr_t)referent));
+    }
+    l->items[i] = (void *)object_get_forwarded(mmtk, r);
+  }
+}
+
+/* A candidate list, walked without its lock (the referent callbacks may register more,
+ * design.refs.lists.detach).  Returns how many entries of the list are forwarded. */
+static size_t forward_list(mmtk_t *mmtk, struct object_list *list, bool referents,
+                           const char *what) {
+  struct references *r = &mmtk->refs;
+  struct object_list l = detach(r, list);
+  forward_entries(mmtk, &l, referents);
+  pthread_mutex_lock(&r->lock);
+  size_t done = l.count;
+  reattach_locked(mmtk, list, &l, what);
+  pthread_mutex_unlock(&r->lock);
+  return done;
+}
+
+/* What the callbacks registered meanwhile (appended to any list, after what that list
+ * had) names live reference objects at their current addresses: forward those too. */
+static void forward_appended(mmtk_t *mmtk, struct object_list *const *lists, size_t *done,
+                             size_t n) {
+  struct references *r = &mmtk->refs;
+  pthread_mutex_lock(&r->lock);
+  for (size_t i = 0; i < n; i++) {
+    struct object_list tail = {lists[i]->items + done[i], lists[i]->count - done[i], 0};
+    forward_entries(mmtk, &tail, false);
+  }
+  pthread_mutex_unlock(&r->lock);
+}
+
+void references_forward(mmtk_t *mmtk) {
+  struct references *r = &mmtk->refs;
+  struct object_list *const lists[] = {&r->soft, &r->weak, &r->phantom};
+  static const char *const what[] = {"soft reference candidates", "weak reference candidates",
+                                     "phantom reference candidates"};
+  size_t done[3];
+  for (size_t i = 0; i < 3; i++) done[i] = forward_list(mmtk, lists[i], true, what[i]);
+  forward_appended(mmtk, lists, done, 3);
+  /* Only GC workers touch these, one stage at a time. */
+  forward_entries(mmtk, &r->cleared, false);
+#if MMTK_HAVE_SANITY
+  references_forward_dropped(mmtk);
+#endif
+}
+
+void finalizers_forward(mmtk_t *mmtk) {
+  struct object_list *const list[] = {&mmtk->refs.finalizable};
+  size_t done = forward_list(mmtk, list[0], false, "the finalizable objects");
+  forward_appended(mmtk, list, &done, 1);
 }
 
 /* ---- Public --------------------------------------------------------------------------- */

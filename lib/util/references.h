@@ -48,5 +48,12 @@ void references_gc_end(struct mmtk *mmtk);
 /* Release stage, before the plan's release: keep the dead reference objects that a later
  * stage revived, at their new addresses, for the verifier (sanity builds). */
 void references_forward_dropped(struct mmtk *mmtk);
+/* Plans that move objects after liveness is known (the Compressor): the reference
+ * stages kept the references and referents where they were; once the new addresses are
+ * known (RefForwarding), forward the soft, weak and phantom references, their referents,
+ * the cleared and (sanity) dropped ones.  FinalizableForwarding: the finalizable objects
+ * (the ready ones are root slots, updated by the second root scan). */
+void references_forward(struct mmtk *mmtk);
+void finalizers_forward(struct mmtk *mmtk);
 
 #endif /* MMTK_UTIL_REFERENCES_H */

@@ -51,8 +51,14 @@
 #define MAY_MOVE (!MMTK_HAVE_IMMIX_NON_MOVING)
 #define GENERATIONAL 1
 #define STICKY 1
+#elif TVM_PLAN_ID == 8
+/* Compressor: a GC slides the survivors of each region down over the dead objects
+ * before them; an object with nothing dead below it in its region stays. */
+#define PLAN "Compressor"
+#define MOVES 0
+#define MAY_MOVE 1
 #else
-#error "TVM_PLAN_ID must be 1 (SemiSpace), 2 (MarkSweep), 3 (Immix), 4 (GenCopy), 5 (GenImmix) or 6 (StickyImmix)"
+#error "TVM_PLAN_ID must be 1 (SemiSpace), 2 (MarkSweep), 3 (Immix), 4 (GenCopy), 5 (GenImmix), 6 (StickyImmix) or 8 (Compressor)"
 #endif
 #ifndef GENERATIONAL
 #define GENERATIONAL 0

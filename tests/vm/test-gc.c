@@ -199,7 +199,8 @@ static void test_forced(void) {
     g_assert_cmpuint(c.vm_root_scans, ==, c0.vm_root_scans + i);
     g_assert_cmpuint(c.thread_scan_complete, ==, c0.thread_scan_complete + i);
 #if MMTK_HAVE_SANITY
-    g_assert_cmpuint(c.root_rescans, ==, c0.root_rescans + i); /* sanity=true */
+    /* sanity=true; the Compressor scans the roots again to update them. */
+    g_assert_cmpuint(c.root_rescans, ==, c0.root_rescans + i * (1 + (TVM_PLAN_ID == 8)));
 #endif
   }
   mmtk_stats_t st = {.size = sizeof st};
@@ -256,6 +257,12 @@ static void test_vo_bits(void) {
   size_t set = 0;
   for (size_t i = 0; i < N; i++)
     if (i % 10 != 0 && mmtk_is_mmtk_object(f.mmtk, (void *)dead[i])) set++;
+#if TVM_PLAN_ID == 8
+  /* Compressor: a survivor may have slid to where a dead object started. */
+  for (tvm_obj_t o = tvm_root(th, keep); o; o = tvm_ref(o, 0))
+    for (size_t i = 0; i < N; i++)
+      if (i % 10 != 0 && dead[i] == (uintptr_t)o) set--;
+#endif
   note("%zu of %d dead objects still carry the VO bit after a GC", set, N - N / 10);
   g_assert_cmpuint(set, ==, 0);
   g_assert_null(mmtk_is_mmtk_object(f.mmtk, (void *)big_was));
@@ -1254,6 +1261,13 @@ static void live_died(bool eager) {
   for (int gc = 0; gc < (MOVES || TVM_DEFRAG ? 1 : 2); gc++) {
     checked_gc(&f);
     size_t k = count_live(&f, objs, N, 10);
+#if TVM_PLAN_ID == 8
+    /* Compressor: a survivor may have slid to where a dead object started; that address
+     * holds a live object now. */
+    for (tvm_obj_t o = tvm_root(th, keep); o; o = tvm_ref(o, 0))
+      for (size_t i = 0; i < N; i++)
+        if (i % 10 != 0 && objs[i] == (uintptr_t)o) k--;
+#endif
     note("after GC %d: %zu of %d dead objects read live", gc + 1, k, N - N / 10);
     g_assert_cmpuint(k, ==, 0);
     g_assert_false(live(&f, (void *)big_was));
@@ -1364,8 +1378,8 @@ static void test_live_reused_block(void) {
     else elsewhere++;
     /* A generational plan's nursery is reused from its start at once: the new object's
      * bump buffer (32 KiB from it) covers dead objects, and that memory counts as
-     * reused. */
-    if (GENERATIONAL) {
+     * reused.  So is the Compressor's region, emptied by the GC and handed out again. */
+    if (GENERATIONAL || TVM_PLAN_ID == 8) {
       if (objs[i] - (uintptr_t)o >= 32 * KiB) g_assert_false(live(&f, (void *)objs[i]));
     } else if (exempt && same_block) {
       if (TVM_PLAN_ID != 3) g_assert_true(live(&f, (void *)objs[i]));

@@ -19,6 +19,16 @@ static uintptr_t alloc_inner(struct bump_allocator *a, size_t bytes, size_t alig
   uintptr_t r = try_bump(a->bp, bytes, align, offset);
   if (r) return r;
   if (a->space->ops->alloc) return a->space->ops->alloc(a->space, bytes, align, offset, opts, status);
+  if (a->space->ops->buffer) {
+    /* Any word-aligned start: room for the worst padding too. */
+    uintptr_t limit, start = a->space->ops->buffer(a->space, bytes + align, opts, status, &limit);
+    if (!start) return 0;
+    a->bp->cursor = start;
+    a->bp->limit = limit;
+    r = try_bump(a->bp, bytes, align, offset);
+    MMTK_ASSERT(r);
+    return r;
+  }
 
   /* Buffers start page aligned and align <= a page: the object starts `pad` bytes in. */
   size_t pad = offset ? align - offset : 0;
