@@ -11,6 +11,7 @@ static const struct plan_ops *const plans[] = {
     &genimmix_plan_ops,
     &immix_plan_ops,
     &stickyimmix_plan_ops,
+    &pageprotect_plan_ops,
 };
 #define NPLANS (sizeof plans / sizeof plans[0])
 
