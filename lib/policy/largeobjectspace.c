@@ -105,10 +105,33 @@ void los_prepare(struct space *s, bool nursery_only) {
   pthread_mutex_unlock(&st->lock);
 }
 
+static int cmp_run(const void *a, const void *b) {
+  uintptr_t x = ((const struct page_run *)a)->start, y = ((const struct page_run *)b)->start;
+  return x < y ? -1 : x > y;
+}
+
+/* Give back the dead objects' pages, `n` runs: sorted and merged where they touch, so
+ * that objects that died together (a structure allocated at once) cost one release (for
+ * PageProtect, one madvise and one mprotect) rather than one each, and the free list
+ * takes them in address order. */
+static void release_runs(struct space *s, struct page_run *runs, size_t n) {
+  qsort(runs, n, sizeof *runs, cmp_run);
+  for (size_t i = 0; i < n;) {
+    uintptr_t start = runs[i].start;
+    size_t pages = runs[i].pages;
+    for (i++; i < n && runs[i].start == start + (pages << LOG_BYTES_IN_PAGE); i++)
+      pages += runs[i].pages;
+    space_release(s, start, pages);
+  }
+}
+
 void los_sweep(struct space *s, bool nursery_only) {
   struct los_state *st = los_state(s);
   mmtk_t *mmtk = s->mmtk;
   pthread_mutex_lock(&st->lock);
+  /* Room for every record's run: without it (out of memory), each is released alone. */
+  struct page_run *dead = st->count ? malloc(st->count * sizeof *dead) : NULL;
+  size_t ndead = 0;
   struct los_node *n = st->head;
   while (n) {
     struct los_node *next = n->next;
@@ -126,7 +149,8 @@ void los_sweep(struct space *s, bool nursery_only) {
 #endif
       /* A side log bit outlives the pages: the next object here starts logged (young). */
       if (s->unlog) om_store(mmtk, &mmtk->om.log, n->object, 0);
-      space_release(s, n->start, n->pages);
+      if (dead) dead[ndead++] = (struct page_run){n->start, n->pages};
+      else space_release(s, n->start, n->pages);
       free(n);
     } else if (n->nursery) {
       n->nursery = false; /* a survivor is mature from now on */
@@ -135,6 +159,8 @@ void los_sweep(struct space *s, bool nursery_only) {
     n = next;
   }
   pthread_mutex_unlock(&st->lock);
+  if (dead) release_runs(s, dead, ndead);
+  free(dead);
 }
 
 void los_destroy(struct space *s) {
