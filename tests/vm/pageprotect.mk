@@ -3,8 +3,9 @@
 # (test-pageprotect.c: a freed object's pages fault, a live object's never do, reused
 # pages read as zero).
 #   tests/vm/gc-pageprotect[-header-1worker], binding-pageprotect,
-#   refs-pageprotect[-header-1worker], test-pageprotect (the spaces suite counts heap
-#   capacity and GC triggers for small objects: it does not fit)
+#   refs-pageprotect[-header-1worker], heap-pageprotect (enumeration and fork: nothing
+#   of libmmtk reads a freed object's pages), test-pageprotect (the spaces suite counts
+#   heap capacity and GC triggers for small objects: it does not fit)
 #                                                          Paths: /PageProtect/...
 if HAVE_GLIB
 TVM_PAGEPROTECT_TESTS = \
@@ -13,6 +14,7 @@ TVM_PAGEPROTECT_TESTS = \
 	tests/vm/binding-pageprotect \
 	tests/vm/refs-pageprotect \
 	tests/vm/refs-pageprotect-header-1worker \
+	tests/vm/heap-pageprotect \
 	tests/vm/test-pageprotect
 check_PROGRAMS += $(TVM_PAGEPROTECT_TESTS)
 TESTS += $(TVM_PAGEPROTECT_TESTS)
@@ -42,6 +44,11 @@ tests_vm_refs_pageprotect_header_1worker_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=9 -
 tests_vm_refs_pageprotect_header_1worker_CFLAGS = $(TVM_CC)
 tests_vm_refs_pageprotect_header_1worker_LDFLAGS = $(TVM_LINK)
 tests_vm_refs_pageprotect_header_1worker_LDADD = $(TVM_DEPLIBS)
+tests_vm_heap_pageprotect_SOURCES = tests/vm/test-heap.c
+tests_vm_heap_pageprotect_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=9 -DTVM_HEADER=0 -DTVM_WORKERS=4
+tests_vm_heap_pageprotect_CFLAGS = $(TVM_CC)
+tests_vm_heap_pageprotect_LDFLAGS = $(TVM_LINK)
+tests_vm_heap_pageprotect_LDADD = $(TVM_DEPLIBS)
 tests_vm_test_pageprotect_SOURCES = tests/vm/test-pageprotect.c
 tests_vm_test_pageprotect_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=9
 tests_vm_test_pageprotect_CFLAGS = $(TVM_CC)
