@@ -1,7 +1,8 @@
 /* mmtk-demo: the program the README runs.
  *
  *   mmtk-demo                    GCBench on minivm, the reference binding (demo-gc.c), on
- *                                the plan MMTK_PLAN names (default GenImmix, 64 MiB heap)
+ *                                the plan MMTK_PLAN names (default GenImmix, 64 MiB heap);
+ *                                a smaller one on PageProtect (a page per object)
  *   MMTK_PLAN=NoGC mmtk-demo [-t THREADS] [-s OBJECT_SIZE] [-b TOTAL_BYTES]
  *                                allocation throughput without collection (this file)
  *
@@ -243,7 +244,9 @@ static void usage(FILE *f) {
           "  -b TOTAL_BYTES  bytes to allocate in all (default 2G)\n"
           "Sizes take K, M, G suffixes.  MMTK_* environment variables set libmmtk's options\n"
           "(see mmtk-options(7)); the demo asks for plan=NoGC and a heap big enough for the\n"
-          "run unless MMTK_PLAN or MMTK_GC_TRIGGER say otherwise.\n",
+          "run unless MMTK_PLAN or MMTK_GC_TRIGGER say otherwise.  MMTK_PLAN=PageProtect\n"
+          "runs a smaller GCBench (trees of depth 12, 10 and 4..10 rather than 18, 16 and\n"
+          "4..16): that plan gives every object a page of its own.\n",
           MAX_THREADS, DEFAULT_OBJECT_SIZE);
 }
 

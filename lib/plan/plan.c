@@ -12,6 +12,7 @@ static const struct plan_ops *const plans[] = {
     &immix_plan_ops,
     &stickyimmix_plan_ops,
     &compressor_plan_ops,
+    &pageprotect_plan_ops,
 };
 #define NPLANS (sizeof plans / sizeof plans[0])
 

@@ -40,6 +40,9 @@ struct los_node {
  * first large object would let two threads each make one, and the objects recorded in
  * the lost one would never be swept. */
 struct los_state {
+  /* Where the states are: the binding's om.los, or the space's own side table
+   * (los_use_side_states). */
+  const struct obj_meta *bits;
   pthread_mutex_t lock; /* guards the fields below and every node's fields */
   struct los_node *head;
   size_t count;
@@ -54,7 +57,21 @@ bool los_init(struct space *s) {
   struct los_state *st = calloc(1, sizeof *st);
   if (!st) return false;
   pthread_mutex_init(&st->lock, NULL);
+  st->bits = &s->mmtk->om.los;
   s->policy_data = st;
+  return true;
+}
+
+bool los_use_side_states(struct space *s, struct obj_meta *bits, const char *name) {
+  memset(bits, 0, sizeof *bits);
+  bits->name = name;
+  bits->log_bits = 1;
+  bits->mask = 3;
+  /* One state per page: no two objects share a page here. */
+  side_metadata_spec_init(&bits->side, name, 1, LOG_BYTES_IN_PAGE);
+  bits->side.space_index = (int)s->index;
+  if (!side_metadata_add(&s->mmtk->meta, &bits->side)) return false;
+  los_state(s)->bits = bits;
   return true;
 }
 
@@ -68,7 +85,7 @@ bool los_record(struct space *s, uintptr_t start, size_t pages, uintptr_t object
   n->nursery = true;
   n->prev = NULL;
   /* New until its first GC; los_post_alloc moves the state to the real reference. */
-  om_store(s->mmtk, &s->mmtk->om.los, object, LOS_NEW);
+  om_store(s->mmtk, st->bits, object, LOS_NEW);
   pthread_mutex_lock(&st->lock);
   n->next = st->head;
   if (st->head) st->head->prev = n;
@@ -83,15 +100,38 @@ void los_prepare(struct space *s, bool nursery_only) {
   pthread_mutex_lock(&st->lock);
   for (struct los_node *n = st->head; n; n = n->next) {
     if (nursery_only && !n->nursery) continue; /* mature: keeps its mark */
-    om_store(s->mmtk, &s->mmtk->om.los, n->object, 0);
+    om_store(s->mmtk, st->bits, n->object, 0);
   }
   pthread_mutex_unlock(&st->lock);
+}
+
+static int cmp_run(const void *a, const void *b) {
+  uintptr_t x = ((const struct page_run *)a)->start, y = ((const struct page_run *)b)->start;
+  return x < y ? -1 : x > y;
+}
+
+/* Give back the dead objects' pages, `n` runs: sorted and merged where they touch, so
+ * that objects that died together (a structure allocated at once) cost one release (for
+ * PageProtect, one madvise and one mprotect) rather than one each, and the free list
+ * takes them in address order. */
+static void release_runs(struct space *s, struct page_run *runs, size_t n) {
+  qsort(runs, n, sizeof *runs, cmp_run);
+  for (size_t i = 0; i < n;) {
+    uintptr_t start = runs[i].start;
+    size_t pages = runs[i].pages;
+    for (i++; i < n && runs[i].start == start + (pages << LOG_BYTES_IN_PAGE); i++)
+      pages += runs[i].pages;
+    space_release(s, start, pages);
+  }
 }
 
 void los_sweep(struct space *s, bool nursery_only) {
   struct los_state *st = los_state(s);
   mmtk_t *mmtk = s->mmtk;
   pthread_mutex_lock(&st->lock);
+  /* Room for every record's run: without it (out of memory), each is released alone. */
+  struct page_run *dead = st->count ? malloc(st->count * sizeof *dead) : NULL;
+  size_t ndead = 0;
   struct los_node *n = st->head;
   while (n) {
     struct los_node *next = n->next;
@@ -99,7 +139,7 @@ void los_sweep(struct space *s, bool nursery_only) {
       n = next;
       continue;
     }
-    if (om_load(mmtk, &mmtk->om.los, n->object) != LOS_MARKED) {
+    if (om_load(mmtk, st->bits, n->object) != LOS_MARKED) {
       if (n->prev) n->prev->next = next;
       else st->head = next;
       if (next) next->prev = n->prev;
@@ -109,15 +149,18 @@ void los_sweep(struct space *s, bool nursery_only) {
 #endif
       /* A side log bit outlives the pages: the next object here starts logged (young). */
       if (s->unlog) om_store(mmtk, &mmtk->om.log, n->object, 0);
-      space_release(s, n->start, n->pages);
+      if (dead) dead[ndead++] = (struct page_run){n->start, n->pages};
+      else space_release(s, n->start, n->pages);
       free(n);
     } else if (n->nursery) {
       n->nursery = false; /* a survivor is mature from now on */
-      om_store(mmtk, &mmtk->om.los, n->object, LOS_MARKED);
+      om_store(mmtk, st->bits, n->object, LOS_MARKED);
     }
     n = next;
   }
   pthread_mutex_unlock(&st->lock);
+  if (dead) release_runs(s, dead, ndead);
+  free(dead);
 }
 
 void los_destroy(struct space *s) {
@@ -135,10 +178,10 @@ void los_destroy(struct space *s) {
 static uintptr_t los_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t object,
                            enum trace_kind kind) {
   const mmtk_t *mmtk = s->mmtk;
+  const struct obj_meta *bits = los_state(s)->bits;
   /* A nursery GC traces only the young objects: the mature ones read as marked. */
   (void)kind;
-  if (om_load(mmtk, &mmtk->om.los, object) != LOS_MARKED &&
-      om_cas(mmtk, &mmtk->om.los, object, 0, LOS_MARKED)) {
+  if (om_load(mmtk, bits, object) != LOS_MARKED && om_cas(mmtk, bits, object, 0, LOS_MARKED)) {
     if (s->unlog) om_store(mmtk, &mmtk->om.log, object, 1);
     w->trace.live_bytes += align_up(binding_current_size(mmtk, (void *)object), BYTES_IN_PAGE);
     trace_push(w, object);
@@ -147,11 +190,11 @@ static uintptr_t los_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t objec
 }
 
 static bool los_reachable(const struct space *s, uintptr_t object) {
-  return om_load(s->mmtk, &s->mmtk->om.los, object) == LOS_MARKED;
+  return om_load(s->mmtk, los_state(s)->bits, object) == LOS_MARKED;
 }
 
 static bool los_live(const struct space *s, uintptr_t object) {
-  return om_load(s->mmtk, &s->mmtk->om.los, object) != 0;
+  return om_load(s->mmtk, los_state(s)->bits, object) != 0;
 }
 
 static uintptr_t los_forwarded(const struct space *s, uintptr_t object) {
@@ -168,7 +211,7 @@ static void los_post_alloc(struct space *s, uintptr_t object, size_t bytes) {
     if (object >= n->start && object < n->start + (n->pages << LOG_BYTES_IN_PAGE)) {
       n->object = object;
       /* New until its first GC (los_record made it so at the pages' start). */
-      om_store(s->mmtk, &s->mmtk->om.los, object, LOS_NEW);
+      om_store(s->mmtk, st->bits, object, LOS_NEW);
       break;
     }
   pthread_mutex_unlock(&st->lock);

@@ -128,5 +128,12 @@ bool los_record(struct space *s, uintptr_t start, size_t pages, uintptr_t object
 void los_prepare(struct space *s, bool nursery_only);
 void los_sweep(struct space *s, bool nursery_only);
 void los_destroy(struct space *s);
+/* After los_init(): keep this space's object states in a side table of its own, one per
+ * page (`bits` describes it and lives as long as the space), instead of the binding's
+ * los_mark_nursery bits, which may be in the header: a freed object's protected pages
+ * must never be read (the PageProtect plan).  Before the side tables are reserved;
+ * false if out of memory. */
+struct obj_meta;
+bool los_use_side_states(struct space *s, struct obj_meta *bits, const char *name);
 
 #endif /* MMTK_POLICY_SPACE_H */

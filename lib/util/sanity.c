@@ -48,7 +48,9 @@ static bool beyond_cursor(const struct space *sp, uintptr_t o) {
 static void dump_objects(struct sanity *s, uintptr_t o, const struct space *sp) {
   const mmtk_vm_binding_t *vm = &s->mmtk->vm;
   if (!vm->dump_object) return;
-  bool readable = o % BYTES_IN_WORD == 0 && sp && !beyond_cursor(sp, o);
+  /* A dead object of a protected space (PageProtect) sits on PROT_NONE pages. */
+  bool readable = o % BYTES_IN_WORD == 0 && sp && !beyond_cursor(sp, o) &&
+                  !(sp->pr.protect_on_release && !sp->ops->is_live(sp, o));
   mmtk_log(s->mmtk, MMTK_LOG_ERROR, "sanity: the binding's dump_object of the object%s:",
            s->current ? (readable ? " and of its holder" : "'s holder") : "");
   if (readable) vm->dump_object(s->mmtk->vm_ctx, (mmtk_object_t)o);

@@ -57,14 +57,23 @@
 #define PLAN "Compressor"
 #define MOVES 0
 #define MAY_MOVE 1
+#elif TVM_PLAN_ID == 9
+/* PageProtect: non-moving; every object takes whole pages, freed ones are protected. */
+#define PLAN "PageProtect"
+#define MOVES 0
+#define MAY_MOVE 0
+#define PAGEPROTECT 1
 #else
-#error "TVM_PLAN_ID must be 1 (SemiSpace), 2 (MarkSweep), 3 (Immix), 4 (GenCopy), 5 (GenImmix), 6 (StickyImmix) or 8 (Compressor)"
+#error "TVM_PLAN_ID must be 1 (SemiSpace), 2 (MarkSweep), 3 (Immix), 4 (GenCopy), 5 (GenImmix), 6 (StickyImmix), 8 (Compressor) or 9 (PageProtect)"
 #endif
 #ifndef GENERATIONAL
 #define GENERATIONAL 0
 #endif
 #ifndef STICKY
 #define STICKY 0
+#endif
+#ifndef PAGEPROTECT
+#define PAGEPROTECT 0
 #endif
 
 /* TVM_DEFRAG=1 (Immix): every GC defragments and makes every block a defrag source, so
@@ -80,6 +89,12 @@ static G_GNUC_UNUSED void suite_env(void) {
   setenv("MMTK_IMMIX_DEFRAG_HEADROOM_PERCENT", "20", 1);
 #endif
 }
+
+/* PageProtect gives every object whole pages, and freeing or reusing them costs system
+ * calls: a test whose workload does not need its full size to check what it checks
+ * runs SCALE(n) of it (a quarter there), and a test whose live data cannot fit at a page
+ * per object is registered with suite_add_fits() (below). */
+#define SCALE(n) (PAGEPROTECT ? (n) / 4 : (n))
 
 /* MarkSweep sweeps lazily by default: tests that measure reclaimed memory right after a
  * GC ask for the eager sweep. */
@@ -194,6 +209,20 @@ static G_GNUC_UNUSED void suite_add(const char *path, GTestFunc fn, unsigned tim
   t->timeout = timeout + 30;
   g_test_add_data_func_full(full, t, suite_isolated, g_free);
   g_free(full);
+}
+
+/* suite_add() for a test whose live data takes too much memory at a page per object
+ * (PageProtect): there it is skipped with `why` (a string constant). */
+static void suite_skip(gconstpointer why) { g_test_skip(why); }
+static G_GNUC_UNUSED void suite_add_fits(const char *path, GTestFunc fn, unsigned timeout,
+                                         const char *why) {
+  if (PAGEPROTECT) {
+    char *full = g_strdup_printf("/%s/%s", PLAN, path);
+    g_test_add_data_func(full, why, suite_skip);
+    g_free(full);
+    return;
+  }
+  suite_add(path, fn, timeout);
 }
 
 /* The same for a test that counts GCs or bytes exactly, or that would take far too

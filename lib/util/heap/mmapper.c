@@ -68,3 +68,27 @@ int mmapper_ensure_mapped(mmtk_t *mmtk, uintptr_t start, size_t bytes, unsigned 
   pthread_mutex_unlock(&mmtk->map_lock);
   return err;
 }
+
+/* Only pages of mapped chunks: an unmapped chunk is PROT_NONE already, and unprotecting
+ * it here would bypass the side-metadata commit that mmapper_ensure_mapped() does. */
+static void assert_mapped(const mmtk_t *mmtk, uintptr_t start, size_t bytes) {
+  const struct heap_layout *l = &mmtk->layout;
+  MMTK_ASSERT(bytes > 0 && (start & (BYTES_IN_PAGE - 1)) == 0 && layout_in_heap(l, start) &&
+              layout_in_heap(l, start + bytes - 1));
+  MMTK_XASSERT(chunks_mapped(l, layout_chunk_index(l, start),
+                            layout_chunk_index(l, start + bytes - 1)));
+  (void)l;
+}
+
+int mmapper_protect(mmtk_t *mmtk, uintptr_t start, size_t bytes) {
+  assert_mapped(mmtk, start, bytes);
+  /* Discard first: if mprotect fails the pages are still zero for their next user. */
+  os_discard(start, bytes);
+  if (mprotect((void *)start, bytes, PROT_NONE) != 0) return errno;
+  return 0;
+}
+
+int mmapper_unprotect(mmtk_t *mmtk, uintptr_t start, size_t bytes) {
+  assert_mapped(mmtk, start, bytes);
+  return os_commit(start, bytes);
+}

@@ -25,4 +25,12 @@ void os_discard(uintptr_t addr, size_t len);
  * and record `space_index` as its owner in the chunk map.  0 or an errno value. */
 int mmapper_ensure_mapped(struct mmtk *mmtk, uintptr_t start, size_t bytes, unsigned space_index);
 
+/* Page-level protection inside chunks already mapped (design.heap.protect): the chunk map
+ * still says "mapped", but these pages fault on any access until unprotected.
+ * mmapper_protect() also gives the pages' memory back, so that they read as zero once
+ * unprotected.  0 or an errno value (ENOMEM: the process has too many mappings, see
+ * vm.max_map_count); when protecting fails the pages stay accessible and read as zero. */
+int mmapper_protect(struct mmtk *mmtk, uintptr_t start, size_t bytes);
+int mmapper_unprotect(struct mmtk *mmtk, uintptr_t start, size_t bytes);
+
 #endif /* MMTK_UTIL_HEAP_MMAPPER_H */

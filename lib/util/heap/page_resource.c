@@ -38,6 +38,9 @@ uintptr_t pr_acquire(struct page_resource *pr, size_t pages, bool zero, enum pr_
   /* Runs from the free list were zeroed or discarded on release, so they read as zero,
    * unless the resource zeroes them now (zero_on_acquire). */
   int err = fresh ? mmapper_ensure_mapped(pr->mmtk, start, bytes, pr->space_index) : 0;
+  /* A protected run is ours alone now (taken under the lock): open it.  Fresh pages were
+   * never protected. */
+  if (!fresh && pr->protect_on_release) err = mmapper_unprotect(pr->mmtk, start, bytes);
   if (err) {
     pthread_mutex_lock(&pr->lock);
     if (fresh && pr->cursor == start + bytes) pr->cursor = start;
@@ -62,7 +65,16 @@ uintptr_t pr_acquire(struct page_resource *pr, size_t pages, bool zero, enum pr_
 void pr_release(struct page_resource *pr, uintptr_t start, size_t pages) {
   MMTK_ASSERT(pr->kind == PR_FREELIST);
   size_t bytes = pages << LOG_BYTES_IN_PAGE;
-  if (pr->zero_on_acquire) {
+  if (pr->protect_on_release) {
+    /* Before the run is on the free list: once there, another thread may take it and
+     * unprotect it for a new object, which a late protection would then hide. */
+    int err = mmapper_protect(pr->mmtk, start, bytes);
+    if (err && !atomic_exchange(&pr->protect_failed, true))
+      mmtk_log(pr->mmtk, MMTK_LOG_WARN,
+               "freed pages at %p (%zu) could not be protected (%s): freed objects may no "
+               "longer fault when accessed; raising vm.max_map_count may help",
+               (void *)start, pages, strerror(err));
+  } else if (pr->zero_on_acquire) {
     /* Kept resident and dirty: zeroed by pr_acquire when handed out for new objects. */
   } else if (bytes >= PR_DISCARD_BYTES) {
     os_discard(start, bytes);

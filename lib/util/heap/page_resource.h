@@ -28,6 +28,12 @@ struct page_resource {
   /* PR_FREELIST: runs are given back as they are and zeroed when handed out again
    * (pr_set_zero_on_acquire), not at release. */
   bool zero_on_acquire;
+  /* PR_FREELIST: runs given back are protected (PROT_NONE) until handed out again, so
+   * that any access to a freed object faults (pr_set_protect_on_release, the PageProtect
+   * plan, design.heap.protect). */
+  bool protect_on_release;
+  /* Set once a protection failed (too many mappings): warned about once. */
+  _Atomic bool protect_failed;
   _Atomic size_t pages;   /* pages currently held by the space */
 };
 
@@ -47,6 +53,11 @@ void pr_release(struct page_resource *pr, uintptr_t start, size_t pages);
  * itself at every GC (Immix): the zeroing moves out of the pause, onto the thread that
  * is about to write the memory anyway (design.immix.zeroing). */
 static inline void pr_set_zero_on_acquire(struct page_resource *pr) { pr->zero_on_acquire = true; }
+/* Free-list resources only: protect runs while they are free (design.heap.protect).
+ * Runs are then discarded at release (they read as zero once handed out again). */
+static inline void pr_set_protect_on_release(struct page_resource *pr) {
+  pr->protect_on_release = true;
+}
 /* Monotone resources only: give back everything. */
 void pr_reset(struct page_resource *pr);
 
