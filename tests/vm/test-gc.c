@@ -42,7 +42,8 @@
  *                            the VO bit: the held block's cells read true)
  *   liveness/during-gc       from a binding packet during a GC: the current trace
  *   workers/work-shared      two GC workers, a 262,143-node tree: each worker scans
- *                            objects in every GC (both copy directions); counts, no times
+ *                            objects in (all but two of) the six GCs of either copy
+ *                            direction; counts, no times
  *                            (the programs with more than one worker)
  */
 #define _GNU_SOURCE
@@ -1493,13 +1494,19 @@ static tvm_obj_t share_tree(tvm_thread_t *th, unsigned depth, uint64_t *id) {
   return o;
 }
 
-/* Two GC workers and a graph with plenty of work for both: in every GC (with a copying
- * plan, into either semispace), each worker scans some of the objects.  A worker that
- * never gets any (no sharing, or sharing in one direction of the copy only) fails it.
- * Counts scans, not time; the trace of a quarter of a million objects lasts milliseconds,
- * far longer than a parked worker takes to wake even on a loaded machine. */
+/* Two GC workers and a graph with plenty of work for both: in the GCs of either parity
+ * (with SemiSpace, the copies into one semispace and those into the other), each worker
+ * scans some of the objects.  A worker that gets nothing (no sharing, or sharing in one
+ * direction of the copy only) fails it.  Counts scans, not time.
+ *
+ * Why not "in every GC": on a loaded machine (the tests run beside others) a parked
+ * worker can go unscheduled for a whole trace of milliseconds, and the busy one then
+ * takes back what it offered: in about one MarkSweep GC in 60 at a load of 8 per CPU.
+ * So of the SHARE_GCS / 2 GCs of each parity, each worker must have scanned in all but
+ * two (three misses in six: about 1 in 10,000 there); a sharing bug fails every GC of its
+ * direction, so this still catches it. */
 #define SHARE_DEPTH 17 /* 262,143 nodes */
-#define SHARE_GCS 8
+#define SHARE_GCS 12
 static void test_work_shared(void) {
   suite_watchdog_arm(120);
   tvm_options_t o = {
@@ -1523,6 +1530,7 @@ static void test_work_shared(void) {
   g_assert_cmpuint(id, ==, ((uint64_t)1 << (SHARE_DEPTH + 1)) - 1);
   tvm_snapshot_t before, after;
   tvm_snapshot(f.vm, &before);
+  unsigned scanned_in[2][SHARE_WORKERS] = {{0}}; /* GCs of each parity a worker scanned in */
   for (int g = 0; g < SHARE_GCS; g++) {
     for (int i = 0; i < SHARE_SLOTS; i++) atomic_store(&share_count[i].scans, 0);
     g_assert_true(tvm_gc(f.th));
@@ -1540,9 +1548,11 @@ static void test_work_shared(void) {
     g_assert_cmpuint(total, >=, id); /* every node scanned (and perhaps the roots' objects) */
     for (int i = 0; i < SHARE_WORKERS; i++) {
       if (n[i] == 0) note("GC %d: worker %d scanned nothing", g, i);
-      g_assert_cmpuint(n[i], >, 0);
+      else scanned_in[g % 2][i]++;
     }
   }
+  for (int p = 0; p < 2; p++)
+    for (int i = 0; i < SHARE_WORKERS; i++) g_assert_cmpuint(scanned_in[p][i], >=, SHARE_GCS / 2 - 2);
   tvm_snapshot(f.vm, &after);
   tvm_assert_preserved(&before, &after);
   finish(&f);
