@@ -41,7 +41,7 @@ void mmtk_post_alloc(mmtk_mutator_t *mutator, mmtk_object_t object, size_t bytes
     mmtk_error(mmtk, "mmtk_post_alloc: %p is not a word-aligned address in the heap", object);
     return;
   }
-  s->ops->post_alloc(s, o, bytes);
+  s->ops->post_alloc(s, mutator, o, bytes);
 #if MMTK_HAVE_VO_BIT
   vo_bit_set(&mmtk->vo_bit, o);
 #endif

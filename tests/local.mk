@@ -9,6 +9,8 @@
 #   tests/test-malloc      the malloc family and the counted variants
 #   tests/test-queries     heap queries, the VO bit, pinning, barriers, GC control
 #   tests/test-lifecycle   instances, bindings, mutators, errors, the harness
+#   tests/test-freelist    unit tests of the page resource's free list of page runs, built
+#                          from the library's own source
 #   tests/test-metadata    unit tests of the side-metadata layout and its check, built from
 #                          the library's own source (not linked with libmmtk)
 #   tests/test-symbols.sh  the exported symbols, their version node and the soname
@@ -38,8 +40,13 @@ FOUNDATION_CC = $(GLIB_CFLAGS) $(PTHREAD_CFLAGS) $(MMTK_WARN_CFLAGS) $(SANITIZER
 FOUNDATION_LINK = -no-install $(PTHREAD_LIBS) $(SANITIZER_FLAGS)
 FOUNDATION_DEPLIBS = lib/libmmtk.la $(GLIB_LIBS)
 
-check_PROGRAMS += tests/test-metadata
-TESTS += tests/test-metadata
+check_PROGRAMS += tests/test-metadata tests/test-freelist
+TESTS += tests/test-metadata tests/test-freelist
+tests_test_freelist_SOURCES = tests/test-freelist.c
+tests_test_freelist_CPPFLAGS = $(MMTK_CPPFLAGS) -DMMTK_BUILDING_LIBRARY -D_GNU_SOURCE
+tests_test_freelist_CFLAGS = $(FOUNDATION_CC)
+tests_test_freelist_LDFLAGS = $(FOUNDATION_LINK)
+tests_test_freelist_LDADD = $(GLIB_LIBS)
 tests_test_metadata_SOURCES = tests/test-metadata.c
 tests_test_metadata_CPPFLAGS = $(MMTK_CPPFLAGS) -DMMTK_BUILDING_LIBRARY -D_GNU_SOURCE
 tests_test_metadata_CFLAGS = $(FOUNDATION_CC)

@@ -46,6 +46,7 @@ void mutator_reset_buffers(struct mmtk_mutator *m) {
       bump_reset(&m->bump[i]);
   for (unsigned i = 0; i < MUTATOR_FREE_LIST_ALLOCATORS; i++) free_list_reset(&m->freelist[i]);
   immix_alloc_reset(&m->immix[0]);
+  for (unsigned i = 0; i < MUTATOR_LOS_ALLOCATORS; i++) m->los[i].last = NULL;
   barrier_flush(m); /* the GC about to run needs what the barrier remembered */
 }
 

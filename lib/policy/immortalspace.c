@@ -42,7 +42,9 @@ static uintptr_t immortal_forwarded(const struct space *s, uintptr_t object) {
   return immortal_reachable(s, object) ? object : 0;
 }
 
-static void immortal_post_alloc(struct space *s, uintptr_t object, size_t bytes) {
+static void immortal_post_alloc(struct space *s, struct mmtk_mutator *m, uintptr_t object,
+                                size_t bytes) {
+  (void)m;
   (void)bytes;
   if (s->mark_state) om_store(s->mmtk, &s->mmtk->om.mark, object, s->mark_state);
 }

@@ -21,7 +21,9 @@ const struct space_ops large_object_space_ops = {
  * So an object is live (mmtk_is_live_object) when its bits are not 0: a dead object's
  * pages went back at the sweep and read zero (freed pages are zeroed or discarded). */
 
-/* A record per object.  Every field is guarded by the space's lock (los_state.lock). */
+/* A record per object.  The links are guarded by the space's lock (los_state.lock);
+ * `object` is written by the allocating mutator's post_alloc (see los_post_alloc) and
+ * read by GCs; the rest is written under the lock. */
 struct los_node {
   struct los_node *next, *prev;
   uintptr_t start, object; /* the pages' start; the object's reference (see los_post_alloc) */
@@ -75,10 +77,10 @@ bool los_use_side_states(struct space *s, struct obj_meta *bits, const char *nam
   return true;
 }
 
-bool los_record(struct space *s, uintptr_t start, size_t pages, uintptr_t object) {
+struct los_node *los_record(struct space *s, uintptr_t start, size_t pages, uintptr_t object) {
   struct los_state *st = los_state(s);
   struct los_node *n = malloc(sizeof *n);
-  if (!n) return false;
+  if (!n) return NULL;
   n->start = start;
   n->pages = pages;
   n->object = object;
@@ -92,7 +94,7 @@ bool los_record(struct space *s, uintptr_t start, size_t pages, uintptr_t object
   st->head = n;
   st->count++;
   pthread_mutex_unlock(&st->lock);
-  return true;
+  return n;
 }
 
 void los_prepare(struct space *s, bool nursery_only) {
@@ -201,14 +203,32 @@ static uintptr_t los_forwarded(const struct space *s, uintptr_t object) {
   return los_reachable(s, object) ? object : 0;
 }
 
+static inline bool los_covers(const struct los_node *n, uintptr_t object) {
+  return object >= n->start && object < n->start + (n->pages << LOG_BYTES_IN_PAGE);
+}
+
 /* The reference may differ from the address allocation returned (a header before it):
- * find the object's record, most likely the newest, and note the reference. */
-static void los_post_alloc(struct space *s, uintptr_t object, size_t bytes) {
+ * note it in the object's record.  The mutator's allocator kept that record
+ * (large_object_allocator.last), so this is O(1) and takes no lock: the record's
+ * `object` is read only by GCs, which stop this mutator first, and another thread's
+ * los_record() writes only the list links.  A call the allocator cannot match (another
+ * mutator's object, or a second call) searches the list, under the lock, as before. */
+static void los_post_alloc(struct space *s, struct mmtk_mutator *m, uintptr_t object,
+                           size_t bytes) {
   (void)bytes;
+  for (unsigned i = 0; i < MUTATOR_LOS_ALLOCATORS; i++) {
+    struct large_object_allocator *a = &m->los[i];
+    if (a->space != s || !a->last || !los_covers(a->last, object)) continue;
+    a->last->object = object;
+    a->last = NULL;
+    /* New until its first GC (los_record made it so at the pages' start). */
+    om_store(s->mmtk, los_state(s)->bits, object, LOS_NEW);
+    return;
+  }
   struct los_state *st = los_state(s);
   pthread_mutex_lock(&st->lock);
   for (struct los_node *n = st->head; n; n = n->next)
-    if (object >= n->start && object < n->start + (n->pages << LOG_BYTES_IN_PAGE)) {
+    if (los_covers(n, object)) {
       n->object = object;
       /* New until its first GC (los_record made it so at the pages' start). */
       om_store(s->mmtk, st->bits, object, LOS_NEW);

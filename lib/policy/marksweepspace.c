@@ -471,7 +471,9 @@ static bool ms_live(const struct space *s, uintptr_t object) {
 }
 
 /* Header marks: a new object reads as unmarked at the next GC (see "Header marks"). */
-static void ms_post_alloc(struct space *s, uintptr_t object, size_t bytes) {
+static void ms_post_alloc(struct space *s, struct mmtk_mutator *m, uintptr_t object,
+                          size_t bytes) {
+  (void)m;
   (void)bytes;
   if (!state(s)->mark && s->mark_state) om_store(s->mmtk, &s->mmtk->om.mark, object, 1);
 }

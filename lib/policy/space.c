@@ -69,7 +69,7 @@ void space_release(struct space *s, uintptr_t start, size_t pages) {
 bool space_always(const struct space *s, uintptr_t object) { return true; }
 bool space_never(const struct space *s, uintptr_t object) { return false; }
 bool space_no_change(struct space *s, uintptr_t object) { return false; }
-void space_no_metadata(struct space *s, uintptr_t object, size_t bytes) {}
+void space_no_metadata(struct space *s, struct mmtk_mutator *m, uintptr_t object, size_t bytes) {}
 
 void space_reset(struct space *s) {
   mmtk_t *mmtk = s->mmtk;

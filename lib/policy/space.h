@@ -11,6 +11,7 @@
 struct mmtk;
 struct space;
 struct mmtk_gc_worker;
+struct mmtk_mutator;
 
 /* Why an allocation request could not be met. */
 enum alloc_status {
@@ -34,8 +35,9 @@ struct space_ops {
   bool (*pin)(struct space *s, uintptr_t object);
   bool (*unpin)(struct space *s, uintptr_t object);
   bool (*is_pinned)(const struct space *s, uintptr_t object);
-  /* Per-object metadata after allocation (the VO bit is set by the caller). */
-  void (*post_alloc)(struct space *s, uintptr_t object, size_t bytes);
+  /* Per-object metadata after allocation (the VO bit is set by the caller); `m` is the
+   * mutator mmtk_post_alloc() was given. */
+  void (*post_alloc)(struct space *s, struct mmtk_mutator *m, uintptr_t object, size_t bytes);
   /* Collecting plans: trace a reference into this space with the GC's trace kind
    * (returns its new value; pushes the object when this call reached it first), and
    * during or after the closure, whether an object survived and where it is now (0 if it
@@ -103,7 +105,7 @@ void space_reset(struct space *s);
 bool space_always(const struct space *s, uintptr_t object);
 bool space_never(const struct space *s, uintptr_t object);
 bool space_no_change(struct space *s, uintptr_t object);
-void space_no_metadata(struct space *s, uintptr_t object, size_t bytes);
+void space_no_metadata(struct space *s, struct mmtk_mutator *m, uintptr_t object, size_t bytes);
 
 /* Policies. */
 extern const struct space_ops immortal_space_ops;
@@ -122,9 +124,10 @@ void vm_space_destroy(struct mmtk *mmtk);
 /* Marking (immortal, mark-sweep) spaces: start a new mark epoch. */
 void space_flip_mark_state(struct space *s);
 /* The large object space: make its state (with the space, false if out of memory);
- * record an object's pages; forget unmarked objects. */
+ * record an object's pages (its record, NULL if out of memory); forget unmarked
+ * objects. */
 bool los_init(struct space *s);
-bool los_record(struct space *s, uintptr_t start, size_t pages, uintptr_t object);
+struct los_node *los_record(struct space *s, uintptr_t start, size_t pages, uintptr_t object);
 void los_prepare(struct space *s, bool nursery_only);
 void los_sweep(struct space *s, bool nursery_only);
 void los_destroy(struct space *s);

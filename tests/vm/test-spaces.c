@@ -8,6 +8,8 @@
  *                            start (ref_to_object_start, offset lower bound 8), finished
  *                            with mmtk_post_alloc_fast(): the object survives GCs, and its
  *                            pages come back once it dies
+ *   los/offset-reference-threads  the same on four threads at once (their records
+ *                            interleave in the space's list), GCs from each
  *   immortal/buffer-kept     a few immortal objects between each of 600 GCs in an 8 MiB
  *                            heap (IMMORTAL, CODE, READ_ONLY, NON_MOVING): no GC may lose
  *                            the rest of a bump buffer
@@ -161,6 +163,71 @@ static void test_los_offset_reference(void) {
   finish(&f);
 }
 
+/* ---- los/offset-reference-threads --------------------------------------------------- */
+
+#define OFFSET_THREADS 4
+#define OFFSET_OBJECTS 40
+
+struct offset_run {
+  tvm_t *vm;
+  pthread_barrier_t go;
+  _Atomic int next_id;
+};
+
+/* Allocate prefixed large objects while the other threads do the same, so that the
+ * space's records of different mutators interleave; GCs from every thread; each object
+ * must stay intact and live, and its pages its own. */
+static void *offset_thread(void *arg) {
+  struct offset_run *r = arg;
+  int me = atomic_fetch_add(&r->next_id, 1);
+  tvm_thread_t *th = tvm_attach(r->vm);
+  tvm_enter_native(th);
+  pthread_barrier_wait(&r->go);
+  tvm_leave_native(th);
+  size_t first = tvm_depth(th);
+  for (int i = 0; i < OFFSET_OBJECTS; i++) {
+    size_t data = (size_t)(20 + 7 * ((i + me) % 16)) * KiB;
+    tvm_push(th, alloc_prefixed(th, data, (uint64_t)me * 1000 + (uint64_t)i));
+    g_assert_nonnull(tvm_alloc(th, TVM_BYTES, 0, 24 * KiB, 1)); /* garbage between */
+    if (i % 10 == 9) g_assert_true(tvm_gc(th));
+  }
+  for (int gc = 0; gc < 2; gc++) {
+    g_assert_true(tvm_gc(th));
+    for (int i = 0; i < OFFSET_OBJECTS; i++) {
+      tvm_obj_t x = tvm_root(th, first + (size_t)i);
+      g_assert_null(tvm_header_problem(x));
+      g_assert_cmpuint(tvm_data(x), ==, (uint64_t)me * 1000 + (uint64_t)i);
+      g_assert_true(tvm_pattern_ok(x));
+      g_assert_true(mmtk_is_live_object(tvm_mmtk(r->vm), x));
+    }
+  }
+  tvm_detach(th);
+  return NULL;
+}
+
+static void test_los_offset_threads(void) {
+  fx_t f;
+  tvm_options_t o = {.heap = "FixedHeapSize:128M", .customize = prefix_binding, .extra = EAGER};
+  start_opts(&f, &o, 120);
+  size_t base = mmtk_used_bytes(f.mmtk);
+  struct offset_run r = {.vm = f.vm};
+  pthread_barrier_init(&r.go, NULL, OFFSET_THREADS);
+  pthread_t t[OFFSET_THREADS];
+  tvm_enter_native(f.th);
+  for (int i = 0; i < OFFSET_THREADS; i++)
+    g_assert_cmpint(pthread_create(&t[i], NULL, offset_thread, &r), ==, 0);
+  for (int i = 0; i < OFFSET_THREADS; i++) pthread_join(t[i], NULL);
+  tvm_leave_native(f.th);
+  pthread_barrier_destroy(&r.go);
+  /* Every object died with its thread's roots: the pages come back (about 12 MiB were
+   * kept at the end; a little may stay in the other spaces). */
+  g_assert_true(tvm_gc(f.th));
+  size_t after = mmtk_used_bytes(f.mmtk);
+  note("%zu bytes used before the threads, %zu after", base, after);
+  g_assert_cmpuint(after, <=, base + 2 * MiB);
+  finish(&f);
+}
+
 /* ---- immortal/buffer-kept ----------------------------------------------------------- */
 
 /* 600 GCs with a few small objects of each non-reclaimed kind between them: 32 KiB lost
@@ -253,6 +320,7 @@ int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   suite_add("los/first-alloc-race", test_los_first_alloc_race, 120);
   suite_add("los/offset-reference", test_los_offset_reference, 60);
+  suite_add("los/offset-reference-threads", test_los_offset_threads, 120);
   suite_add("immortal/buffer-kept", test_immortal_buffer_kept, 120);
   if (!MOVES) suite_add("trigger/poll-race", test_poll_race, 120);
   return g_test_run();

@@ -327,7 +327,9 @@ static bool immix_is_live(const struct space *s, uintptr_t o) {
   return line == st->line_epoch && side_metadata_load(st->mark, o) != 0;
 }
 
-static void immix_post_alloc(struct space *s, uintptr_t object, size_t bytes) {
+static void immix_post_alloc(struct space *s, struct mmtk_mutator *m, uintptr_t object,
+                             size_t bytes) {
+  (void)m;
   (void)bytes;
   /* Header marks: zeroed memory reads as state 0, and the object is this thread's. */
   (void)s;

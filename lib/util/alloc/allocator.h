@@ -17,8 +17,13 @@ struct bump_allocator {
   uintptr_t real_limit; /* the buffer's limit while hidden */
 };
 
+struct los_node;
 struct large_object_allocator {
   struct space *space;
+  /* The record of the object this allocator made last, until mmtk_post_alloc() takes it
+   * or a GC forgets it (mutator_reset_buffers: the sweep may free it): post_alloc finds
+   * the record without searching the space's list. */
+  struct los_node *last;
 };
 
 struct ms_block;

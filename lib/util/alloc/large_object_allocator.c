@@ -10,11 +10,13 @@ uintptr_t large_object_alloc(struct large_object_allocator *a, size_t bytes, siz
   size_t pages = bytes_to_pages_up(bytes + pad);
   uintptr_t start = space_acquire(a->space, pages, opts, status);
   if (!start) return 0;
-  if (a->space->ops == &large_object_space_gc_ops &&
-      !los_record(a->space, start, pages, start + pad)) {
-    space_release(a->space, start, pages);
-    *status = ALLOC_MMAP_FAILED;
-    return 0;
+  if (a->space->ops == &large_object_space_gc_ops) {
+    a->last = los_record(a->space, start, pages, start + pad);
+    if (!a->last) {
+      space_release(a->space, start, pages);
+      *status = ALLOC_MMAP_FAILED;
+      return 0;
+    }
   }
   return start + pad;
 }
