@@ -107,8 +107,14 @@ void los_prepare(struct space *s, bool nursery_only) {
   pthread_mutex_unlock(&st->lock);
 }
 
+/* A dead object's pages, to be given back. */
+struct dead_run {
+  uintptr_t start;
+  size_t pages;
+};
+
 static int cmp_run(const void *a, const void *b) {
-  uintptr_t x = ((const struct page_run *)a)->start, y = ((const struct page_run *)b)->start;
+  uintptr_t x = ((const struct dead_run *)a)->start, y = ((const struct dead_run *)b)->start;
   return x < y ? -1 : x > y;
 }
 
@@ -116,7 +122,7 @@ static int cmp_run(const void *a, const void *b) {
  * that objects that died together (a structure allocated at once) cost one release (for
  * PageProtect, one madvise and one mprotect) rather than one each, and the free list
  * takes them in address order. */
-static void release_runs(struct space *s, struct page_run *runs, size_t n) {
+static void release_runs(struct space *s, struct dead_run *runs, size_t n) {
   qsort(runs, n, sizeof *runs, cmp_run);
   for (size_t i = 0; i < n;) {
     uintptr_t start = runs[i].start;
@@ -132,7 +138,7 @@ void los_sweep(struct space *s, bool nursery_only) {
   mmtk_t *mmtk = s->mmtk;
   pthread_mutex_lock(&st->lock);
   /* Room for every record's run: without it (out of memory), each is released alone. */
-  struct page_run *dead = st->count ? malloc(st->count * sizeof *dead) : NULL;
+  struct dead_run *dead = st->count ? malloc(st->count * sizeof *dead) : NULL;
   size_t ndead = 0;
   struct los_node *n = st->head;
   while (n) {
@@ -151,7 +157,7 @@ void los_sweep(struct space *s, bool nursery_only) {
 #endif
       /* A side log bit outlives the pages: the next object here starts logged (young). */
       if (s->unlog) om_store(mmtk, &mmtk->om.log, n->object, 0);
-      if (dead) dead[ndead++] = (struct page_run){n->start, n->pages};
+      if (dead) dead[ndead++] = (struct dead_run){n->start, n->pages};
       else space_release(s, n->start, n->pages);
       free(n);
     } else if (n->nursery) {
