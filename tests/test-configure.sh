@@ -140,8 +140,8 @@ else
     done
     grep -q '^Libs.private:.*-lmimalloc.*-lpfm' "$pc" ||
       echo "mmtk.pc's Libs.private lacks -lmimalloc -lpfm: $(grep Libs.private "$pc")" >> "$tmp/diag"
-    grep -q '^Requires.private: *$' "$pc" ||
-      echo "mmtk.pc requires something: $(grep Requires.private "$pc")" >> "$tmp/diag"
+    ! grep -q '^Requires' "$pc" ||
+      echo "mmtk.pc requires something: $(grep Requires "$pc")" >> "$tmp/diag"
     h=$tmp/build/include/mmtk/config.h
     for m in 'MMTK_MALLOC "mimalloc"' 'MMTK_HAVE_MALLOC_MIMALLOC 1' 'MMTK_HAVE_MALLOC_JEMALLOC 0' \
              'MMTK_HAVE_PERF_COUNTER 1' 'MMTK_HAVE_NOGC_NO_ZEROING 1' 'MMTK_HAVE_NOGC_LOCK_FREE 1'; do

@@ -40,10 +40,17 @@ static inline void *mlib_realloc(void *p, size_t size) {
 }
 
 #elif MMTK_HAVE_MALLOC_MIMALLOC
+/* mimalloc puts its memory at 2 TiB to 30 TiB (its address hints), inside MMTk's default
+ * heap range: configure moves the default range above it. */
 #include <mimalloc.h>
 
 static inline void *mlib_malloc(size_t size) { return mi_malloc(size); }
-static inline void *mlib_calloc(size_t count, size_t size) { return mi_calloc(count, size); }
+static inline void *mlib_calloc(size_t count, size_t size) {
+  size_t bytes;
+  /* mimalloc reports an overflow on its own output, without errno. */
+  if (__builtin_mul_overflow(count, size, &bytes)) return errno = ENOMEM, NULL;
+  return mi_calloc(count, size);
+}
 static inline void mlib_free(void *p) { mi_free(p); }
 static inline void *mlib_realloc(void *p, size_t size) {
   /* mi_realloc(p, 0) keeps a minimal block; the C library's contract frees it. */
