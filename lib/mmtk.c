@@ -62,6 +62,7 @@ static void give_range(void) {
 /* Undo a partly built instance (every step tolerates not having happened). */
 static void teardown(mmtk_t *mmtk) {
   if (mmtk->sched.workers) scheduler_destroy(mmtk);
+  perf_counters_close(mmtk);
   if (mmtk->plan && mmtk->plan_data) mmtk->plan->destroy(mmtk);
   vm_space_destroy(mmtk);
   if (mmtk->plan) {
@@ -155,6 +156,7 @@ mmtk_t *mmtk_init(const mmtk_builder_t *builder, const mmtk_vm_binding_t *bindin
     mmtk->stress_precise = mmtk->options.stress_factor != SIZE_MAX && mmtk->options.precise_stress;
   }
   gc_trigger_init(mmtk);
+  perf_counters_open(mmtk);
   /* The plan registers its spaces' side-metadata specs as it creates them; nothing is
    * mapped before the tables are reserved. */
   if (!plan->create(mmtk)) {

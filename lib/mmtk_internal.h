@@ -35,6 +35,7 @@
 #include "scheduler/scheduler.h"
 #include "util/options.h"
 #include "util/statistics.h"
+#include "util/perf_counter.h"
 #include "vm/active_plan.h"
 #include "vm/binding.h"
 

@@ -53,7 +53,7 @@ tests_test_metadata_CFLAGS = $(FOUNDATION_CC)
 tests_test_metadata_LDFLAGS = $(FOUNDATION_LINK)
 tests_test_metadata_LDADD = $(GLIB_LIBS)
 
-tests_test_features_SOURCES = tests/test-features.c tests/test-util.h
+tests_test_features_SOURCES = tests/test-features.c tests/test-util.h tests/capture.h
 tests_test_features_CPPFLAGS = $(FOUNDATION_CPP)
 tests_test_features_CFLAGS = $(FOUNDATION_CC)
 tests_test_features_LDFLAGS = $(FOUNDATION_LINK)

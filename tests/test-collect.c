@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "capture.h"
+
 typedef struct obj {
   uint64_t nrefs, size, data;
   struct obj *refs[];
@@ -356,11 +358,14 @@ static void test_work_packets(gconstpointer data) {
 }
 
 /* mmtk_harness_begin/_end: the table counts the GCs of the window, and has a column for
- * each stage that ran (in a child, whose standard output is looked at). */
+ * each stage that ran (in a child, whose standard output is looked at).  With
+ * --enable-perf-counter, a software event counts in the mutator and in the GCs, the
+ * workers' threads included (they start after mmtk_init, so the counter reaches them). */
 static void test_harness(gconstpointer data) {
   if (g_test_subprocess()) {
     char opts[256];
-    g_snprintf(opts, sizeof opts, "plan=%s threads=2", plan_of(data));
+    g_snprintf(opts, sizeof opts, "plan=%s threads=2%s", plan_of(data),
+               MMTK_HAVE_PERF_COUNTER ? " phase_perf_events=PERF_COUNT_SW_TASK_CLOCK" : "");
     setup(opts);
     static obj *head;
     head = NULL;
@@ -372,9 +377,19 @@ static void test_harness(gconstpointer data) {
       head = o;
     }
     g_assert_true(mmtk_handle_user_collection_request(MU)); /* before the window */
+#if MMTK_HAVE_PERF_COUNTER
+    tu_capture_t cap = tu_stdout_begin();
+#endif
     mmtk_harness_begin(MU);
     for (int i = 0; i < 3; i++) g_assert_true(mmtk_handle_user_collection_request(MU));
     mmtk_harness_end(M);
+#if MMTK_HAVE_PERF_COUNTER
+    char *table = tu_stdout_end(&cap);
+    g_assert_cmpint(tu_table_value(table, "PERF_COUNT_SW_TASK_CLOCK.mu"), >, 0);
+    g_assert_cmpint(tu_table_value(table, "PERF_COUNT_SW_TASK_CLOCK.gc"), >, 0);
+    fputs(table, stdout); /* for the parent's checks below */
+    g_free(table);
+#endif
     teardown();
     return;
   }

@@ -3,7 +3,10 @@
  * effect of each feature, asserted both ways: what the API does with the feature and what
  * it does without it. */
 #include "test-util.h"
+#include "capture.h"
 
+#include <dlfcn.h>
+#include <malloc.h>
 #include <stdarg.h>
 
 /* The one internal header read here: until the Immix space consumes them, what the
@@ -27,6 +30,10 @@ static const struct {
     {"immix_zero_on_release", MMTK_HAVE_IMMIX_ZERO_ON_RELEASE},
     {"sticky_immix_non_moving_nursery", MMTK_HAVE_STICKY_IMMIX_NON_MOVING_NURSERY},
     {"fault_injection", MMTK_HAVE_FAULT_INJECTION},
+    {"nogc_no_zeroing", MMTK_HAVE_NOGC_NO_ZEROING},
+    {"perf_counter", MMTK_HAVE_PERF_COUNTER},
+    {"malloc_jemalloc", MMTK_HAVE_MALLOC_JEMALLOC},
+    {"malloc_mimalloc", MMTK_HAVE_MALLOC_MIMALLOC},
 };
 
 static bool in_words(char **words, const char *w) {
@@ -203,6 +210,132 @@ static void test_malloc_counted_size(void) {
   mmtk_shutdown(mmtk);
 }
 
+/* --with-malloc (.malloc.library): MMTK_MALLOC names one allocator, and the malloc family
+ * allocates from it.  jemalloc is asked through its thread.allocated statistic, mimalloc
+ * through mi_check_owned (both found in the process, where libmmtk brought them): safe
+ * questions whatever the pointer.  With the C library, its malloc_usable_size and free
+ * take the memory (mmtk_malloc(3) promises that free(3) may free it). */
+static void test_malloc_library(void) {
+  g_assert_cmpint(MMTK_HAVE_MALLOC_JEMALLOC + MMTK_HAVE_MALLOC_MIMALLOC, <=, 1);
+  g_assert_cmpstr(MMTK_MALLOC, ==, MMTK_HAVE_MALLOC_JEMALLOC   ? "jemalloc"
+                                   : MMTK_HAVE_MALLOC_MIMALLOC ? "mimalloc"
+                                                               : "libc");
+  mmtk_t *mmtk = tu_init("gc_trigger=FixedHeapSize:64M");
+  enum { BIG = 3 << 20 };
+  if (MMTK_HAVE_MALLOC_JEMALLOC) {
+    int (*mallctl)(const char *, void *, size_t *, void *, size_t) =
+        (int (*)(const char *, void *, size_t *, void *, size_t))dlsym(RTLD_DEFAULT, "mallctl");
+    g_assert_nonnull(mallctl);
+    uint64_t before = 0, after = 0;
+    size_t len = sizeof before;
+    g_assert_cmpint(mallctl("thread.allocated", &before, &len, NULL, 0), ==, 0);
+    void *p = mmtk_malloc(BIG), *q = mmtk_counted_calloc(mmtk, 1, BIG);
+    void *r = mmtk_realloc(mmtk_counted_malloc(mmtk, 16), BIG);
+    g_assert_nonnull(p);
+    g_assert_nonnull(q);
+    g_assert_nonnull(r);
+    len = sizeof after;
+    g_assert_cmpint(mallctl("thread.allocated", &after, &len, NULL, 0), ==, 0);
+    g_assert_cmpuint(after - before, >=, 3u * BIG);
+    mmtk_free(p);
+    mmtk_free_with_size(mmtk, q, BIG);
+    mmtk_free(r);
+  } else if (MMTK_HAVE_MALLOC_MIMALLOC) {
+    bool (*owned)(const void *) = (bool (*)(const void *))dlsym(RTLD_DEFAULT, "mi_check_owned");
+    g_assert_nonnull(owned);
+    void *p = mmtk_malloc(100), *q = mmtk_counted_calloc(mmtk, 10, 10);
+    void *r = mmtk_realloc(mmtk_counted_malloc(mmtk, 16), 1000);
+    g_assert_true(owned(p) && owned(q) && owned(r));
+    void *libc = malloc(100);
+    g_assert_false(owned(libc)); /* the question can say no */
+    free(libc);
+    mmtk_free(p);
+    mmtk_free_with_size(mmtk, q, 100);
+    mmtk_free(r);
+  } else {
+    void *p = mmtk_malloc(100), *q = mmtk_counted_malloc(mmtk, 100);
+    g_assert_cmpuint(malloc_usable_size(p), >=, 100);
+    g_assert_cmpuint(malloc_usable_size(q), >=, 100);
+    free(p);
+    free(q);
+  }
+  /* Every allocator keeps the C library's edge cases (util/malloc_library.h). */
+  void *z = mmtk_malloc(0);
+  g_assert_nonnull(z);
+  g_assert_true(mmtk_realloc(z, 0) == NULL); /* frees z */
+  unsigned char *c = mmtk_calloc(1000, 1);
+  for (int i = 0; i < 1000; i++) g_assert_cmpuint(c[i], ==, 0);
+  mmtk_free(c);
+  /* An overflowing calloc fails with ENOMEM (the C library's own is left to it: the
+   * sanitizers' replacement has its own ways). */
+  errno = 0;
+  g_assert_null(mmtk_calloc(SIZE_MAX / 2, 4));
+  if (MMTK_HAVE_MALLOC_JEMALLOC || MMTK_HAVE_MALLOC_MIMALLOC) g_assert_cmpint(errno, ==, ENOMEM);
+  mmtk_free(NULL);
+  mmtk_shutdown(mmtk);
+}
+
+/* --enable-nogc-no-zeroing brings --enable-nogc-lock-free (as MMTk's feature does), and
+ * NoGC still hands out memory that reads as zero: fresh pages, never reused, are all it
+ * has (design.memory_manager.alloc.nozero); the build only stops promising it. */
+static void test_nogc_no_zeroing(void) {
+  if (MMTK_HAVE_NOGC_NO_ZEROING) g_assert_cmpint(MMTK_HAVE_NOGC_LOCK_FREE, ==, 1);
+  mmtk_t *mmtk = tu_init("gc_trigger=FixedHeapSize:64M");
+  mmtk_mutator_t *m = mmtk_bind_mutator(mmtk, NULL);
+  for (int i = 0; i < 2000; i++) {
+    uint64_t *p = mmtk_alloc(m, 256, 8, 0, MMTK_ALLOC_DEFAULT);
+    g_assert_nonnull(p);
+    for (int j = 0; j < 32; j++) g_assert_cmpuint(p[j], ==, 0);
+    memset(p, 0xa5, 256);
+  }
+  mmtk_destroy_mutator(m);
+  mmtk_shutdown(mmtk);
+}
+
+/* --enable-perf-counter: the phase_perf_events option is refused without the feature,
+ * naming it.  With it, a software event is counted in the harness table (NAME.mu and
+ * NAME.gc columns; NoGC has no GC, so .gc is 0), and an event that cannot be counted
+ * (unknown to libpfm4) is left out with a warning that names it; mmtk_init still
+ * succeeds. */
+static void test_perf_counter(void) {
+  const char *opts = "gc_trigger=FixedHeapSize:64M "
+                     "phase_perf_events=PERF_COUNT_SW_TASK_CLOCK;NO_SUCH_EVENT_X,0,-1";
+  if (!MMTK_HAVE_PERF_COUNTER) {
+    mmtk_builder_t *b = tu_builder(opts);
+    mmtk_vm_binding_t vm;
+    tu_binding(&vm);
+    tu_mark_error();
+    g_assert_null(mmtk_init(b, &vm, tu_ctx));
+    tu_assert_error("--enable-perf-counter");
+    tu_assert_error("phase_perf_events");
+    mmtk_builder_free(b);
+    return;
+  }
+  tu_reset();
+  mmtk_t *mmtk = tu_init(opts);
+  g_assert_cmpuint(tu_log_count(MMTK_LOG_WARN, "NO_SUCH_EVENT_X"), ==, 1);
+  g_assert_cmpuint(tu_log_count(MMTK_LOG_WARN, "PERF_COUNT_SW_TASK_CLOCK"), ==, 0);
+  mmtk_mutator_t *m = mmtk_bind_mutator(mmtk, NULL);
+  tu_capture_t cap = tu_stdout_begin();
+  mmtk_harness_begin(m);
+  volatile uint64_t sum = 0;
+  for (int i = 0; i < 20000; i++) {
+    uint64_t *p = mmtk_alloc(m, 64, 8, 0, MMTK_ALLOC_DEFAULT);
+    for (int j = 0; j < 8; j++) sum += p[j] + (uint64_t)j;
+  }
+  mmtk_harness_end(mmtk);
+  char *table = tu_stdout_end(&cap);
+  g_test_message("%s", table);
+  /* Task clock: nanoseconds this process ran, more than nothing in the window. */
+  g_assert_cmpint(tu_table_value(table, "PERF_COUNT_SW_TASK_CLOCK.mu"), >, 0);
+  g_assert_cmpint(tu_table_value(table, "PERF_COUNT_SW_TASK_CLOCK.gc"), ==, 0);
+  g_assert_cmpint(tu_table_value(table, "NO_SUCH_EVENT_X.mu"), ==, -1);
+  g_assert_null(strstr(table, "NO_SUCH_EVENT_X"));
+  g_free(table);
+  mmtk_destroy_mutator(m);
+  mmtk_shutdown(mmtk);
+}
+
 /* --enable-sanity: the sanity option is accepted by mmtk_init only with it. */
 static void test_sanity(void) {
   mmtk_builder_t *b = tu_builder("sanity=true");
@@ -288,6 +421,9 @@ int main(int argc, char **argv) {
   tu_add("/features/nogc-lock-free", test_nogc_lock_free);
   tu_add("/features/malloc-counted-size", test_malloc_counted_size);
   tu_add("/features/sanity", test_sanity);
+  tu_add("/features/malloc-library", test_malloc_library);
+  tu_add("/features/nogc-no-zeroing", test_nogc_no_zeroing);
+  tu_add("/features/perf-counter", test_perf_counter);
   tu_add("/features/heap-range", test_heap_range);
   tu_add("/features/immix-constants", test_immix_constants);
   tu_add("/features/metadata-neutral", test_metadata_neutral);

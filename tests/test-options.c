@@ -300,6 +300,7 @@ static const char *const bool_options[] = {"precise_stress",
                                            "transparent_hugepages",
                                            "count_live_bytes_in_gc",
                                            "sanity",
+                                           "perf_exclude_kernel",
                                            NULL};
 
 static void test_bool(void) {
@@ -323,6 +324,45 @@ static void test_sanity(void) {
     init_fails(b, "sanity", "--enable-sanity", NULL);
   accept(b, "sanity", "false");
   observe(b);
+  mmtk_builder_free(b);
+}
+
+/* phase_perf_events: MMTk's "EVENT,PID,CPU;..." or bare names, checked for form when
+ * set; the names themselves are libpfm4's business at mmtk_init (a bad one is a warning
+ * there, tests/test-features).  Without --enable-perf-counter, mmtk_init refuses a
+ * non-empty value, and perf_exclude_kernel=true. */
+static void test_perf_events(void) {
+  static const char *const good[] = {"",
+                                     "PERF_COUNT_SW_TASK_CLOCK",
+                                     "PERF_COUNT_HW_CPU_CYCLES,0,-1",
+                                     "PERF_COUNT_HW_CPU_CYCLES,0,-1;PERF_COUNT_SW_CPU_CLOCK",
+                                     "perf::PERF_COUNT_SW_PAGE_FAULTS;",
+                                     ";A;;B,1234,3",
+                                     "A;B;C;D;E;F;G;H;I;J;K;L;M;N;O;P",
+                                     NULL};
+  static const char *const bad[] = {"A,0",  "A,0,-1,2", "A,x,-1", "A,0,",   ",0,-1",
+                                    "A B",  "A,-2,0",   "A,0,1.5", "A;B;C;D;E;F;G;H;I;J;K;L;M;N;O;P;Q",
+                                    NULL};
+  accept_all("phase_perf_events", good);
+  reject_all("phase_perf_events", bad, "EVENT,PID,CPU");
+  mmtk_builder_t *b = tu_builder(NULL);
+  char longest[300];
+  memset(longest, 'A', sizeof longest - 1);
+  longest[sizeof longest - 1] = '\0';
+  tu_mark_error();
+  g_assert_false(mmtk_process(b, "phase_perf_events", longest));
+  tu_assert_error("phase_perf_events");
+  accept(b, "phase_perf_events", "PERF_COUNT_SW_TASK_CLOCK");
+  if (MMTK_HAVE_PERF_COUNTER)
+    observe(b);
+  else
+    init_fails(b, "phase_perf_events", "--enable-perf-counter", NULL);
+  accept(b, "phase_perf_events", "");
+  accept(b, "perf_exclude_kernel", "true");
+  if (MMTK_HAVE_PERF_COUNTER)
+    observe(b);
+  else
+    init_fails(b, "perf_exclude_kernel", "--enable-perf-counter", NULL);
   mmtk_builder_free(b);
 }
 
@@ -773,6 +813,7 @@ int main(int argc, char **argv) {
   tu_add("/options/immix_defrag_headroom_percent", test_headroom);
   tu_add("/options/immix/env", test_immix_env);
   tu_add("/options/verbose", test_verbose);
+  tu_add("/options/phase_perf_events", test_perf_events);
   tu_add("/options/unknown", test_unknown);
   tu_add("/options/null", test_null);
   tu_add("/options/bad-handle", test_bad_handle);

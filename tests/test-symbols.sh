@@ -8,8 +8,10 @@
 #   3  every out-of-line function of the public headers is exported (static inline ones
 #      are not), and nothing is exported that the headers do not declare
 #   4  the library needs nothing but libc (libpthread on old glibc, the dynamic loader
-#      for thread-local storage)
-#   5  every undefined symbol is resolved against a versioned glibc symbol
+#      for thread-local storage), and the library of a feature that asks for one
+#      (malloc_jemalloc, malloc_mimalloc, perf_counter: <mmtk/config.h> says)
+#   5  every undefined symbol is resolved against a versioned glibc symbol, or is defined
+#      by such a feature library
 #
 # Environment (exported by the Makefile): top_srcdir, top_builddir, NM, SANITIZER_FLAGS
 # (a sanitizer build may also need the sanitizers' run-time libraries).
@@ -117,7 +119,14 @@ comm -12 "$tmp/inline" "$tmp/exported" | sed 's/^/static inline in a header yet 
 report "exports are the out-of-line functions of the headers ($(sed -n '$=' "$tmp/outofline") functions, $(sed -n '$=' "$tmp/inline") inline)"
 
 # ---- 4: NEEDED -----------------------------------------------------------------------------
+config_h=$top_builddir/include/mmtk/config.h
+has_feature() { grep -q "^#define MMTK_HAVE_$1 1" "$config_h"; }
+feature_libs=""
+has_feature MALLOC_JEMALLOC && feature_libs="$feature_libs libjemalloc"
+has_feature MALLOC_MIMALLOC && feature_libs="$feature_libs libmimalloc"
+has_feature PERF_COUNTER && feature_libs="$feature_libs libpfm"
 sed -n 's/^NEEDED //p' "$tmp/dynamic" | while read -r lib; do
+  case " $feature_libs " in *" ${lib%%.so*} "*) continue ;; esac
   case $lib in
   libc.so.*|libpthread.so.*|ld-linux*.so.*) ;;
   libasan.so.*|libubsan.so.*|libtsan.so.*|libstdc++.so.*|libm.so.*|libgcc_s.so.*)
@@ -126,7 +135,7 @@ sed -n 's/^NEEDED //p' "$tmp/dynamic" | while read -r lib; do
   esac
 done >> "$tmp/diag"
 grep -q '^NEEDED libc\.so' "$tmp/dynamic" || echo "does not need libc: not a normal C library" >> "$tmp/diag"
-report "needs only libc and pthreads ($(sed -n 's/^NEEDED //p' "$tmp/dynamic" | tr '\n' ' '))"
+report "needs only libc and pthreads, and its features' libraries ($(sed -n 's/^NEEDED //p' "$tmp/dynamic" | tr '\n' ' '))"
 
 # ---- 5: undefined symbols ----------------------------------------------------------------
 $NM -D --undefined-only "$so" > "$tmp/undef" 2>> "$tmp/diag"
@@ -139,6 +148,15 @@ if test -n "${SANITIZER_FLAGS:-}"; then
     $NM -D --defined-only "$rt"
   done | awk '{ sub(/@.*/, "", $NF); print $NF }' | sort -u > "$tmp/runtime"
   awk 'NR == FNR { rt[$1] = 1; next } !($2 in rt)' "$tmp/runtime" "$tmp/undef" > "$tmp/undef.own"
+  mv "$tmp/undef.own" "$tmp/undef"
+fi
+# The feature libraries' own names (mallocx, mi_malloc, pfm_initialize, ...).
+if test -n "$feature_libs"; then
+  for lib in $feature_libs; do
+    ldd "$so" 2>/dev/null | awk -v l="$lib.so" 'index($1, l) == 1 { print $3 }'
+  done | while read -r path; do $NM -D --defined-only "$path"; done |
+    awk '{ sub(/@.*/, "", $NF); print $NF }' | sort -u > "$tmp/featsyms"
+  awk 'NR == FNR { f[$1] = 1; next } !($2 in f)' "$tmp/featsyms" "$tmp/undef" > "$tmp/undef.own"
   mv "$tmp/undef.own" "$tmp/undef"
 fi
 awk '$1 == "U" && $2 !~ /@GLIBC_/ { print "undefined and not from glibc: " $2 }' "$tmp/undef" \

@@ -162,6 +162,7 @@ static void schedule_collection(mmtk_gc_worker_t *w, void *arg) {
   mmtk_t *mmtk = w->mmtk;
   struct gc_state *g = &mmtk->gc;
   g->start_ns = stats_now_ns();
+  perf_counters_phase(mmtk, true);
   g->kind = mmtk->plan->select_gc ? mmtk->plan->select_gc(mmtk, g->reason) : TRACE_FAST;
   /* Every packet of this GC that is not a closure packet (reference stages, the binding's
    * packets) traces with this kind; closure packets set their own.  The other workers
@@ -222,6 +223,7 @@ void gc_finish(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
   gc_trigger_after_gc(mmtk, live);
 
   uint64_t end = stats_now_ns(), pause = end - g->start_ns;
+  perf_counters_phase(mmtk, false);
   mmtk->stats.gc_count++;
   if (g->kind == TRACE_NURSERY) {
     mmtk->stats.nursery_gc_count++;

@@ -309,6 +309,61 @@ BOOL_PARSER(immix_defrag_every_block)
 BOOL_PARSER(transparent_hugepages)
 BOOL_PARSER(count_live_bytes_in_gc)
 BOOL_PARSER(sanity)
+BOOL_PARSER(perf_exclude_kernel)
+
+/* "EVENT[,PID,CPU];...": MMTk's PerfEventOptions, whose PID and CPU the phase counters
+ * ignore (they count the process); both forms are accepted, the names are checked by
+ * libpfm4 only when mmtk_init() opens them. */
+static bool perf_event_item(const char *item, size_t n, char *name) {
+  size_t len = strcspn(item, ",");
+  if (len > n) len = n;
+  if (len == 0 || len > 127) return false;
+  for (size_t i = 0; i < len; i++)
+    if (isspace((unsigned char)item[i])) return false;
+  memcpy(name, item, len);
+  name[len] = '\0';
+  if (len == n) return true;
+  /* ",PID,CPU": two integers, possibly negative (-1: any). */
+  char rest[64];
+  if (n - len - 1 >= sizeof rest) return false;
+  memcpy(rest, item + len + 1, n - len - 1);
+  rest[n - len - 1] = '\0';
+  char *comma = strchr(rest, ',');
+  if (!comma) return false;
+  *comma = '\0';
+  for (char *part = rest; part; part = part == rest ? comma + 1 : NULL) {
+    char *end;
+    errno = 0;
+    long v = strtol(part, &end, 10);
+    if (errno || end == part || *end || v < -1 || v > INT32_MAX) return false;
+  }
+  return true;
+}
+
+bool mmtk_perf_events_parse(const char *text, void (*each)(const char *name, void *arg),
+                            void *arg) {
+  char names[MMTK_MAX_PERF_EVENTS][128];
+  size_t count = 0;
+  for (const char *p = text; *p;) {
+    size_t n = strcspn(p, ";");
+    if (n) {
+      if (count == MMTK_MAX_PERF_EVENTS || !perf_event_item(p, n, names[count])) return false;
+      count++;
+    }
+    p += n;
+    if (*p == ';') p++;
+  }
+  if (each)
+    for (size_t i = 0; i < count; i++) each(names[i], arg);
+  return true;
+}
+
+static bool p_phase_perf_events(struct mmtk_options *o, const char *v) {
+  if (strlen(v) >= sizeof o->phase_perf_events || !mmtk_perf_events_parse(v, NULL, NULL))
+    return false;
+  strcpy(o->phase_perf_events, v);
+  return true;
+}
 
 /* ---- The table ---------------------------------------------------------------------- */
 
@@ -353,6 +408,10 @@ static const struct option_desc {
     {"count_live_bytes_in_gc", p_count_live_bytes_in_gc, BOOL_FORM},
     {"verbose", p_verbose, "a level from 0 (quiet) to 9, or true/false"},
     {"sanity", p_sanity, BOOL_FORM},
+    {"phase_perf_events", p_phase_perf_events,
+     "perf events separated by semicolons, each EVENT or EVENT,PID,CPU (at most 16, "
+     "255 characters in all), e.g. PERF_COUNT_SW_TASK_CLOCK;PERF_COUNT_HW_CPU_CYCLES,0,-1"},
+    {"perf_exclude_kernel", p_perf_exclude_kernel, BOOL_FORM},
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 
@@ -503,6 +562,12 @@ bool mmtk_options_validate(const struct mmtk_options *o) {
   if (o->sanity && !MMTK_HAVE_SANITY) {
     mmtk_error(NULL, "mmtk_init: option 'sanity' needs a libmmtk configured with "
                      "--enable-sanity (this one was not)");
+    return false;
+  }
+  if ((o->phase_perf_events[0] || o->perf_exclude_kernel) && !MMTK_HAVE_PERF_COUNTER) {
+    mmtk_error(NULL, "mmtk_init: option '%s' needs a libmmtk configured with "
+                     "--enable-perf-counter (this one was not)",
+               o->phase_perf_events[0] ? "phase_perf_events" : "perf_exclude_kernel");
     return false;
   }
   if (o->thread_affinity.kind != MMTK_AFFINITY_OS_DEFAULT) {

@@ -90,7 +90,18 @@ struct mmtk_options {
   bool count_live_bytes_in_gc;
   unsigned verbose; /* 0 = quiet; 1 = a line per GC; 2 and more: more detail */
   bool sanity;      /* needs --enable-sanity */
+  /* needs --enable-perf-counter: "EVENT[,PID,CPU];..." as given (checked when set) */
+  char phase_perf_events[256];
+  bool perf_exclude_kernel;
 };
+
+#define MMTK_MAX_PERF_EVENTS 16 /* events in phase_perf_events */
+/* Split phase_perf_events: calls `each` with every event's name (NUL-terminated, at most
+ * 127 bytes); false, having called nothing, if the text is not of the accepted form
+ * "EVENT[,PID,CPU]" separated by semicolons (PID and CPU whole numbers, as MMTk writes
+ * them; libmmtk counts the whole process on every CPU whatever they say). */
+bool mmtk_perf_events_parse(const char *text, void (*each)(const char *name, void *arg),
+                            void *arg);
 
 /* Defaults: plan MarkSweep until GenImmix exists (MMTk's default), threads =
  * online CPUs, FixedHeapSize of half the physical memory, MMTk's other defaults. */

@@ -21,6 +21,7 @@ void stats_harness_begin(mmtk_t *mmtk) {
   s->begin_nursery_gc_ns = s->nursery_gc_ns;
   memcpy(s->begin_stage_ns, s->stage_ns, sizeof s->stage_ns);
   s->begin_acquired_pages = atomic_load(&mmtk->trigger.acquired_pages);
+  perf_counters_begin(mmtk);
 }
 
 /* The column names of the per-stage times (MMTk's WorkBucketStage, in its order). */
@@ -34,6 +35,7 @@ bool stats_harness_end(mmtk_t *mmtk) {
   struct statistics *s = &mmtk->stats;
   if (!s->active) return false;
   s->active = false;
+  perf_counters_end(mmtk);
   double total_ms = (double)(stats_now_ns() - s->begin_ns) / 1e6;
   double gc_ms = (double)(s->gc_ns - s->begin_gc_ns) / 1e6;
   size_t alloc_bytes =
@@ -45,6 +47,7 @@ bool stats_harness_end(mmtk_t *mmtk) {
   if (s->generational) printf("\tGC.nursery\tGC.full\ttime.gc.nursery\ttime.gc.full");
   for (int i = 0; i < MMTK_STAGE_COUNT; i++)
     if (s->stage_ns[i] != s->begin_stage_ns[i]) printf("\ttime.stage.%s", stage_column[i]);
+  perf_counters_print_names(mmtk, stdout);
   printf("\n%llu\t%.2f\t%.2f\t%.2f\t%zu\t%zu\t%s",
          (unsigned long long)(s->gc_count - s->begin_gc_count), total_ms - gc_ms, gc_ms, total_ms,
          alloc_bytes, gc_trigger_used_bytes(mmtk), mmtk_plan_name(mmtk->plan->kind));
@@ -58,6 +61,7 @@ bool stats_harness_end(mmtk_t *mmtk) {
   for (int i = 0; i < MMTK_STAGE_COUNT; i++)
     if (s->stage_ns[i] != s->begin_stage_ns[i])
       printf("\t%.3f", (double)(s->stage_ns[i] - s->begin_stage_ns[i]) / 1e6);
+  perf_counters_print_values(mmtk, stdout);
   printf("\n");
   printf("Total time: %.2f ms\n", total_ms);
   printf("------------------------------ End libmmtk Statistics -----------------------------\n");

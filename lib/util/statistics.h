@@ -29,6 +29,9 @@ struct statistics {
   uint64_t begin_gc_count, begin_gc_ns, begin_stage_ns[15];
   uint64_t begin_nursery_gc_count, begin_nursery_gc_ns;
   size_t begin_acquired_pages;
+  /* --enable-perf-counter: the phase_perf_events counters (util/perf_counter.c), NULL
+   * when the option names none. */
+  struct perf_counters *perf;
 };
 
 uint64_t stats_now_ns(void);
