@@ -67,6 +67,7 @@ extern const struct plan_ops immix_plan_ops;
 struct mmtk_mutator;
 void immix_mutator_default(struct space *immix, struct mmtk_mutator *m);
 extern const struct plan_ops stickyimmix_plan_ops;
+extern const struct plan_ops markcompact_plan_ops;
 
 
 #endif /* MMTK_PLAN_PLAN_H */

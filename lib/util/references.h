@@ -48,5 +48,12 @@ void references_gc_end(struct mmtk *mmtk);
 /* Release stage, before the plan's release: keep the dead reference objects that a later
  * stage revived, at their new addresses, for the verifier (sanity builds). */
 void references_forward_dropped(struct mmtk *mmtk);
+/* MarkCompact (MMTk's RefForwarding and ForwardFinalization), on a worker tracing
+ * TRACE_FORWARD: once every survivor has its new address and before any object moves,
+ * point the reference lists (candidates, cleared, dropped) and the referents of the
+ * surviving references, and the finalizable list, at the new addresses.  The ready list
+ * is a root, updated by the second root scan. */
+void references_forward(struct mmtk *mmtk, struct mmtk_gc_worker *w);
+void finalizers_forward(struct mmtk *mmtk, struct mmtk_gc_worker *w);
 
 #endif /* MMTK_UTIL_REFERENCES_H */

@@ -49,6 +49,9 @@ void pr_release(struct page_resource *pr, uintptr_t start, size_t pages);
 static inline void pr_set_zero_on_acquire(struct page_resource *pr) { pr->zero_on_acquire = true; }
 /* Monotone resources only: give back everything. */
 void pr_reset(struct page_resource *pr);
+/* Monotone resources only: give back the pages from `cursor` (page aligned) up; the
+ * number of pages given back.  They are zeroed when handed out again. */
+size_t pr_shrink(struct page_resource *pr, uintptr_t cursor);
 
 static inline size_t pr_pages(const struct page_resource *pr) {
   return atomic_load_explicit(&pr->pages, memory_order_relaxed);
