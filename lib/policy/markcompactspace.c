@@ -112,11 +112,6 @@ static uintptr_t mc_forwarded(const struct space *s, uintptr_t o) {
   return atomic_load_explicit(fwd_word(s->mmtk, o), memory_order_relaxed) & ~MC_TAGS;
 }
 
-/* mmtk_is_live_object: allocated and not yet found dead by a compaction. */
-static bool mc_live(const struct space *s, uintptr_t o) {
-  return side_metadata_load(&state(s)->objects, o) != 0;
-}
-
 static void mc_pin_root(struct space *s, uintptr_t o) {
   atomic_fetch_or_explicit(fwd_word(s->mmtk, o), MC_PINNED, memory_order_relaxed);
 }
@@ -231,7 +226,7 @@ void mc_compact(struct space *s) {
 
 const struct space_ops mark_compact_space_ops = {
     .policy = "markcompact",
-    .is_live = mc_live,
+    .is_live = mc_reachable, /* between GCs: allocated and not found dead since */
     .is_movable = space_always,
     .pin = space_no_change,
     .unpin = space_no_change,

@@ -51,12 +51,23 @@
 #define MAY_MOVE (!MMTK_HAVE_IMMIX_NON_MOVING)
 #define GENERATIONAL 1
 #define STICKY 1
+#elif TVM_PLAN_ID == 7
+/* MarkCompact: every GC slides the survivors down over the dead objects before them; one
+ * with nothing dead below it (or pinned by a root) stays. */
+#define PLAN "MarkCompact"
+#define MOVES 0
+#define MAY_MOVE 1
 #else
-#error "TVM_PLAN_ID must be 1 (SemiSpace), 2 (MarkSweep), 3 (Immix), 4 (GenCopy), 5 (GenImmix) or 6 (StickyImmix)"
+#error "TVM_PLAN_ID must be 1 (SemiSpace), 2 (MarkSweep), 3 (Immix), 4 (GenCopy), 5 (GenImmix), 6 (StickyImmix) or 7 (MarkCompact)"
 #endif
 #ifndef GENERATIONAL
 #define GENERATIONAL 0
 #endif
+/* Traces of the heap per GC: MarkCompact traces twice, to mark and then to update every
+ * reference to its new address (its SecondRoots), scanning each object (and flipping
+ * the common spaces' mark states) twice, and setting each kept referent twice: in the
+ * weak stage and, to its new address, in RefForwarding. */
+#define TRACES (TVM_PLAN_ID == 7 ? 2 : 1)
 #ifndef STICKY
 #define STICKY 0
 #endif

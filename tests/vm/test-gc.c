@@ -161,7 +161,9 @@ static void test_shapes(void) {
     g_assert_cmpuint(hi_node & 3, ==, 0); /* forwarding bits: not forwarded */
     if (TVM_HEADER && !MMTK_HAVE_SIDE_METADATA) {
       unsigned mark = (hi_imm >> (TVM_HDR_MARK_BIT - 56)) & 1;
-      if (prev_mark != 2) g_assert_cmpuint(mark, !=, prev_mark); /* the mark state flips */
+      /* The mark state flips once per trace. */
+      if (prev_mark != 2 && TRACES == 1) g_assert_cmpuint(mark, !=, prev_mark);
+      if (prev_mark != 2 && TRACES == 2) g_assert_cmpuint(mark, ==, prev_mark);
       prev_mark = mark;
       g_assert_cmpuint((hi_large >> (TVM_HDR_LOS_BITS - 56)) & 3, ==, 1); /* marked */
     } else {
@@ -1254,6 +1256,13 @@ static void live_died(bool eager) {
   for (int gc = 0; gc < (MOVES || TVM_DEFRAG ? 1 : 2); gc++) {
     checked_gc(&f);
     size_t k = count_live(&f, objs, N, 10);
+#if TVM_PLAN_ID == 7
+    /* MarkCompact slid the survivors over the dead: an address that now holds one of
+     * them reads true, rightly. */
+    for (tvm_obj_t o = tvm_root(th, keep); o; o = tvm_ref(o, 0))
+      for (size_t i = 0; i < N; i++)
+        if (i % 10 != 0 && objs[i] == (uintptr_t)o) k--;
+#endif
     note("after GC %d: %zu of %d dead objects read live", gc + 1, k, N - N / 10);
     g_assert_cmpuint(k, ==, 0);
     g_assert_false(live(&f, (void *)big_was));
@@ -1353,7 +1362,7 @@ static void test_live_reused_block(void) {
   g_assert_true(live(&f, o));
   /* Immix takes free blocks whole (zeroed): a dead object in the block the new object
    * went to counts as reused. */
-  bool exempt = TVM_PLAN_ID == 3 || (!MOVES && !MMTK_HAVE_VO_BIT);
+  bool exempt = TVM_PLAN_ID == 3 || (TVM_PLAN_ID == 2 && !MMTK_HAVE_VO_BIT);
   const unsigned log_block = TVM_PLAN_ID != 3 ? 16 : MMTK_HAVE_IMMIX_SMALLER_BLOCK ? 13 : 15;
   size_t in_block = 0, elsewhere = 0;
   for (size_t i = 0; i < N; i++) {
