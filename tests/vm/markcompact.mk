@@ -62,6 +62,5 @@ endif
 
 # Their share of the sanitizer builds' samples (Makefile.am, print-ci-sample and
 # print-tsan-sample).
-CI_SAMPLE_TVM += tests/vm/gc-markcompact tests/vm/refs-markcompact-header-1worker \
-	tests/vm/markcompact
+CI_SAMPLE_TVM += tests/vm/gc-markcompact
 CI_TSAN_TESTS += tests/vm/gc-markcompact
