@@ -84,8 +84,14 @@ static inline bool marked(const struct space *s, uintptr_t o) {
 static uintptr_t mc_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t o, enum trace_kind kind) {
   struct mc_state *st = state(s);
   if (kind == TRACE_FORWARD) {
-    /* Only the survivors are reached again; each is scanned once more, where it is. */
-    MMTK_XASSERT(marked(s, o) && st->phase == MC_FORWARD);
+    /* Only the survivors are reached again; each is scanned once more, where it is.  An
+     * unmarked object here has no new address: the binding reported a reference in this
+     * scan that the marking trace never saw. */
+    if (MMTK_UNLIKELY(!marked(s, o)))
+      mmtk_panic(__FILE__, __LINE__, "MarkCompact's second trace reached %p, which the marking "
+                 "trace did not: the binding's scans (roots or scan_object) reported "
+                 "a reference the second time that they did not report the first",
+                 (void *)o);
     uintptr_t word = atomic_fetch_or_explicit(fwd_word(s->mmtk, o), MC_VISITED,
                                               memory_order_relaxed);
     if (!(word & MC_VISITED)) trace_push(w, o);

@@ -201,7 +201,8 @@ static void test_forced(void) {
     g_assert_cmpuint(c.vm_root_scans, ==, c0.vm_root_scans + i);
     g_assert_cmpuint(c.thread_scan_complete, ==, c0.thread_scan_complete + i);
 #if MMTK_HAVE_SANITY
-    g_assert_cmpuint(c.root_rescans, ==, c0.root_rescans + i); /* sanity=true */
+    /* sanity=true; MarkCompact's second root scan too */
+    g_assert_cmpuint(c.root_rescans, ==, c0.root_rescans + i * TRACES);
 #endif
   }
   mmtk_stats_t st = {.size = sizeof st};
@@ -258,6 +259,12 @@ static void test_vo_bits(void) {
   size_t set = 0;
   for (size_t i = 0; i < N; i++)
     if (i % 10 != 0 && mmtk_is_mmtk_object(f.mmtk, (void *)dead[i])) set++;
+#if TVM_PLAN_ID == 7
+  /* MarkCompact slid the survivors over the dead: their new addresses carry the bit. */
+  for (tvm_obj_t o = tvm_root(th, keep); o; o = tvm_ref(o, 0))
+    for (size_t i = 0; i < N; i++)
+      if (i % 10 != 0 && dead[i] == (uintptr_t)o) set--;
+#endif
   note("%zu of %d dead objects still carry the VO bit after a GC", set, N - N / 10);
   g_assert_cmpuint(set, ==, 0);
   g_assert_null(mmtk_is_mmtk_object(f.mmtk, (void *)big_was));
