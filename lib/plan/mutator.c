@@ -150,6 +150,9 @@ void *mutator_alloc(struct mmtk_mutator *m, size_t size, size_t align, size_t of
     case MMTK_ALLOCATOR_IMMIX:
       r = immix_alloc(&m->immix[sel.index], bytes, a, offset, opts, &st);
       break;
+    case MMTK_ALLOCATOR_MARK_COMPACT:
+      r = mc_alloc(&m->bump[sel.index], bytes, a, offset, opts, &st);
+      break;
     default:
       mmtk_panic(__FILE__, __LINE__, "plan %s maps semantics %d to allocator kind %u",
                  mmtk_plan_name(mmtk->plan->kind), semantics, sel.kind);

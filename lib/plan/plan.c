@@ -13,6 +13,7 @@ static const struct plan_ops *const plans[] = {
     &stickyimmix_plan_ops,
     &compressor_plan_ops,
     &pageprotect_plan_ops,
+    &markcompact_plan_ops,
 };
 #define NPLANS (sizeof plans / sizeof plans[0])
 
@@ -32,6 +33,7 @@ void plan_available_names(char *buf, size_t size) {
 
 const char *trace_kind_name(enum trace_kind kind) {
   static const char *const names[TRACE_KIND_COUNT] = {
-      [TRACE_FAST] = "Fast", [TRACE_DEFRAG] = "Defrag", [TRACE_NURSERY] = "Nursery"};
+      [TRACE_FAST] = "Fast", [TRACE_DEFRAG] = "Defrag", [TRACE_NURSERY] = "Nursery",
+      [TRACE_FORWARD] = "Forward"};
   return (unsigned)kind < TRACE_KIND_COUNT ? names[kind] : "?";
 }

@@ -73,6 +73,7 @@ void immix_mutator_default(struct space *immix, struct mmtk_mutator *m);
 extern const struct plan_ops stickyimmix_plan_ops;
 extern const struct plan_ops compressor_plan_ops;
 extern const struct plan_ops pageprotect_plan_ops;
+extern const struct plan_ops markcompact_plan_ops;
 
 
 #endif /* MMTK_PLAN_PLAN_H */

@@ -55,5 +55,12 @@ void references_forward_dropped(struct mmtk *mmtk);
  * (the ready ones are root slots, updated by the second root scan). */
 void references_forward(struct mmtk *mmtk);
 void finalizers_forward(struct mmtk *mmtk);
+/* MarkCompact (MMTk's RefForwarding and ForwardFinalization), on a worker tracing
+ * TRACE_FORWARD: once every survivor has its new address and before any object moves,
+ * point the reference lists (candidates, cleared, dropped) and the referents of the
+ * surviving references, and the finalizable list, at the new addresses.  The ready list
+ * is a root, updated by the second root scan. */
+void references_forward_traced(struct mmtk *mmtk, struct mmtk_gc_worker *w);
+void finalizers_forward_traced(struct mmtk *mmtk, struct mmtk_gc_worker *w);
 
 #endif /* MMTK_UTIL_REFERENCES_H */

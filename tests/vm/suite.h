@@ -51,6 +51,12 @@
 #define MAY_MOVE (!MMTK_HAVE_IMMIX_NON_MOVING)
 #define GENERATIONAL 1
 #define STICKY 1
+#elif TVM_PLAN_ID == 7
+/* MarkCompact: every GC slides the survivors down over the dead objects before them; one
+ * with nothing dead below it (or pinned by a root) stays. */
+#define PLAN "MarkCompact"
+#define MOVES 0
+#define MAY_MOVE 1
 #elif TVM_PLAN_ID == 8
 /* Compressor: a GC slides the survivors of each region down over the dead objects
  * before them; an object with nothing dead below it in its region stays. */
@@ -64,11 +70,16 @@
 #define MAY_MOVE 0
 #define PAGEPROTECT 1
 #else
-#error "TVM_PLAN_ID must be 1 (SemiSpace), 2 (MarkSweep), 3 (Immix), 4 (GenCopy), 5 (GenImmix), 6 (StickyImmix), 8 (Compressor) or 9 (PageProtect)"
+#error "TVM_PLAN_ID must be 1 (SemiSpace), 2 (MarkSweep), 3 (Immix), 4 (GenCopy), 5 (GenImmix), 6 (StickyImmix), 7 (MarkCompact), 8 (Compressor) or 9 (PageProtect)"
 #endif
 #ifndef GENERATIONAL
 #define GENERATIONAL 0
 #endif
+/* Traces of the heap per GC: MarkCompact traces twice, to mark and then to update every
+ * reference to its new address (its SecondRoots), scanning each object (and flipping
+ * the common spaces' mark states) twice, and setting each kept referent twice: in the
+ * weak stage and, to its new address, in RefForwarding. */
+#define TRACES (TVM_PLAN_ID == 7 ? 2 : 1)
 #ifndef STICKY
 #define STICKY 0
 #endif

@@ -49,6 +49,10 @@ uintptr_t bump_alloc(struct bump_allocator *a, size_t bytes, size_t align, size_
                      uint32_t opts, enum alloc_status *status);
 /* Forget the buffer (its unused rest stays with the space). */
 void bump_reset(struct bump_allocator *a);
+/* MarkCompact (markcompact_allocator.c): bump_alloc with a zeroed forwarding word
+ * reserved just before the object (MC_HEADER_BYTES). */
+uintptr_t mc_alloc(struct bump_allocator *a, size_t bytes, size_t align, size_t offset,
+                   uint32_t opts, enum alloc_status *status);
 
 uintptr_t large_object_alloc(struct large_object_allocator *a, size_t bytes, size_t align,
                              size_t offset, uint32_t opts, enum alloc_status *status);

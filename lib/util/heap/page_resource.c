@@ -87,6 +87,19 @@ void pr_release(struct page_resource *pr, uintptr_t start, size_t pages) {
   atomic_fetch_sub_explicit(&pr->pages, pages, memory_order_relaxed);
 }
 
+size_t pr_shrink(struct page_resource *pr, uintptr_t cursor) {
+  MMTK_ASSERT(pr->kind == PR_MONOTONE && cursor % BYTES_IN_PAGE == 0 && cursor >= pr->start);
+  pthread_mutex_lock(&pr->lock);
+  size_t pages = cursor < pr->cursor ? (pr->cursor - cursor) >> LOG_BYTES_IN_PAGE : 0;
+  if (pages) {
+    if (pr->cursor > pr->dirty) pr->dirty = pr->cursor;
+    pr->cursor = cursor;
+  }
+  pthread_mutex_unlock(&pr->lock);
+  atomic_fetch_sub_explicit(&pr->pages, pages, memory_order_relaxed);
+  return pages;
+}
+
 void pr_reset(struct page_resource *pr) {
   MMTK_ASSERT(pr->kind == PR_MONOTONE);
   pthread_mutex_lock(&pr->lock);

@@ -60,6 +60,9 @@ static inline void pr_set_protect_on_release(struct page_resource *pr) {
 }
 /* Monotone resources only: give back everything. */
 void pr_reset(struct page_resource *pr);
+/* Monotone resources only: give back the pages from `cursor` (page aligned) up; the
+ * number of pages given back.  They are zeroed when handed out again. */
+size_t pr_shrink(struct page_resource *pr, uintptr_t cursor);
 
 static inline size_t pr_pages(const struct page_resource *pr) {
   return atomic_load_explicit(&pr->pages, memory_order_relaxed);

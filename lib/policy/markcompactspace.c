@@ -1,0 +1,247 @@
+/* The mark-compact space (design.markcompact): a Lisp-2 sliding compactor.
+ *
+ * Between GCs every object has a clear forwarding word just before its start, its bit in
+ * the object map and a clear mark.  A GC:
+ *   Closure        marks (own side bits) and pushes; nothing moves.  A pinning root's
+ *                  word was tagged MC_PINNED while the roots were scanned.
+ *   CalculateForwarding  walks the object map in address order and gives each marked
+ *                  object the lowest address after the survivors before it (a pinned one
+ *                  keeps its own); that address goes into its word.
+ *   SecondRoots    a second trace (TRACE_FORWARD) from the roots again: each object is
+ *                  visited once more (MC_VISITED in its word) and every reference to it,
+ *                  roots and fields, is replaced by its new address.  Fields are updated
+ *                  in place: the objects have not moved yet.
+ *   Compact        walks the map again and slides every survivor to its new address, in
+ *                  address order, so that no copy overwrites an object not yet moved.
+ * A new address is never above the old one (the survivors before an object fit below it,
+ * since they fitted there before), so a pinned object's place is always free: the slide
+ * leaves a gap before it. */
+#include "mmtk_internal.h"
+
+#include "policy/markcompactspace.h"
+
+/* Tags in the low bits of the forwarding word (addresses are word aligned). */
+#define MC_VISITED ((uintptr_t)1) /* TRACE_FORWARD reached it */
+#define MC_PINNED ((uintptr_t)2)  /* a pinning root: it stays where it is */
+#define MC_TAGS (MC_VISITED | MC_PINNED)
+
+static inline struct mc_state *state(const struct space *s) { return s->policy_data; }
+
+static inline uintptr_t object_start(const mmtk_t *mmtk, uintptr_t o) {
+  return mmtk->vm.ref_to_object_start
+             ? (uintptr_t)mmtk->vm.ref_to_object_start(mmtk->vm_ctx, (mmtk_object_t)o)
+             : o;
+}
+
+static inline _Atomic uintptr_t *fwd_word(const mmtk_t *mmtk, uintptr_t o) {
+  return (_Atomic uintptr_t *)(object_start(mmtk, o) - MC_HEADER_BYTES);
+}
+
+bool mc_space_create(mmtk_t *mmtk, struct space *s, const char *name, unsigned index,
+                     struct mc_state *st) {
+  space_init(s, mmtk, name, index, &mark_compact_space_ops, PR_MONOTONE);
+  memset(st, 0, sizeof *st);
+  st->phase = MC_DONE;
+  s->policy_data = st;
+  side_metadata_spec_init(&st->objects, "mc_objects", 0, LOG_BYTES_IN_WORD);
+  side_metadata_spec_init(&st->mark, "mc_mark", 0, LOG_BYTES_IN_WORD);
+  st->objects.space_index = st->mark.space_index = (int)index;
+  return side_metadata_add(&mmtk->meta, &st->objects) && side_metadata_add(&mmtk->meta, &st->mark);
+}
+
+void mc_space_destroy(struct space *s) { space_destroy(s); }
+
+/* ---- Walking the object map in address order ---------------------------------------- */
+
+/* Call fn(s, object, arg) for every object whose map bit is set in [start, end) (both
+ * multiples of 512: a 64-bit word of the map).  Each map word is read before its objects
+ * are visited, so fn may clear and set bits at or below the object it is given. */
+static void walk(struct space *s, uintptr_t start, uintptr_t end,
+                 void (*fn)(struct space *s, uintptr_t object, void *arg), void *arg) {
+  const struct side_metadata_spec *map = &state(s)->objects;
+  const uintptr_t span = (uintptr_t)64 << LOG_BYTES_IN_WORD; /* heap bytes per map word */
+  for (uintptr_t a = start; a < end; a += span) {
+    const _Atomic uint64_t *w = (const _Atomic uint64_t *)side_metadata_unit_address(map, a);
+    uint64_t bits = atomic_load_explicit(w, memory_order_relaxed);
+    while (bits) {
+      unsigned i = (unsigned)__builtin_ctzll(bits);
+      bits &= bits - 1;
+      fn(s, a + ((uintptr_t)i << LOG_BYTES_IN_WORD), arg);
+    }
+  }
+}
+
+static uintptr_t walk_end(const struct space *s) {
+  return align_up(s->pr.cursor, (uintptr_t)64 << LOG_BYTES_IN_WORD);
+}
+
+/* ---- Marking (the Closure and reference stages) ------------------------------------- */
+
+static inline bool marked(const struct space *s, uintptr_t o) {
+  return side_metadata_load(&state(s)->mark, o) != 0;
+}
+
+static uintptr_t mc_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t o, enum trace_kind kind) {
+  struct mc_state *st = state(s);
+  if (kind == TRACE_FORWARD) {
+    /* Only the survivors are reached again; each is scanned once more, where it is.  An
+     * unmarked object here has no new address: the binding reported a reference in this
+     * scan that the marking trace never saw. */
+    if (MMTK_UNLIKELY(!marked(s, o)))
+      mmtk_panic(__FILE__, __LINE__, "MarkCompact's second trace reached %p, which the marking "
+                 "trace did not: the binding's scans (roots or scan_object) reported "
+                 "a reference the second time that they did not report the first",
+                 (void *)o);
+    uintptr_t word = atomic_fetch_or_explicit(fwd_word(s->mmtk, o), MC_VISITED,
+                                              memory_order_relaxed);
+    if (!(word & MC_VISITED)) trace_push(w, o);
+    return word & ~MC_TAGS;
+  }
+  if (side_metadata_test_and_set_bit(&st->mark, o)) {
+    w->trace.live_bytes += binding_current_size(s->mmtk, (void *)o) + MC_HEADER_BYTES;
+    trace_push(w, o);
+  }
+  return o;
+}
+
+/* Liveness and new address: from the marks until Compact, from the object map after it. */
+static bool mc_reachable(const struct space *s, uintptr_t o) {
+  const struct mc_state *st = state(s);
+  if (st->phase == MC_DONE) return side_metadata_load(&st->objects, o) != 0;
+  return marked(s, o);
+}
+
+static uintptr_t mc_forwarded(const struct space *s, uintptr_t o) {
+  const struct mc_state *st = state(s);
+  if (!mc_reachable(s, o)) return 0;
+  if (st->phase != MC_FORWARD) return o;
+  return atomic_load_explicit(fwd_word(s->mmtk, o), memory_order_relaxed) & ~MC_TAGS;
+}
+
+static void mc_pin_root(struct space *s, uintptr_t o) {
+  atomic_fetch_or_explicit(fwd_word(s->mmtk, o), MC_PINNED, memory_order_relaxed);
+}
+
+static void mc_post_alloc(struct space *s, struct mmtk_mutator *m, uintptr_t o, size_t bytes) {
+  (void)m;
+  (void)bytes;
+  side_metadata_fetch_or(&state(s)->objects, o, 1);
+}
+
+void mc_prepare(struct space *s) {
+  struct mc_state *st = state(s);
+  st->phase = MC_MARK;
+  st->moved = st->pinned = 0;
+}
+
+/* ---- CalculateForwarding ------------------------------------------------------------ */
+
+/* Where `o`'s copy starts if the free space begins at `to`: past its word, aligned as
+ * the binding asks for copies. */
+static uintptr_t new_start(const mmtk_t *mmtk, uintptr_t o, uintptr_t to) {
+  const mmtk_vm_binding_t *vm = &mmtk->vm;
+  size_t align = vm->get_align_when_copied ? vm->get_align_when_copied(mmtk->vm_ctx, (void *)o)
+                                           : MMTK_MIN_ALIGNMENT;
+  size_t offset = vm->get_align_offset_when_copied
+                      ? vm->get_align_offset_when_copied(mmtk->vm_ctx, (void *)o) : 0;
+  if (align < MMTK_MIN_ALIGNMENT) align = MMTK_MIN_ALIGNMENT;
+  return align_up(to + MC_HEADER_BYTES + offset % align, align) - offset % align;
+}
+
+static uintptr_t new_reference(const mmtk_t *mmtk, uintptr_t o, uintptr_t start, uintptr_t to) {
+  if (mmtk->vm.get_reference_when_copied_to)
+    return (uintptr_t)mmtk->vm.get_reference_when_copied_to(mmtk->vm_ctx, (void *)o, (void *)to);
+  return to + (o - start);
+}
+
+static void forward_one(struct space *s, uintptr_t o, void *arg) {
+  uintptr_t *to = arg;
+  if (!marked(s, o)) return;
+  mmtk_t *mmtk = s->mmtk;
+  struct mc_state *st = state(s);
+  uintptr_t start = object_start(mmtk, o);
+  size_t size = binding_current_size(mmtk, (void *)o);
+  _Atomic uintptr_t *word = fwd_word(mmtk, o);
+  uintptr_t dest = start;
+  if (atomic_load_explicit(word, memory_order_relaxed) & MC_PINNED) {
+    st->pinned++;
+  } else {
+    uintptr_t n = new_start(mmtk, o, *to);
+    /* Never above the object itself (an alignment the object did not have at
+     * allocation could ask for that): then it stays. */
+    if (n < start) dest = n;
+  }
+  if (dest != start) st->moved++;
+  atomic_store_explicit(word, dest == start ? o : new_reference(mmtk, o, start, dest),
+                        memory_order_relaxed);
+  *to = align_up(dest + size, MMTK_MIN_ALIGNMENT);
+}
+
+void mc_calculate_forwarding(struct space *s) {
+  struct mc_state *st = state(s);
+  uintptr_t to = s->start;
+  walk(s, s->start, walk_end(s), forward_one, &to);
+  st->live_end = to;
+  st->phase = MC_FORWARD;
+}
+
+/* ---- Compact -------------------------------------------------------------------------- */
+
+static void compact_one(struct space *s, uintptr_t o, void *arg) {
+  (void)arg;
+  mmtk_t *mmtk = s->mmtk;
+  struct mc_state *st = state(s);
+  side_metadata_fetch_and(&st->objects, o, 0);
+#if MMTK_HAVE_VO_BIT
+  vo_bit_clear(&mmtk->vo_bit, o);
+#endif
+  if (!marked(s, o)) return; /* dead: its memory is overwritten or given back */
+  side_metadata_fetch_and(&st->mark, o, 0);
+  uintptr_t n = atomic_load_explicit(fwd_word(mmtk, o), memory_order_relaxed) & ~MC_TAGS;
+  if (n != o) {
+    const mmtk_vm_binding_t *vm = &mmtk->vm;
+    uintptr_t start = object_start(mmtk, o);
+    uintptr_t to = n - (o - start); /* the copy's start, by the default reference rule */
+    if (vm->copy_to) {
+      vm->copy_to(mmtk->vm_ctx, (void *)o, (void *)n, (void *)to);
+    } else {
+      size_t size = binding_current_size(mmtk, (void *)o);
+      memmove((void *)to, (void *)start, size);
+    }
+  }
+  /* The word is clear again for the next GC (a moved object's old word is garbage now). */
+  atomic_store_explicit(fwd_word(mmtk, n), 0, memory_order_relaxed);
+  side_metadata_fetch_or(&st->objects, n, 1);
+#if MMTK_HAVE_VO_BIT
+  vo_bit_set(&mmtk->vo_bit, n);
+#endif
+}
+
+void mc_compact(struct space *s) {
+  struct mc_state *st = state(s);
+  uintptr_t end = s->pr.cursor;
+  walk(s, s->start, walk_end(s), compact_one, NULL);
+  st->phase = MC_DONE;
+  /* The pages past the survivors go back (zeroed when handed out again); the rest of
+   * the last page is zeroed now, as new objects expect. */
+  uintptr_t keep = align_up(st->live_end, BYTES_IN_PAGE);
+  if (keep > end) keep = end;
+  if (st->live_end < keep) memset((void *)st->live_end, 0, keep - st->live_end);
+  size_t pages = pr_shrink(&s->pr, keep);
+  if (pages) gc_trigger_uncharge(s->mmtk, pages);
+}
+
+const struct space_ops mark_compact_space_ops = {
+    .policy = "markcompact",
+    .is_live = mc_reachable, /* between GCs: allocated and not found dead since */
+    .is_movable = space_always,
+    .pin = space_no_change,
+    .unpin = space_no_change,
+    .is_pinned = space_never,
+    .post_alloc = mc_post_alloc,
+    .trace_object = mc_trace,
+    .is_reachable = mc_reachable,
+    .get_forwarded = mc_forwarded,
+    .pin_root = mc_pin_root,
+    .alloc = NULL,
+};
