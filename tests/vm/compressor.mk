@@ -43,6 +43,7 @@ endif
 
 # Their share of the sanitizer builds' samples (Makefile.am, print-ci-sample and
 # print-tsan-sample).
+# Both metadata layouts, one and several workers, and the plan's own tests.
 CI_SAMPLE_TVM += tests/vm/gc-compressor tests/vm/gc-compressor-header-1worker \
-	tests/vm/refs-compressor tests/vm/compressor
+	tests/vm/compressor
 CI_TSAN_TESTS += tests/vm/gc-compressor

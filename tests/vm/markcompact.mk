@@ -62,5 +62,7 @@ endif
 
 # Their share of the sanitizer builds' samples (Makefile.am, print-ci-sample and
 # print-tsan-sample).
-CI_SAMPLE_TVM += tests/vm/gc-markcompact
+# Both metadata layouts, one and several workers, and the plan's own tests.
+CI_SAMPLE_TVM += tests/vm/gc-markcompact tests/vm/refs-markcompact-header-1worker \
+	tests/vm/markcompact
 CI_TSAN_TESTS += tests/vm/gc-markcompact
