@@ -5,9 +5,14 @@
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
+#endif
 
 /* Send standard output to a temporary file until tu_stdout_end(), which restores it and
  * returns what was written (to g_free).  The table is printed with stdio: flushed here. */
@@ -56,6 +61,29 @@ static inline long long tu_table_value(const char *text, const char *column) {
   }
   g_strfreev(lines);
   return value;
+}
+
+/* Whether this process may count a software perf event at all: a container's seccomp
+ * filter or perf_event_paranoid may refuse perf_event_open(2) whatever libmmtk does.
+ * Then --enable-perf-counter must leave the event out with a warning naming it, which is
+ * what the tests check instead of a count. */
+static inline bool tu_perf_sw_countable(void) {
+#ifdef __linux__
+  struct perf_event_attr a;
+  memset(&a, 0, sizeof a);
+  a.size = sizeof a;
+  a.type = PERF_TYPE_SOFTWARE;
+  a.config = PERF_COUNT_SW_TASK_CLOCK;
+  a.disabled = 1;
+  a.exclude_kernel = 1;
+  a.exclude_hv = 1;
+  long fd = syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
+  if (fd < 0) return false;
+  close((int)fd);
+  return true;
+#else
+  return false;
+#endif
 }
 
 #endif /* MMTK_TESTS_CAPTURE_H */

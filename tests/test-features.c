@@ -314,7 +314,11 @@ static void test_perf_counter(void) {
   tu_reset();
   mmtk_t *mmtk = tu_init(opts);
   g_assert_cmpuint(tu_log_count(MMTK_LOG_WARN, "NO_SUCH_EVENT_X"), ==, 1);
-  g_assert_cmpuint(tu_log_count(MMTK_LOG_WARN, "PERF_COUNT_SW_TASK_CLOCK"), ==, 0);
+  /* Where the system refuses every perf event (a container's seccomp filter, say), the
+   * event is left out with its warning too. */
+  const bool countable = tu_perf_sw_countable();
+  if (!countable) g_test_message("perf_event_open(2) is refused here: checking the warning");
+  g_assert_cmpuint(tu_log_count(MMTK_LOG_WARN, "PERF_COUNT_SW_TASK_CLOCK"), ==, countable ? 0 : 1);
   mmtk_mutator_t *m = mmtk_bind_mutator(mmtk, NULL);
   tu_capture_t cap = tu_stdout_begin();
   mmtk_harness_begin(m);
@@ -327,8 +331,12 @@ static void test_perf_counter(void) {
   char *table = tu_stdout_end(&cap);
   g_test_message("%s", table);
   /* Task clock: nanoseconds this process ran, more than nothing in the window. */
-  g_assert_cmpint(tu_table_value(table, "PERF_COUNT_SW_TASK_CLOCK.mu"), >, 0);
-  g_assert_cmpint(tu_table_value(table, "PERF_COUNT_SW_TASK_CLOCK.gc"), ==, 0);
+  if (countable) {
+    g_assert_cmpint(tu_table_value(table, "PERF_COUNT_SW_TASK_CLOCK.mu"), >, 0);
+    g_assert_cmpint(tu_table_value(table, "PERF_COUNT_SW_TASK_CLOCK.gc"), ==, 0);
+  } else {
+    g_assert_cmpint(tu_table_value(table, "PERF_COUNT_SW_TASK_CLOCK.mu"), ==, -1);
+  }
   g_assert_cmpint(tu_table_value(table, "NO_SUCH_EVENT_X.mu"), ==, -1);
   g_assert_null(strstr(table, "NO_SUCH_EVENT_X"));
   g_free(table);
