@@ -318,7 +318,7 @@ static void test_perf_counter(void) {
    * event is left out with its warning too. */
   const bool countable = tu_perf_sw_countable();
   if (!countable) g_test_message("perf_event_open(2) is refused here: checking the warning");
-  g_assert_cmpuint(tu_log_count(MMTK_LOG_WARN, "PERF_COUNT_SW_TASK_CLOCK"), ==, countable ? 0 : 1);
+  g_assert_cmpuint(tu_log_count(MMTK_LOG_WARN, "PERF_COUNT_SW_TASK_CLOCK"), ==, (countable ? 0 : 1));
   mmtk_mutator_t *m = mmtk_bind_mutator(mmtk, NULL);
   tu_capture_t cap = tu_stdout_begin();
   mmtk_harness_begin(m);
