@@ -1,15 +1,18 @@
 # Compressor on the test VM (TVM_PLAN_ID 8): the gc suite with side metadata and four
-# GC workers and with header metadata and one, the binding and refs suites, and the
+# GC workers and with header metadata and one, the binding, refs, spaces and heap suites, and the
 # plan's own tests (test-compressor.c: sliding order, regions over two workers, weak
 # references and finalizers across compaction, pinning roots).
 #   tests/vm/gc-compressor, gc-compressor-header-1worker, binding-compressor,
-#   refs-compressor, compressor                               Paths: /Compressor/...
+#   refs-compressor, spaces-compressor, heap-compressor, compressor
+#                                                             Paths: /Compressor/...
 if HAVE_GLIB
 TVM_COMPRESSOR_TESTS = \
 	tests/vm/gc-compressor \
 	tests/vm/gc-compressor-header-1worker \
 	tests/vm/binding-compressor \
 	tests/vm/refs-compressor \
+	tests/vm/spaces-compressor \
+	tests/vm/heap-compressor \
 	tests/vm/compressor
 check_PROGRAMS += $(TVM_COMPRESSOR_TESTS)
 TESTS += $(TVM_COMPRESSOR_TESTS)
@@ -34,6 +37,16 @@ tests_vm_refs_compressor_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=8 -DTVM_HEADER=0 -D
 tests_vm_refs_compressor_CFLAGS = $(TVM_CC)
 tests_vm_refs_compressor_LDFLAGS = $(TVM_LINK)
 tests_vm_refs_compressor_LDADD = $(TVM_DEPLIBS)
+tests_vm_spaces_compressor_SOURCES = tests/vm/test-spaces.c
+tests_vm_spaces_compressor_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=8
+tests_vm_spaces_compressor_CFLAGS = $(TVM_CC)
+tests_vm_spaces_compressor_LDFLAGS = $(TVM_LINK)
+tests_vm_spaces_compressor_LDADD = $(TVM_DEPLIBS)
+tests_vm_heap_compressor_SOURCES = tests/vm/test-heap.c
+tests_vm_heap_compressor_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=8 -DTVM_HEADER=0 -DTVM_WORKERS=4
+tests_vm_heap_compressor_CFLAGS = $(TVM_CC)
+tests_vm_heap_compressor_LDFLAGS = $(TVM_LINK)
+tests_vm_heap_compressor_LDADD = $(TVM_DEPLIBS)
 tests_vm_compressor_SOURCES = tests/vm/test-compressor.c
 tests_vm_compressor_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=8 -DTVM_HEADER=0 -DTVM_WORKERS=2
 tests_vm_compressor_CFLAGS = $(TVM_CC)
