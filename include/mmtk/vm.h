@@ -125,10 +125,13 @@ typedef struct mmtk_vm_binding {
    * called again, once everything retained so far is traced, when it returns true or
    * when it retained an object that nothing had reached before. */
   bool (*process_weak_refs)(void *ctx, void *worker_tls, mmtk_tracer_context_t *tracer);
-  /* Optional (plans that move objects after liveness is known: Compressor): called once
-   * per GC after process_weak_refs, before any object moves, to update the entries that
-   * callback kept: mmtk_tracer_get_forwarded() gives their new addresses (in
-   * process_weak_refs it gave their current ones under these plans). */
+  /* Optional (the compacting plans, MarkCompact and Compressor, which move objects after
+   * liveness is known): called once per GC after process_weak_refs, before any object
+   * moves, to update the entries that callback kept: mmtk_tracer_get_forwarded() gives
+   * their new addresses (in process_weak_refs it gave their current ones under these
+   * plans); MarkCompact also takes mmtk_tracer_retain() for an object only the
+   * structure keeps alive.  A binding whose process_weak_refs keeps references needs it
+   * on these plans.  Default: nothing. */
   void (*forward_weak_refs)(void *ctx, void *worker_tls, mmtk_tracer_context_t *tracer);
 
   /* ---- Collection ------------------------------------------------------------------- */
