@@ -314,7 +314,9 @@ int main(int argc, char **argv) {
   suite_env();
   g_test_add_func("/" PLAN "/slide/order", test_slide_order);
   g_test_add_func("/" PLAN "/slide/nothing-dead", test_slide_nothing_dead);
-  g_test_add_func("/" PLAN "/regions/two-workers", test_regions_two_workers);
+  /* Two workers to share the regions: not in a --enable-single-worker build. */
+  if (!MMTK_HAVE_SINGLE_WORKER)
+    g_test_add_func("/" PLAN "/regions/two-workers", test_regions_two_workers);
   g_test_add_func("/" PLAN "/refs/weak", test_refs_weak);
   g_test_add_func("/" PLAN "/refs/finalizer", test_refs_finalizer);
   g_test_add_func("/" PLAN "/pin/root", test_pin_root);
