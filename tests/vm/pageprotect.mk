@@ -2,7 +2,7 @@
 # object takes at least a page), in both metadata layouts, and the plan's own tests
 # (test-pageprotect.c: a freed object's pages fault, a live object's never do, reused
 # pages read as zero).
-#   tests/vm/gc-pageprotect[-header-1worker], binding-pageprotect,
+#   tests/vm/gc-pageprotect, binding-pageprotect,
 #   refs-pageprotect[-header-1worker], heap-pageprotect (enumeration and fork: nothing
 #   of libmmtk reads a freed object's pages), test-pageprotect (the spaces suite counts
 #   heap capacity and GC triggers for small objects: it does not fit)
@@ -10,7 +10,6 @@
 if HAVE_GLIB
 TVM_PAGEPROTECT_TESTS = \
 	tests/vm/gc-pageprotect \
-	tests/vm/gc-pageprotect-header-1worker \
 	tests/vm/binding-pageprotect \
 	tests/vm/refs-pageprotect \
 	tests/vm/refs-pageprotect-header-1worker \
@@ -24,11 +23,6 @@ tests_vm_gc_pageprotect_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=9 -DTVM_HEADER=0 -DT
 tests_vm_gc_pageprotect_CFLAGS = $(TVM_CC)
 tests_vm_gc_pageprotect_LDFLAGS = $(TVM_LINK)
 tests_vm_gc_pageprotect_LDADD = $(TVM_DEPLIBS)
-tests_vm_gc_pageprotect_header_1worker_SOURCES = tests/vm/test-gc.c
-tests_vm_gc_pageprotect_header_1worker_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=9 -DTVM_HEADER=1 -DTVM_WORKERS=1 -DTVM_PRIMARY=0
-tests_vm_gc_pageprotect_header_1worker_CFLAGS = $(TVM_CC)
-tests_vm_gc_pageprotect_header_1worker_LDFLAGS = $(TVM_LINK)
-tests_vm_gc_pageprotect_header_1worker_LDADD = $(TVM_DEPLIBS)
 tests_vm_binding_pageprotect_SOURCES = tests/vm/test-binding.c
 tests_vm_binding_pageprotect_CPPFLAGS = $(TVM_CPP) -DTVM_PLAN_ID=9 -DTVM_WORKERS=4
 tests_vm_binding_pageprotect_CFLAGS = $(TVM_CC)
