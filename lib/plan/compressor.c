@@ -14,6 +14,7 @@
  *   Release                    as every plan */
 #include "mmtk_internal.h"
 
+#include "plan/forwarding.h"
 #include "policy/compressor/compressor.h"
 
 enum { COMPRESSOR_SPACE, COMMON };
@@ -64,40 +65,13 @@ static void cp_mutator_init(mmtk_t *mmtk, struct mmtk_mutator *m) {
   mutator_map(m, MMTK_ALLOC_DEFAULT, MMTK_ALLOCATOR_BUMP_POINTER, 0);
 }
 
-/* ---- SecondRoots ---------------------------------------------------------------------- */
+/* ---- The stages after the reference closures ------------------------------------------ */
 
-static void rescan_mutator_roots(mmtk_gc_worker_t *w, void *arg) {
-  mmtk_t *mmtk = w->mmtk;
-  mmtk_roots_factory_t f = {.mmtk = mmtk, .worker = w, .kind = mmtk->gc.kind};
-  mmtk->vm.scan_roots_in_mutator_thread(mmtk->vm_ctx, w->tls, arg, &f);
-}
-
-static void rescan_vm_roots(mmtk_gc_worker_t *w, void *arg) {
+static void offsets(mmtk_gc_worker_t *w, void *arg) {
   (void)arg;
   mmtk_t *mmtk = w->mmtk;
-  mmtk_roots_factory_t f = {.mmtk = mmtk, .worker = w, .kind = mmtk->gc.kind};
-  if (mmtk->vm.scan_vm_specific_roots) mmtk->vm.scan_vm_specific_roots(mmtk->vm_ctx, w->tls, &f);
-  finalizers_scan_ready(mmtk, &f);
-}
-
-static void queue_mutator_rescan(mmtk_mutator_t *m, void *arg) {
-  gc_add_simple(arg, MMTK_STAGE_SECOND_ROOTS, rescan_mutator_roots, m);
-}
-
-struct external_job {
-  const uintptr_t *objects;
-  size_t count;
-};
-
-#define EXTERNAL_PACKET 4096 /* objects per packet */
-
-/* Forward the references of objects outside the Compressor space (scanned again: every
- * reference into the space now traces to its new address, the others to themselves). */
-static void update_external(mmtk_gc_worker_t *w, void *arg) {
-  struct external_job *j = arg;
-  for (size_t i = 0; i < j->count; i++) trace_scan_object(w, j->objects[i]);
-  free(j);
-  trace_drain(w);
+  forwarding_liveness_done(mmtk);
+  compressor_schedule_regions(mmtk, &cp(mmtk)->space, MMTK_STAGE_CALCULATE_FORWARDING);
 }
 
 /* The first packet of SecondRoots: every offset is known. */
@@ -105,45 +79,7 @@ static void update_references(mmtk_gc_worker_t *w, void *arg) {
   (void)arg;
   mmtk_t *mmtk = w->mmtk;
   compressor_set_phase(&cp(mmtk)->space, COMPRESSOR_FORWARDED);
-  if (mmtk->vm.prepare_for_roots_re_scanning)
-    mmtk->vm.prepare_for_roots_re_scanning(mmtk->vm_ctx);
-  if (mmtk->vm.scan_roots_in_mutator_thread)
-    active_plan_iterate_mutators(mmtk, "Compressor root rescan", queue_mutator_rescan, mmtk);
-  gc_add_simple(mmtk, MMTK_STAGE_SECOND_ROOTS, rescan_vm_roots, NULL);
-  struct scheduler *s = &mmtk->sched;
-  for (unsigned i = 0; i < s->nworkers; i++) {
-    const struct tracer *t = &s->workers[i].trace;
-    for (size_t k = 0; k < t->nexternal; k += EXTERNAL_PACKET) {
-      struct external_job *j = gc_malloc(mmtk, sizeof *j, "a Compressor update packet");
-      j->objects = t->external + k;
-      j->count = t->nexternal - k < EXTERNAL_PACKET ? t->nexternal - k : EXTERNAL_PACKET;
-      gc_add_simple(mmtk, MMTK_STAGE_SECOND_ROOTS, update_external, j);
-    }
-  }
-}
-
-/* ---- The other stages ------------------------------------------------------------------ */
-
-static void offsets(mmtk_gc_worker_t *w, void *arg) {
-  (void)arg;
-  mmtk_t *mmtk = w->mmtk;
-  mmtk->gc.record_external = false; /* liveness is final: no object is scanned any more */
-  compressor_schedule_regions(mmtk, &cp(mmtk)->space, MMTK_STAGE_CALCULATE_FORWARDING);
-}
-
-static void forward_refs(mmtk_gc_worker_t *w, void *arg) {
-  (void)arg;
-  mmtk_t *mmtk = w->mmtk;
-  references_forward(mmtk);
-  if (mmtk->vm.forward_weak_refs) {
-    mmtk_tracer_context_t tc = {.worker = w};
-    mmtk->vm.forward_weak_refs(mmtk->vm_ctx, w->tls, &tc);
-  }
-}
-
-static void forward_finalizable(mmtk_gc_worker_t *w, void *arg) {
-  (void)arg;
-  finalizers_forward(w->mmtk);
+  forwarding_update_roots(mmtk);
 }
 
 static void compact(mmtk_gc_worker_t *w, void *arg) {
@@ -166,8 +102,7 @@ static void cp_schedule_collection(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
   compressor_set_phase(&cp(mmtk)->space, COMPRESSOR_MARKING);
   gc_add_simple(mmtk, MMTK_STAGE_CALCULATE_FORWARDING, offsets, NULL);
   gc_add_simple(mmtk, MMTK_STAGE_SECOND_ROOTS, update_references, NULL);
-  gc_add_simple(mmtk, MMTK_STAGE_REF_FORWARDING, forward_refs, NULL);
-  gc_add_simple(mmtk, MMTK_STAGE_FINALIZABLE_FORWARDING, forward_finalizable, NULL);
+  forwarding_schedule_lists(mmtk);
   gc_add_simple(mmtk, MMTK_STAGE_COMPACT, compact, NULL);
   scheduler_set_sentinel(mmtk, MMTK_STAGE_COMPACT, gc_simple_packet_new(compacted, NULL));
 }
@@ -177,10 +112,7 @@ static void cp_prepare(mmtk_t *mmtk) {
   compressor_prepare(&p->space);
   common_plan_prepare(&p->common, true);
   /* Before the Closure stage opens (the Prepare stage's packets do not scan objects). */
-  struct scheduler *s = &mmtk->sched;
-  for (unsigned i = 0; i < s->nworkers; i++) s->workers[i].trace.nexternal = 0;
-  mmtk->gc.record_skip = &p->space;
-  mmtk->gc.record_external = true;
+  forwarding_prepare(mmtk, &p->space);
 }
 
 static void cp_release(mmtk_t *mmtk) {
