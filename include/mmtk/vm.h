@@ -129,9 +129,9 @@ typedef struct mmtk_vm_binding {
    * liveness is known): called once per GC after process_weak_refs, before any object
    * moves, to update the entries that callback kept: mmtk_tracer_get_forwarded() gives
    * their new addresses (in process_weak_refs it gave their current ones under these
-   * plans); MarkCompact also takes mmtk_tracer_retain() for an object only the
-   * structure keeps alive.  A binding whose process_weak_refs keeps references needs it
-   * on these plans.  Default: nothing. */
+   * plans; mmtk_tracer_retain() gives the same for an object the closure reached, and
+   * the plan updates the references of every survivor itself).  A binding whose
+   * process_weak_refs keeps references needs it on these plans.  Default: nothing. */
   void (*forward_weak_refs)(void *ctx, void *worker_tls, mmtk_tracer_context_t *tracer);
 
   /* ---- Collection ------------------------------------------------------------------- */

@@ -33,7 +33,6 @@ void plan_available_names(char *buf, size_t size) {
 
 const char *trace_kind_name(enum trace_kind kind) {
   static const char *const names[TRACE_KIND_COUNT] = {
-      [TRACE_FAST] = "Fast", [TRACE_DEFRAG] = "Defrag", [TRACE_NURSERY] = "Nursery",
-      [TRACE_FORWARD] = "Forward"};
+      [TRACE_FAST] = "Fast", [TRACE_DEFRAG] = "Defrag", [TRACE_NURSERY] = "Nursery"};
   return (unsigned)kind < TRACE_KIND_COUNT ? names[kind] : "?";
 }

@@ -8,13 +8,10 @@ enum trace_kind {
   TRACE_FAST,    /* mark (or copy, in a copying space) without choosing what to evacuate */
   TRACE_DEFRAG,  /* Immix: evacuate the objects of the blocks chosen as defrag sources */
   TRACE_NURSERY, /* generational plans: trace only what the nursery collection frees */
-  /* MarkCompact's second trace (SecondRoots): every object is already marked and has its
-   * new address; the trace visits each once more to update the references to it. */
-  TRACE_FORWARD,
   TRACE_KIND_COUNT
 };
 
-/* "Fast", "Defrag", "Nursery", "Forward": for logs. */
+/* "Fast", "Defrag", "Nursery": for logs. */
 const char *trace_kind_name(enum trace_kind kind);
 
 #endif /* MMTK_PLAN_TRACE_KIND_H */

@@ -264,9 +264,9 @@ static void add_roots(mmtk_roots_factory_t *f, const void *items, size_t count, 
   if (sanity_collect_roots(f, items, count, slots)) return;
   sanity_gen_roots(f, items, count, slots);
 #endif
-  /* MarkCompact's second scan (TRACE_FORWARD) only updates the roots: what they pin was
-   * pinned by the first. */
-  if (!slots && f->kind != TRACE_FORWARD)
+  /* A second scan of the roots (design.trace.forwarding) calls pin_root again: the
+   * compacting spaces pin only while marking. */
+  if (!slots)
     for (size_t i = 0; i < count; i++) {
       uintptr_t o = ((const uintptr_t *)items)[i];
       struct space *s = o ? space_of(f->mmtk, o) : NULL;
@@ -283,8 +283,8 @@ static void add_roots(mmtk_roots_factory_t *f, const void *items, size_t count, 
       if (wp) break;
       gc_wait_for_memory(f->mmtk, "a root packet", n * sizeof(void *), attempt);
     }
-    scheduler_add(f->mmtk, f->kind == TRACE_FORWARD ? MMTK_STAGE_SECOND_ROOTS : MMTK_STAGE_CLOSURE,
-                  wp);
+    /* In a second scan (SecondRoots), the Closure bucket is open still and drains first. */
+    scheduler_add(f->mmtk, MMTK_STAGE_CLOSURE, wp);
     p += n;
     count -= n;
   }

@@ -7,10 +7,11 @@
  *   CalculateForwarding  walks the object map in address order and gives each marked
  *                  object the lowest address after the survivors before it (a pinned one
  *                  keeps its own); that address goes into its word.
- *   SecondRoots    a second trace (TRACE_FORWARD) from the roots again: each object is
- *                  visited once more (MC_VISITED in its word) and every reference to it,
- *                  roots and fields, is replaced by its new address.  Fields are updated
- *                  in place: the objects have not moved yet.
+ *   SecondRoots    trace_object now returns the word's address: the roots are scanned
+ *                  again and the objects scanned outside the space too (plan/forwarding.h),
+ *                  and the survivors here are scanned once more, walking the marks, so
+ *                  that every reference, roots and fields, holds the new address.  Fields
+ *                  are updated in place: the objects have not moved yet.
  *   Compact        walks the map again and slides every survivor to its new address, in
  *                  address order, so that no copy overwrites an object not yet moved.
  * A new address is never above the old one (the survivors before an object fit below it,
@@ -20,10 +21,9 @@
 
 #include "policy/markcompactspace.h"
 
-/* Tags in the low bits of the forwarding word (addresses are word aligned). */
-#define MC_VISITED ((uintptr_t)1) /* TRACE_FORWARD reached it */
-#define MC_PINNED ((uintptr_t)2)  /* a pinning root: it stays where it is */
-#define MC_TAGS (MC_VISITED | MC_PINNED)
+/* A tag in the low bits of the forwarding word (addresses are word aligned): a pinning
+ * root, which stays where it is. */
+#define MC_PINNED ((uintptr_t)1)
 
 static inline struct mc_state *state(const struct space *s) { return s->policy_data; }
 
@@ -53,12 +53,13 @@ void mc_space_destroy(struct space *s) { space_destroy(s); }
 
 /* ---- Walking the object map in address order ---------------------------------------- */
 
-/* Call fn(s, object, arg) for every object whose map bit is set in [start, end) (both
- * multiples of 512: a 64-bit word of the map).  Each map word is read before its objects
- * are visited, so fn may clear and set bits at or below the object it is given. */
-static void walk(struct space *s, uintptr_t start, uintptr_t end,
-                 void (*fn)(struct space *s, uintptr_t object, void *arg), void *arg) {
-  const struct side_metadata_spec *map = &state(s)->objects;
+/* Call fn(s, object, arg) for every object whose bit in `map` (the object map or the
+ * marks) is set in [start, end) (both multiples of 512: a 64-bit word of the map).  Each
+ * map word is read before its objects are visited, so fn may clear and set bits at or
+ * below the object it is given. */
+static void walk(struct space *s, const struct side_metadata_spec *map, uintptr_t start,
+                 uintptr_t end, void (*fn)(struct space *s, uintptr_t object, void *arg),
+                 void *arg) {
   const uintptr_t span = (uintptr_t)64 << LOG_BYTES_IN_WORD; /* heap bytes per map word */
   for (uintptr_t a = start; a < end; a += span) {
     const _Atomic uint64_t *w = (const _Atomic uint64_t *)side_metadata_unit_address(map, a);
@@ -82,20 +83,18 @@ static inline bool marked(const struct space *s, uintptr_t o) {
 }
 
 static uintptr_t mc_trace(struct space *s, mmtk_gc_worker_t *w, uintptr_t o, enum trace_kind kind) {
+  (void)kind; /* one kind of trace: the phase says what it does */
   struct mc_state *st = state(s);
-  if (kind == TRACE_FORWARD) {
-    /* Only the survivors are reached again; each is scanned once more, where it is.  An
-     * unmarked object here has no new address: the binding reported a reference in this
-     * scan that the marking trace never saw. */
+  if (st->phase == MC_FORWARD) {
+    /* The references are being updated (design.trace.forwarding): a survivor's new
+     * address.  An unmarked object has none: the binding reported a reference now that
+     * the marking trace never saw. */
     if (MMTK_UNLIKELY(!marked(s, o)))
-      mmtk_panic(__FILE__, __LINE__, "MarkCompact's second trace reached %p, which the marking "
-                 "trace did not: the binding's scans (roots or scan_object) reported "
-                 "a reference the second time that they did not report the first",
+      mmtk_panic(__FILE__, __LINE__, "MarkCompact, updating the references, met %p, which the "
+                 "marking trace did not reach: the binding's scans (roots or scan_object) "
+                 "reported a reference after marking that they did not report while marking",
                  (void *)o);
-    uintptr_t word = atomic_fetch_or_explicit(fwd_word(s->mmtk, o), MC_VISITED,
-                                              memory_order_relaxed);
-    if (!(word & MC_VISITED)) trace_push(w, o);
-    return word & ~MC_TAGS;
+    return atomic_load_explicit(fwd_word(s->mmtk, o), memory_order_relaxed) & ~MC_PINNED;
   }
   if (side_metadata_test_and_set_bit(&st->mark, o)) {
     w->trace.live_bytes += binding_current_size(s->mmtk, (void *)o) + MC_HEADER_BYTES;
@@ -115,10 +114,11 @@ static uintptr_t mc_forwarded(const struct space *s, uintptr_t o) {
   const struct mc_state *st = state(s);
   if (!mc_reachable(s, o)) return 0;
   if (st->phase != MC_FORWARD) return o;
-  return atomic_load_explicit(fwd_word(s->mmtk, o), memory_order_relaxed) & ~MC_TAGS;
+  return atomic_load_explicit(fwd_word(s->mmtk, o), memory_order_relaxed) & ~MC_PINNED;
 }
 
 static void mc_pin_root(struct space *s, uintptr_t o) {
+  if (state(s)->phase != MC_MARK) return; /* the second root scan: pinned by the first */
   atomic_fetch_or_explicit(fwd_word(s->mmtk, o), MC_PINNED, memory_order_relaxed);
 }
 
@@ -180,9 +180,40 @@ static void forward_one(struct space *s, uintptr_t o, void *arg) {
 void mc_calculate_forwarding(struct space *s) {
   struct mc_state *st = state(s);
   uintptr_t to = s->start;
-  walk(s, s->start, walk_end(s), forward_one, &to);
+  walk(s, &st->objects, s->start, walk_end(s), forward_one, &to);
   st->live_end = to;
   st->phase = MC_FORWARD;
+}
+
+/* ---- SecondRoots: the survivors' own references ------------------------------------ */
+
+#define MC_UPDATE_CHUNK ((uintptr_t)1 << 20) /* bytes of the space per packet */
+
+struct update_job {
+  struct space *s;
+  uintptr_t start;
+};
+
+static void update_one(struct space *s, uintptr_t o, void *arg) {
+  (void)s;
+  trace_scan_object(arg, o); /* each slot gets its target's new address (mc_trace) */
+}
+
+static void update_chunk(mmtk_gc_worker_t *w, void *arg) {
+  struct update_job j = *(struct update_job *)arg;
+  free(arg);
+  uintptr_t end = walk_end(j.s);
+  if (end - j.start > MC_UPDATE_CHUNK) end = j.start + MC_UPDATE_CHUNK;
+  walk(j.s, &state(j.s)->mark, j.start, end, update_one, w);
+  trace_drain(w); /* the slots still buffered */
+}
+
+void mc_schedule_update(struct space *s, int stage) {
+  for (uintptr_t a = s->start; a < walk_end(s); a += MC_UPDATE_CHUNK) {
+    struct update_job *j = gc_malloc(s->mmtk, sizeof *j, "a MarkCompact update packet");
+    *j = (struct update_job){s, a};
+    gc_add_simple(s->mmtk, stage, update_chunk, j);
+  }
 }
 
 /* ---- Compact -------------------------------------------------------------------------- */
@@ -197,7 +228,7 @@ static void compact_one(struct space *s, uintptr_t o, void *arg) {
 #endif
   if (!marked(s, o)) return; /* dead: its memory is overwritten or given back */
   side_metadata_fetch_and(&st->mark, o, 0);
-  uintptr_t n = atomic_load_explicit(fwd_word(mmtk, o), memory_order_relaxed) & ~MC_TAGS;
+  uintptr_t n = atomic_load_explicit(fwd_word(mmtk, o), memory_order_relaxed) & ~MC_PINNED;
   if (n != o) {
     const mmtk_vm_binding_t *vm = &mmtk->vm;
     uintptr_t start = object_start(mmtk, o);
@@ -220,7 +251,7 @@ static void compact_one(struct space *s, uintptr_t o, void *arg) {
 void mc_compact(struct space *s) {
   struct mc_state *st = state(s);
   uintptr_t end = s->pr.cursor;
-  walk(s, s->start, walk_end(s), compact_one, NULL);
+  walk(s, &st->objects, s->start, walk_end(s), compact_one, NULL);
   st->phase = MC_DONE;
   /* The pages past the survivors go back (zeroed when handed out again); the rest of
    * the last page is zeroed now, as new objects expect. */

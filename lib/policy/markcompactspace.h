@@ -1,6 +1,7 @@
 /* The mark-compact space (MMTk's MarkCompactSpace, design.markcompact): bump-allocated,
  * with a forwarding word before every object; a GC marks, computes every survivor's new
- * address in address order, updates every reference (a second trace), then slides the
+ * address in address order, updates every reference (the survivors' fields by a walk of
+ * the marks, the rest as the Compressor does: design.trace.forwarding), then slides the
  * survivors down.  Objects are found in address order through the space's own object
  * map (a bit per word at each object's reference), kept whatever --enable-vo-bit says. */
 #ifndef MMTK_POLICY_MARKCOMPACTSPACE_H
@@ -20,7 +21,8 @@ struct mmtk_gc_worker;
 
 enum mc_phase {
   MC_MARK,    /* Prepare .. the reference stages: marks say what is alive, nothing moved */
-  MC_FORWARD, /* CalculateForwarding .. Compact: each survivor's word holds its new address */
+  MC_FORWARD, /* CalculateForwarding .. Compact: each survivor's word holds its new address,
+               * which trace_object returns */
   MC_DONE,    /* after Compact: the survivors are at their new addresses */
 };
 
@@ -39,9 +41,13 @@ extern const struct space_ops mark_compact_space_ops;
 bool mc_space_create(struct mmtk *mmtk, struct space *s, const char *name, unsigned index,
                      struct mc_state *state);
 void mc_space_destroy(struct space *s);
-/* The GC's steps (markcompact.c schedules them). */
+/* The GC's steps (markcompact.c schedules them).  mc_prepare: once the mutators are
+ * stopped, before any root is reported (pinning roots tag their words from then on). */
 void mc_prepare(struct space *s);
 void mc_calculate_forwarding(struct space *s);
+/* SecondRoots: queue packets of `stage` that scan every survivor of the space again,
+ * updating its references (after mc_calculate_forwarding). */
+void mc_schedule_update(struct space *s, int stage);
 void mc_compact(struct space *s);
 
 #endif /* MMTK_POLICY_MARKCOMPACTSPACE_H */

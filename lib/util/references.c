@@ -341,48 +341,6 @@ void finalizers_forward(mmtk_t *mmtk) {
   forward_appended(mmtk, list, &done, 1);
 }
 
-/* MarkCompact's forwarding stages run with the worker tracing TRACE_FORWARD: tracing a
- * survivor gives its new address, and scans it (updating its fields) if the second trace
- * had not reached it: a referent kept alive only by its reference (a soft one), say.
- * Every entry of `l` survived (dead ones were dropped).  Referents are read and written
- * where the reference object still is: nothing has moved yet. */
-static void trace_forward_list(mmtk_gc_worker_t *w, struct object_list *l, bool referents) {
-  mmtk_t *mmtk = w->mmtk;
-  const mmtk_vm_binding_t *vm = &mmtk->vm;
-  for (size_t i = 0; i < l->count; i++) {
-    void *r = l->items[i];
-    if (referents) {
-      mmtk_object_t referent = vm->get_referent(mmtk->vm_ctx, r);
-      if (referent) vm->set_referent(mmtk->vm_ctx, r, (void *)trace_object(w, (uintptr_t)referent));
-    }
-    l->items[i] = (void *)trace_object(w, (uintptr_t)r);
-  }
-}
-
-static void trace_forward_candidates(mmtk_gc_worker_t *w, struct object_list *list, bool referents,
-                               const char *what) {
-  struct object_list l = detach(&w->mmtk->refs, list);
-  trace_forward_list(w, &l, referents);
-  reattach(w->mmtk, list, &l, what);
-}
-
-void references_forward_traced(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
-  struct references *r = &mmtk->refs;
-  trace_forward_candidates(w, &r->soft, true, "soft reference candidates");
-  trace_forward_candidates(w, &r->weak, true, "weak reference candidates");
-  trace_forward_candidates(w, &r->phantom, true, "phantom reference candidates");
-  trace_forward_list(w, &r->cleared, false); /* cleared: no referent */
-  trace_drain(w);
-#if MMTK_HAVE_SANITY
-  if (mmtk->options.sanity) references_forward_dropped(mmtk);
-#endif
-}
-
-void finalizers_forward_traced(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
-  trace_forward_candidates(w, &mmtk->refs.finalizable, false, "the finalizable objects");
-  trace_drain(w);
-}
-
 /* ---- Public --------------------------------------------------------------------------- */
 
 static bool add_candidate(mmtk_t *mmtk, struct object_list *l, mmtk_object_t o, const char *who) {

@@ -48,19 +48,14 @@ void references_gc_end(struct mmtk *mmtk);
 /* Release stage, before the plan's release: keep the dead reference objects that a later
  * stage revived, at their new addresses, for the verifier (sanity builds). */
 void references_forward_dropped(struct mmtk *mmtk);
-/* Plans that move objects after liveness is known (the Compressor): the reference
- * stages kept the references and referents where they were; once the new addresses are
- * known (RefForwarding), forward the soft, weak and phantom references, their referents,
- * the cleared and (sanity) dropped ones.  FinalizableForwarding: the finalizable objects
+/* Plans that move objects after liveness is known (plan_ops.forwards_after_liveness:
+ * MarkCompact and the Compressor, design.trace.forwarding): the reference stages kept the
+ * references and referents where they were; once every survivor has its new address
+ * (object_get_forwarded(), from its space's get_forwarded) and before any object moves
+ * (RefForwarding), forward the soft, weak and phantom references, their referents, the
+ * cleared and (sanity) dropped ones.  FinalizableForwarding: the finalizable objects
  * (the ready ones are root slots, updated by the second root scan). */
 void references_forward(struct mmtk *mmtk);
 void finalizers_forward(struct mmtk *mmtk);
-/* MarkCompact (MMTk's RefForwarding and ForwardFinalization), on a worker tracing
- * TRACE_FORWARD: once every survivor has its new address and before any object moves,
- * point the reference lists (candidates, cleared, dropped) and the referents of the
- * surviving references, and the finalizable list, at the new addresses.  The ready list
- * is a root, updated by the second root scan. */
-void references_forward_traced(struct mmtk *mmtk, struct mmtk_gc_worker *w);
-void finalizers_forward_traced(struct mmtk *mmtk, struct mmtk_gc_worker *w);
 
 #endif /* MMTK_UTIL_REFERENCES_H */

@@ -75,11 +75,11 @@
 #ifndef GENERATIONAL
 #define GENERATIONAL 0
 #endif
-/* Traces of the heap per GC: MarkCompact traces twice, to mark and then to update every
- * reference to its new address (its SecondRoots), scanning each object (and flipping
- * the common spaces' mark states) twice, and setting each kept referent twice: in the
- * weak stage and, to its new address, in RefForwarding. */
-#define TRACES (TVM_PLAN_ID == 7 ? 2 : 1)
+/* The compacting plans (MarkCompact, Compressor) move objects after liveness is known:
+ * once every new address is known they scan the roots again and every surviving object
+ * again (those outside their space from the closure's list, their own survivors in a
+ * pass of their own), to update the references (design.trace.forwarding). */
+#define FORWARDS_AFTER_LIVENESS (TVM_PLAN_ID == 7 || TVM_PLAN_ID == 8)
 #ifndef STICKY
 #define STICKY 0
 #endif
