@@ -81,10 +81,9 @@ static void visitor_flush(struct mmtk_slot_visitor *v) {
 }
 
 /* A scanned object outside the plan's moving space, kept for the plan
- * (design.policy.compressor.external). */
+ * (design.trace.forwarding.external). */
 static __attribute__((noinline)) void record_external(mmtk_gc_worker_t *w, uintptr_t o) {
   struct tracer *t = &w->trace;
-  if (space_of(w->mmtk, o) == w->mmtk->gc.record_skip) return;
   if (t->nexternal == t->external_cap) {
     size_t cap = t->external_cap ? t->external_cap * 2 : 1024;
     t->external = gc_realloc(w->mmtk, t->external, cap * sizeof *t->external,
@@ -98,7 +97,12 @@ static void scan_one(mmtk_gc_worker_t *w, uintptr_t o) {
   mmtk_t *mmtk = w->mmtk;
   const mmtk_vm_binding_t *vm = &mmtk->vm;
   struct tracer *t = &w->trace;
-  if (MMTK_UNLIKELY(mmtk->gc.record_external)) record_external(w, o);
+  if (MMTK_UNLIKELY(mmtk->gc.record_external)) {
+    /* Most scanned objects are in the moving space: its extent, tested here, is what
+     * space_of() would find (a space owns one extent). */
+    const struct space *skip = mmtk->gc.record_skip;
+    if (o - skip->start >= skip->extent) record_external(w, o);
+  }
   if (vm->support_slot_enqueuing && !vm->support_slot_enqueuing(mmtk->vm_ctx, w->tls, (void *)o)) {
     vm->scan_object_and_trace_edges(mmtk->vm_ctx, w->tls, (void *)o, &t->object_tracer);
     return;
