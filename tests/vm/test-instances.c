@@ -1,0 +1,879 @@
+/* Several libmmtk instances alive at once in one process (issue #14), on the test VM.
+ *
+ * Each tvm_t is an instance with its own binding context, threads, roots and counters;
+ * this program runs two or more of them side by side, each on its own plan and its own
+ * threads, and checks that they share nothing but the reserved range:
+ *
+ *   concurrent/PLAN-PLAN   two instances, each driven by two mutator threads of its own
+ *                          (random graphs against the model, rewired through the write
+ *                          barrier, garbage, forced GCs), in 16 MiB heaps so that both
+ *                          collect many times, at the same time, with the sanity
+ *                          verifier on (--enable-sanity builds); every graph is checked
+ *                          around GCs, and both instances must have collected.
+ *                          SemiSpace with MarkSweep; Immix with GenCopy; MarkCompact
+ *                          with Immix
+ *   independent-stops      instance A's GC holds its world stopped (a roots hook that
+ *                          waits) until instance B's mutator has allocated and
+ *                          collected several times: B's world never waits for A's
+ *   lifecycle              A and B run; A shuts down while B's thread keeps
+ *                          allocating; C (another plan) starts in the room A gave
+ *                          back, works, and goes; three rounds
+ *   queries                heap queries answer for the instance asked only:
+ *                          is_in_mmtk_spaces, is_mmtk_object (VO-bit builds),
+ *                          is_live_object, used and total bytes, the heap addresses;
+ *                          an object of A given to B's pin_object, unpin_object,
+ *                          is_pinned and post_alloc is refused with an error
+ *   no-room                instances with the largest heap the range takes fill it; the
+ *                          next mmtk_init() fails naming the room left and the room
+ *                          asked for, and succeeds once one of them shut down
+ *   logs                   with verbose=1 and no log callback, the default log lines
+ *                          on standard error of two live instances carry different
+ *                          prefixes
+ *
+ * Test paths: /instances/...  Every test runs in a child process of its own, under the
+ * watchdog of suite.h (the program is built with TVM_PLAN_ID=1 for that header; the
+ * plans are chosen per test).  Under ThreadSanitizer the workloads are a quarter of
+ * their size (ISCALE).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "model.h"
+#include "suite.h"
+#include "tvm.h"
+
+#if defined(__SANITIZE_THREAD__)
+#define UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_TSAN 1
+#endif
+#endif
+#ifndef UNDER_TSAN
+#define UNDER_TSAN 0
+#endif
+/* ThreadSanitizer runs this program about ten times slower: a quarter of the work. */
+#define ISCALE(n) (UNDER_TSAN ? (n) / 4 : (n))
+
+/* How long a test waits for another thread before it fails (never a hang). */
+#define WAIT_SECONDS 30
+
+/* ---- Helpers --------------------------------------------------------------------------- */
+
+static tvm_t *inst_new(const char *plan, const char *heap) {
+  tvm_options_t o = {.plan = plan, .workers = 2, .heap = heap, .sanity = true};
+  return tvm_new(&o);
+}
+
+static uint64_t full_gcs(tvm_t *vm) {
+  mmtk_stats_t s = {.size = sizeof s};
+  g_assert_true(mmtk_get_stats(tvm_mmtk(vm), &s));
+  return s.gc_count - s.nursery_gc_count;
+}
+
+/* A forced GC with this thread's graph checked before and after (the other threads of
+ * the instance may run). */
+static void checked_gc_thread(tvm_thread_t *th) {
+  tvm_snapshot_t before, after;
+  tvm_snapshot_thread(th, &before);
+  uint64_t n = tvm_gc_count(tvm_vm(th)), f = full_gcs(tvm_vm(th));
+  g_assert_true(tvm_gc(th));
+  g_assert_cmpuint(tvm_gc_count(tvm_vm(th)), >, n);
+  tvm_snapshot_thread(th, &after);
+  /* tvm asks the generational plans for full-heap user GCs; a nursery GC another
+   * thread triggered may still be the one that ran. */
+  if (full_gcs(tvm_vm(th)) == f) tvm_assert_preserved_partial(&before, &after);
+  else tvm_assert_preserved(&before, &after);
+}
+
+/* A list of `n` nodes in a new root slot of th; returns the slot. */
+static size_t make_list(tvm_thread_t *th, size_t n, size_t data_bytes, uint64_t first) {
+  size_t head = tvm_push(th, NULL);
+  for (size_t i = 0; i < n; i++) {
+    tvm_obj_t o = tvm_alloc(th, TVM_NODE, 1, data_bytes, first + i);
+    g_assert_nonnull(o);
+    tvm_set_ref(th, o, 0, tvm_root(th, head));
+    tvm_set_root(th, head, o);
+  }
+  return head;
+}
+
+/* A ring of `n` nodes (each with two fields: next, and a chord) in a new root slot, then
+ * rewired: every chord points half way round.  Returns the slot. */
+static size_t make_ring(tvm_thread_t *th, size_t n, uint64_t first) {
+  size_t ring = tvm_push(th, NULL);
+  size_t tmp = tvm_push(th, NULL);
+  for (size_t i = 0; i < n; i++) {
+    tvm_obj_t o = tvm_alloc(th, TVM_NODE, 2, 8 * (i % 5), first + i);
+    g_assert_nonnull(o);
+    tvm_set_ref(th, o, 0, tvm_root(th, ring));
+    tvm_set_root(th, ring, o);
+    if (i == 0) tvm_set_root(th, tmp, o); /* the last node of the ring */
+  }
+  tvm_set_ref(th, tvm_root(th, tmp), 0, tvm_root(th, ring)); /* close it */
+  tvm_obj_t o = tvm_root(th, ring);
+  for (size_t i = 0; i < n; i++, o = tvm_ref(o, 0)) {
+    tvm_obj_t far = o;
+    for (size_t k = 0; k < n / 2; k++) far = tvm_ref(far, 0);
+    tvm_set_ref(th, o, 1, far);
+  }
+  tvm_pop_to(th, tmp);
+  return ring;
+}
+
+static void deadline_in(struct timespec *ts, int seconds) {
+  clock_gettime(CLOCK_REALTIME, ts);
+  ts->tv_sec += seconds;
+}
+
+/* Does [a0, a1) overlap [b0, b1)? */
+static bool overlaps(const void *a0, const void *a1, const void *b0, const void *b1) {
+  return (uintptr_t)a0 < (uintptr_t)b1 && (uintptr_t)b0 < (uintptr_t)a1;
+}
+
+/* ---- concurrent ------------------------------------------------------------------------ */
+
+struct job {
+  tvm_t *vm;
+  guint32 seed;
+  int steps;
+  pthread_t thread;
+  unsigned forced;
+  uint64_t same, preserved, rings;
+};
+
+/* One mutator of one instance: a random graph against the model, rewired by the model's
+ * stores and by rings, garbage of every size, forced GCs; every graph checked. */
+static void *churn_main(void *arg) {
+  struct job *j = arg;
+  tvm_thread_t *th = tvm_attach(j->vm);
+  model_config_t cfg = {.roots = 24, .weak_percent = 10, .large_permille = 2};
+  model_t *m = model_new(th, &cfg, j->seed);
+  GRand *r = g_rand_new_with_seed(j->seed + 1);
+  tvm_snapshot_t a, b;
+  for (int i = 1; i <= j->steps; i++) {
+    g_assert_true(model_step(m));
+    g_assert_nonnull(tvm_alloc(th, TVM_BYTES, 0, (size_t)g_rand_int_range(r, 0, 12000), i));
+    if (i % 100 == 0) {
+      model_verify(m, false);
+      /* The instance's other thread collects at will: this graph must not notice. */
+      uint64_t g0 = tvm_gc_count(j->vm), f0 = full_gcs(j->vm);
+      tvm_snapshot_thread(th, &a);
+      for (int k = 0; k < 100; k++) g_assert_nonnull(tvm_alloc(th, TVM_BYTES, 0, 400, k));
+      tvm_snapshot_thread(th, &b);
+      if (tvm_gc_count(j->vm) == g0) {
+        tvm_assert_same(&a, &b);
+        j->same++;
+      } else {
+        if (full_gcs(j->vm) == f0) tvm_assert_preserved_partial(&a, &b);
+        else tvm_assert_preserved(&a, &b);
+        j->preserved++;
+      }
+    }
+    if (i % 2000 == 1000) {
+      /* A ring above the model's roots, checked across a GC, then dropped. */
+      size_t depth = tvm_depth(th);
+      make_ring(th, 64, (uint64_t)i << 8);
+      checked_gc_thread(th);
+      tvm_pop_to(th, depth);
+      j->rings++;
+    }
+    if (i % 2000 == 0) {
+      checked_gc_thread(th);
+      model_verify(m, true);
+      j->forced++;
+    }
+  }
+  model_free(m);
+  g_rand_free(r);
+  tvm_detach(th);
+  return NULL;
+}
+
+/* GCs of one instance that found the other's world stopped too (its roots hook). */
+struct overlap {
+  tvm_t *other;
+  _Atomic uint64_t count;
+};
+
+static void overlap_hook(tvm_t *vm, void *worker_tls, void *arg) {
+  (void)vm, (void)worker_tls;
+  struct overlap *o = arg;
+  if (tvm_world_stopped(o->other)) atomic_fetch_add(&o->count, 1);
+}
+
+/* The checks every instance passes at the end of a concurrent run. */
+static void assert_collected(tvm_t *vm, const char *plan, unsigned forced_per_thread) {
+  tvm_counters_t c;
+  tvm_counters(vm, &c);
+  mmtk_stats_t st = {.size = sizeof st};
+  g_assert_true(mmtk_get_stats(tvm_mmtk(vm), &st));
+  note("%s: %llu GCs (%llu nursery), %llu root re-scans by the verifier", plan,
+       (unsigned long long)c.gcs, (unsigned long long)st.nursery_gc_count,
+       (unsigned long long)c.root_rescans);
+  /* Two threads' requests may share a GC: at least one thread's worth. */
+  g_assert_cmpuint(c.gcs, >=, forced_per_thread);
+  g_assert_cmpuint(st.gc_count, ==, c.gcs);
+  g_assert_cmpuint(c.stops, ==, c.gcs);
+  g_assert_cmpuint(c.oom_calls, ==, 0);
+  g_assert_cmpuint(c.scan_complete_missed, ==, 0);
+#if MMTK_HAVE_SANITY
+  /* The verifier ran in this instance's GCs (it re-scans the roots). */
+  g_assert_cmpuint(c.root_rescans, >=, c.gcs);
+#endif
+  tvm_assert_clean(vm);
+}
+
+static void run_pair(const char *plan_a, const char *plan_b, int steps) {
+  suite_watchdog_arm(UNDER_TSAN ? 600 : 120);
+  tvm_t *vm[2] = {inst_new(plan_a, "FixedHeapSize:8M"), inst_new(plan_b, "FixedHeapSize:8M")};
+  const char *plans[2] = {plan_a, plan_b};
+  struct overlap ov[2] = {{.other = vm[1]}, {.other = vm[0]}};
+  for (int v = 0; v < 2; v++) tvm_set_roots_hook(vm[v], overlap_hook, &ov[v]);
+  struct job jobs[4];
+  memset(jobs, 0, sizeof jobs);
+  for (int i = 0; i < 4; i++) {
+    jobs[i].vm = vm[i / 2];
+    jobs[i].seed = g_test_rand_int();
+    jobs[i].steps = steps;
+    g_assert_cmpint(pthread_create(&jobs[i].thread, NULL, churn_main, &jobs[i]), ==, 0);
+  }
+  for (int i = 0; i < 4; i++) pthread_join(jobs[i].thread, NULL);
+  for (int i = 0; i < 4; i++) {
+    g_assert_cmpuint(jobs[i].forced, ==, (unsigned)steps / 2000);
+    g_assert_cmpuint(jobs[i].rings, ==, (unsigned)steps / 2000);
+  }
+  note("GCs of one instance with the other's world stopped too: %llu (%s), %llu (%s)",
+       (unsigned long long)atomic_load(&ov[0].count), plan_a,
+       (unsigned long long)atomic_load(&ov[1].count), plan_b);
+  for (int v = 0; v < 2; v++) {
+    tvm_set_roots_hook(vm[v], NULL, NULL);
+    assert_collected(vm[v], plans[v], (unsigned)steps / 2000);
+  }
+  tvm_destroy(vm[0]);
+  tvm_destroy(vm[1]);
+  alarm(0);
+}
+
+static void test_concurrent_ss_ms(void) { run_pair("SemiSpace", "MarkSweep", ISCALE(16000)); }
+static void test_concurrent_immix_gencopy(void) { run_pair("Immix", "GenCopy", ISCALE(16000)); }
+static void test_concurrent_mc_immix(void) { run_pair("MarkCompact", "Immix", ISCALE(8000)); }
+
+/* ---- independent-stops ------------------------------------------------------------------ */
+
+/* A's first GC after `armed` waits in its roots hook, with A's world stopped, until B's
+ * thread says it is done (or WAIT_SECONDS pass: timed_out, and the test fails). */
+struct hold {
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
+  bool armed, a_stopped, released, timed_out;
+  tvm_t *a, *b;
+  uint64_t a_gcs; /* A's GC count when its world stopped */
+  uint64_t b_gcs_during, b_allocs_during;
+};
+
+static void hold_hook(tvm_t *vm, void *worker_tls, void *arg) {
+  (void)vm, (void)worker_tls;
+  struct hold *h = arg;
+  pthread_mutex_lock(&h->lock);
+  if (h->armed) {
+    h->armed = false;
+    h->a_stopped = true;
+    pthread_cond_broadcast(&h->cond);
+    struct timespec until;
+    deadline_in(&until, WAIT_SECONDS);
+    while (!h->released)
+      if (pthread_cond_timedwait(&h->cond, &h->lock, &until) == ETIMEDOUT) {
+        h->timed_out = true;
+        break;
+      }
+  }
+  pthread_mutex_unlock(&h->lock);
+}
+
+static void *hold_a_main(void *arg) {
+  struct hold *h = arg;
+  tvm_thread_t *th = tvm_attach(h->a);
+  make_list(th, 2000, 24, 0);
+  tvm_snapshot_t before, after;
+  tvm_snapshot(h->a, &before);
+  h->a_gcs = tvm_gc_count(h->a);
+  pthread_mutex_lock(&h->lock);
+  h->armed = true;
+  pthread_mutex_unlock(&h->lock);
+  g_assert_true(tvm_gc(th)); /* held in the hook until B is done */
+  g_assert_cmpuint(tvm_gc_count(h->a), ==, h->a_gcs + 1);
+  tvm_snapshot(h->a, &after);
+  tvm_assert_preserved(&before, &after);
+  tvm_pop_to(th, 0);
+  tvm_detach(th);
+  return NULL;
+}
+
+#define HOLD_B_GCS 3
+
+static void *hold_b_main(void *arg) {
+  struct hold *h = arg;
+  tvm_thread_t *th = tvm_attach(h->b);
+  size_t list = make_list(th, 500, 16, 1000);
+  /* Wait, in native state, for A's world to stop. */
+  tvm_enter_native(th);
+  pthread_mutex_lock(&h->lock);
+  struct timespec until;
+  deadline_in(&until, WAIT_SECONDS);
+  while (!h->a_stopped)
+    if (pthread_cond_timedwait(&h->cond, &h->lock, &until) == ETIMEDOUT)
+      g_error("instance A's GC never reached its roots hook");
+  pthread_mutex_unlock(&h->lock);
+  tvm_leave_native(th);
+  /* A's world is stopped now, and stays so until we release it: B allocates and
+   * collects meanwhile.  24 MiB of garbage in a 16 MiB heap, and forced GCs. */
+  uint64_t g0 = tvm_gc_count(h->b);
+  uint64_t allocs = 0;
+  for (int round = 0; round < HOLD_B_GCS; round++) {
+    for (int i = 0; i < ISCALE(8192); i++, allocs++) {
+      g_assert_nonnull(tvm_alloc(th, TVM_BYTES, 0, 1000, (uint64_t)i));
+      if (i % 1024 == 0) g_assert_true(tvm_world_stopped(h->a));
+    }
+    checked_gc_thread(th);
+    g_assert_true(tvm_world_stopped(h->a));
+    g_assert_cmpuint(tvm_gc_count(h->a), ==, h->a_gcs);
+  }
+  pthread_mutex_lock(&h->lock);
+  g_assert_false(h->timed_out);
+  h->b_gcs_during = tvm_gc_count(h->b) - g0;
+  h->b_allocs_during = allocs;
+  h->released = true;
+  pthread_cond_broadcast(&h->cond);
+  pthread_mutex_unlock(&h->lock);
+  /* B's list is intact. */
+  size_t n = 0;
+  for (tvm_obj_t o = tvm_root(th, list); o; o = tvm_ref(o, 0), n++) g_assert_true(tvm_pattern_ok(o));
+  g_assert_cmpuint(n, ==, 500);
+  tvm_pop_to(th, 0);
+  tvm_detach(th);
+  return NULL;
+}
+
+static void test_independent_stops(void) {
+  suite_watchdog_arm(UNDER_TSAN ? 600 : 120);
+  struct hold h = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+  h.a = inst_new("SemiSpace", "FixedHeapSize:16M");
+  h.b = inst_new("MarkSweep", "FixedHeapSize:16M");
+  tvm_set_roots_hook(h.a, hold_hook, &h);
+  pthread_t ta, tb;
+  g_assert_cmpint(pthread_create(&ta, NULL, hold_a_main, &h), ==, 0);
+  g_assert_cmpint(pthread_create(&tb, NULL, hold_b_main, &h), ==, 0);
+  pthread_join(tb, NULL);
+  pthread_join(ta, NULL);
+  note("while A's world was stopped, B allocated %llu objects and ran %llu GCs",
+       (unsigned long long)h.b_allocs_during, (unsigned long long)h.b_gcs_during);
+  g_assert_false(h.timed_out);
+  /* Forced ones at least; heap-full ones too (24 MiB of garbage, a 16 MiB heap). */
+  g_assert_cmpuint(h.b_gcs_during, >, HOLD_B_GCS);
+  g_assert_cmpuint(tvm_gc_count(h.a), ==, h.a_gcs + 1);
+  tvm_set_roots_hook(h.a, NULL, NULL);
+  tvm_assert_clean(h.a);
+  tvm_assert_clean(h.b);
+  tvm_destroy(h.a);
+  tvm_destroy(h.b);
+  alarm(0);
+}
+
+/* ---- lifecycle -------------------------------------------------------------------------- */
+
+/* B's thread: the model until told to stop, counting its steps. */
+struct runner {
+  tvm_t *vm;
+  guint32 seed;
+  pthread_t thread;
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
+  uint64_t steps; /* under lock */
+  bool stop;      /* under lock */
+};
+
+static void *runner_main(void *arg) {
+  struct runner *r = arg;
+  tvm_thread_t *th = tvm_attach(r->vm);
+  model_config_t cfg = {.roots = 16, .weak_percent = 10};
+  model_t *m = model_new(th, &cfg, r->seed);
+  for (uint64_t i = 1;; i++) {
+    g_assert_true(model_step(m));
+    g_assert_nonnull(tvm_alloc(th, TVM_BYTES, 0, 2000, i));
+    if (i % 100 == 0) model_verify(m, false);
+    if (i % 1000 == 0) {
+      checked_gc_thread(th);
+      model_verify(m, true);
+    }
+    if (i % 50 == 0) {
+      pthread_mutex_lock(&r->lock);
+      r->steps = i;
+      bool stop = r->stop;
+      pthread_cond_broadcast(&r->cond);
+      pthread_mutex_unlock(&r->lock);
+      if (stop) break;
+    }
+  }
+  checked_gc_thread(th);
+  model_verify(m, true);
+  model_free(m);
+  tvm_detach(th);
+  return NULL;
+}
+
+static uint64_t runner_steps(struct runner *r) {
+  pthread_mutex_lock(&r->lock);
+  uint64_t s = r->steps;
+  pthread_mutex_unlock(&r->lock);
+  return s;
+}
+
+/* Wait until the runner has made `more` steps beyond `from` (fails after WAIT_SECONDS). */
+static void runner_wait(struct runner *r, uint64_t from, uint64_t more) {
+  struct timespec until;
+  deadline_in(&until, WAIT_SECONDS);
+  pthread_mutex_lock(&r->lock);
+  while (r->steps < from + more)
+    if (pthread_cond_timedwait(&r->cond, &r->lock, &until) == ETIMEDOUT)
+      g_error("instance B's thread made no progress (%llu steps, waiting for %llu)",
+              (unsigned long long)r->steps, (unsigned long long)(from + more));
+  pthread_mutex_unlock(&r->lock);
+}
+
+/* On the calling thread: attach to vm, a list, a checked GC, queries, detach. */
+static void exercise(tvm_t *vm, tvm_t *other) {
+  tvm_thread_t *th = tvm_attach(vm);
+  size_t list = make_list(th, 3000, 40, 7);
+  tvm_snapshot_t before, after;
+  tvm_snapshot(vm, &before);
+  g_assert_true(tvm_gc(th));
+  tvm_snapshot(vm, &after);
+  tvm_assert_preserved(&before, &after);
+  tvm_obj_t o = tvm_root(th, list);
+  g_assert_true(mmtk_is_in_mmtk_spaces(tvm_mmtk(vm), o));
+  g_assert_false(mmtk_is_in_mmtk_spaces(tvm_mmtk(other), o));
+  tvm_pop_to(th, 0);
+  tvm_detach(th);
+}
+
+static void test_lifecycle(void) {
+  suite_watchdog_arm(UNDER_TSAN ? 600 : 120);
+  static const char *const next_plans[] = {"Immix", "MarkCompact", "SemiSpace"};
+  tvm_t *a = inst_new("SemiSpace", "FixedHeapSize:16M");
+  struct runner r = {.seed = g_test_rand_int(), .lock = PTHREAD_MUTEX_INITIALIZER,
+                     .cond = PTHREAD_COND_INITIALIZER};
+  r.vm = inst_new("MarkSweep", "FixedHeapSize:16M");
+  g_assert_cmpint(pthread_create(&r.thread, NULL, runner_main, &r), ==, 0);
+  void *room = mmtk_starting_heap_address(tvm_mmtk(a));
+  void *room_end = mmtk_last_heap_address(tvm_mmtk(a));
+  g_assert_nonnull(room);
+  for (int round = 0; round < 3; round++) {
+    exercise(a, r.vm);
+    /* A goes while B's thread allocates. */
+    uint64_t s0 = runner_steps(&r);
+    tvm_assert_clean(a);
+    tvm_destroy(a);
+    runner_wait(&r, s0, 100);
+    /* C, another plan, the same heap size: the room A gave back. */
+    a = inst_new(next_plans[round], "FixedHeapSize:16M");
+    note("round %d: %s at %p-%p (the first instance had %p-%p); B at %llu steps, %llu GCs", round,
+         next_plans[round], mmtk_starting_heap_address(tvm_mmtk(a)),
+         mmtk_last_heap_address(tvm_mmtk(a)), room, room_end, (unsigned long long)runner_steps(&r),
+         (unsigned long long)tvm_gc_count(r.vm));
+    g_assert_true(mmtk_starting_heap_address(tvm_mmtk(a)) == room);
+    g_assert_true(mmtk_last_heap_address(tvm_mmtk(a)) == room_end);
+    g_assert_false(overlaps(room, room_end, mmtk_starting_heap_address(tvm_mmtk(r.vm)),
+                            mmtk_last_heap_address(tvm_mmtk(r.vm))));
+    runner_wait(&r, runner_steps(&r), 100);
+  }
+  exercise(a, r.vm);
+  uint64_t g_before_stop = tvm_gc_count(r.vm);
+  pthread_mutex_lock(&r.lock);
+  r.stop = true;
+  pthread_mutex_unlock(&r.lock);
+  pthread_join(r.thread, NULL);
+  g_assert_cmpuint(tvm_gc_count(r.vm), >, g_before_stop); /* its final checked GC */
+  note("B: %llu steps, %llu GCs", (unsigned long long)r.steps,
+       (unsigned long long)tvm_gc_count(r.vm));
+  tvm_assert_clean(a);
+  tvm_assert_clean(r.vm);
+  tvm_destroy(a);
+  tvm_destroy(r.vm);
+  alarm(0);
+}
+
+/* ---- queries ---------------------------------------------------------------------------- */
+
+/* The last error names the function and the object (printed with %p). */
+static void assert_refused(const char *fn, const void *object) {
+  const char *e = mmtk_last_error();
+  char *addr = g_strdup_printf("%p", object);
+  note("%s: %s", fn, e ? e : "(no error)");
+  g_assert_nonnull(e);
+  g_assert_true(g_str_has_prefix(e, fn));
+  g_assert_nonnull(strstr(e, addr));
+  g_free(addr);
+}
+
+/* Leave a known error behind, so that a refusal shows as a new one. */
+static void reset_error(void) {
+  g_assert_null(mmtk_starting_heap_address(NULL));
+  g_assert_nonnull(strstr(mmtk_last_error(), "mmtk_starting_heap_address"));
+}
+
+struct b_work {
+  tvm_t *a, *b;
+  tvm_obj_t obj_a; /* an object of A (MarkSweep: it stays put) */
+  tvm_obj_t obj_b; /* set by b_main */
+  size_t used_a_before, used_a_after;
+};
+
+static void *queries_b_main(void *arg) {
+  struct b_work *w = arg;
+  mmtk_t *A = tvm_mmtk(w->a), *B = tvm_mmtk(w->b);
+  tvm_thread_t *th = tvm_attach(w->b);
+  size_t used_b0 = mmtk_used_bytes(B);
+  w->used_a_before = mmtk_used_bytes(A);
+  /* 6 MiB kept in B: B's used bytes follow, A's do not move. */
+  size_t list = make_list(th, 6 * 1024, 1000, 50000);
+  size_t used_b1 = mmtk_used_bytes(B);
+  w->used_a_after = mmtk_used_bytes(A);
+  note("B's used bytes: %zu -> %zu; A's: %zu -> %zu", used_b0, used_b1, w->used_a_before,
+       w->used_a_after);
+  g_assert_cmpuint(used_b1, >=, used_b0 + 6 * MiB);
+  g_assert_cmpuint(w->used_a_after, ==, w->used_a_before);
+
+  size_t slot = tvm_push(th, tvm_alloc(th, TVM_NODE, 1, 16, 77));
+  tvm_obj_t ob = tvm_root(th, slot);
+  w->obj_b = ob;
+  g_assert_true(mmtk_is_in_mmtk_spaces(B, ob));
+  g_assert_false(mmtk_is_in_mmtk_spaces(A, ob));
+  g_assert_true(mmtk_is_live_object(B, ob));
+  g_assert_false(mmtk_is_live_object(A, ob));
+#if MMTK_HAVE_VO_BIT
+  g_assert_true(mmtk_is_mmtk_object(B, ob) == ob);
+  g_assert_null(mmtk_is_mmtk_object(A, ob));
+#endif
+
+  /* B's own object: Immix pins it (the control for what follows). */
+  g_assert_true(mmtk_pin_object(B, ob));
+  g_assert_true(mmtk_is_pinned(B, ob));
+  g_assert_true(mmtk_unpin_object(B, ob));
+  g_assert_false(mmtk_is_pinned(B, ob));
+
+  /* A's object given to B's functions that check their object: refused. */
+  tvm_obj_t oa = w->obj_a;
+  uint64_t header = tvm_words(oa)[0];
+  reset_error();
+  g_assert_false(mmtk_pin_object(B, oa));
+  assert_refused("mmtk_pin_object", oa);
+  reset_error();
+  g_assert_false(mmtk_unpin_object(B, oa));
+  assert_refused("mmtk_unpin_object", oa);
+  reset_error();
+  g_assert_false(mmtk_is_pinned(B, oa));
+  assert_refused("mmtk_is_pinned", oa);
+  /* post_alloc logs its refusal through B's binding: one error line. */
+  tvm_counters_t c0, c1;
+  tvm_counters(w->b, &c0);
+  reset_error();
+  mmtk_post_alloc(tvm_mutator(th), oa, tvm_size(oa), MMTK_ALLOC_DEFAULT);
+  assert_refused("mmtk_post_alloc", oa);
+  tvm_counters(w->b, &c1);
+  g_assert_cmpuint(c1.log_errors, ==, c0.log_errors + 1);
+  g_assert_cmpuint(tvm_words(oa)[0], ==, header);
+  g_assert_true(mmtk_is_live_object(A, oa));
+  g_assert_false(mmtk_is_live_object(B, oa));
+#if MMTK_HAVE_VO_BIT
+  g_assert_true(mmtk_is_mmtk_object(A, oa) == oa);
+  g_assert_null(mmtk_is_mmtk_object(B, oa));
+  g_assert_null(mmtk_find_object_from_internal_pointer(B, (char *)oa + 8, 4096));
+#endif
+  /* B's graph is whole after a GC. */
+  size_t n = 0;
+  checked_gc_thread(th);
+  for (tvm_obj_t o = tvm_root(th, list); o; o = tvm_ref(o, 0), n++) g_assert_true(tvm_pattern_ok(o));
+  g_assert_cmpuint(n, ==, 6 * 1024);
+  tvm_pop_to(th, 0);
+  tvm_detach(th);
+  return NULL;
+}
+
+static void test_queries(void) {
+  suite_watchdog_arm(UNDER_TSAN ? 600 : 120);
+  struct b_work w = {0};
+  w.a = inst_new("MarkSweep", "FixedHeapSize:32M");
+  w.b = inst_new("Immix", "FixedHeapSize:24M");
+  mmtk_t *A = tvm_mmtk(w.a), *B = tvm_mmtk(w.b);
+  g_assert_cmpuint(mmtk_total_bytes(A), ==, 32 * MiB);
+  g_assert_cmpuint(mmtk_total_bytes(B), ==, 24 * MiB);
+  void *a0 = mmtk_starting_heap_address(A), *a1 = mmtk_last_heap_address(A);
+  void *b0 = mmtk_starting_heap_address(B), *b1 = mmtk_last_heap_address(B);
+  note("A: %p-%p, B: %p-%p", a0, a1, b0, b1);
+  g_assert_true((uintptr_t)a0 < (uintptr_t)a1);
+  g_assert_true((uintptr_t)b0 < (uintptr_t)b1);
+  g_assert_false(overlaps(a0, a1, b0, b1));
+  g_assert_cmpuint((uintptr_t)a0, >=, MMTK_HEAP_START);
+  g_assert_cmpuint((uintptr_t)a1, <=, MMTK_HEAP_END);
+  g_assert_cmpuint((uintptr_t)b0, >=, MMTK_HEAP_START);
+  g_assert_cmpuint((uintptr_t)b1, <=, MMTK_HEAP_END);
+
+  /* A: an object kept in a global, and 8 MiB kept; B's used bytes do not move. */
+  tvm_thread_t *th = tvm_attach(w.a);
+  size_t used_a0 = mmtk_used_bytes(A), used_b0 = mmtk_used_bytes(B);
+  tvm_set_global(w.a, 0, tvm_alloc(th, TVM_NODE, 1, 16, 1));
+  tvm_obj_t oa = tvm_global(w.a, 0);
+  size_t list = make_list(th, 8 * 1024, 1000, 100);
+  tvm_set_global(w.a, 1, tvm_root(th, list));
+  size_t used_a1 = mmtk_used_bytes(A), used_b1 = mmtk_used_bytes(B);
+  note("A's used bytes: %zu -> %zu; B's: %zu -> %zu", used_a0, used_a1, used_b0, used_b1);
+  g_assert_cmpuint(used_a1, >=, used_a0 + 8 * MiB);
+  g_assert_cmpuint(used_b1, ==, used_b0);
+  g_assert_true(oa == tvm_global(w.a, 0)); /* MarkSweep: never moves */
+  g_assert_true((uintptr_t)oa >= (uintptr_t)a0 && (uintptr_t)oa < (uintptr_t)a1);
+  g_assert_true(mmtk_is_in_mmtk_spaces(A, oa));
+  g_assert_false(mmtk_is_in_mmtk_spaces(B, oa));
+#if MMTK_HAVE_VO_BIT
+  g_assert_true(mmtk_is_mmtk_object(A, oa) == oa);
+  g_assert_null(mmtk_is_mmtk_object(B, oa));
+#endif
+  tvm_pop_to(th, 0);
+  tvm_detach(th); /* A has no mutator now: no GC of A below, oa stays where it is */
+
+  w.obj_a = oa;
+  pthread_t tb;
+  g_assert_cmpint(pthread_create(&tb, NULL, queries_b_main, &w), ==, 0);
+  pthread_join(tb, NULL);
+  g_assert_true(mmtk_is_in_mmtk_spaces(A, oa));
+  g_assert_false(mmtk_is_in_mmtk_spaces(B, oa));
+  /* (B's object may have moved in its GC: only where it is not is checked.) */
+  g_assert_false(mmtk_is_in_mmtk_spaces(A, w.obj_b));
+  /* Totals stayed per instance. */
+  g_assert_cmpuint(mmtk_total_bytes(A), ==, 32 * MiB);
+  g_assert_cmpuint(mmtk_total_bytes(B), ==, 24 * MiB);
+
+  tvm_assert_clean(w.a);
+  tvm_counters_t c;
+  tvm_counters(w.b, &c);
+  g_assert_cmpuint(c.log_errors, ==, 1); /* post_alloc's refusal, and nothing else */
+  g_assert_cmpuint(c.handshake_errors, ==, 0);
+  g_assert_cmpuint(c.insane_objects, ==, 0);
+  tvm_set_global(w.a, 0, NULL);
+  tvm_set_global(w.a, 1, NULL);
+  tvm_destroy(w.a);
+  tvm_destroy(w.b);
+  alarm(0);
+}
+
+/* ---- no-room ---------------------------------------------------------------------------- */
+
+static char *heap_option(size_t bytes) {
+  return g_strdup_printf("FixedHeapSize:%zuK", bytes >> 10);
+}
+
+static tvm_t *try_inst(const char *plan, size_t heap_bytes) {
+  char *heap = heap_option(heap_bytes);
+  tvm_options_t o = {.plan = plan, .workers = 1, .heap = heap};
+  tvm_t *vm = tvm_try_new(&o);
+  g_free(heap);
+  return vm;
+}
+
+#define MAX_FILL 64
+
+static void test_no_room(void) {
+  suite_watchdog_arm(120);
+  size_t range = (size_t)(MMTK_HEAP_END - MMTK_HEAP_START);
+  g_test_message("%s", mmtk_build_info());
+  /* The largest power-of-two heap one instance may have, alone. */
+  size_t big = range;
+  tvm_t *first = NULL;
+  for (; big >= 64 * MiB; big /= 2)
+    if ((first = try_inst("MarkSweep", big))) break;
+  g_assert_nonnull(first);
+  note("range %zu bytes; the largest heap alone: %zu bytes, its room %p-%p", range, big,
+       mmtk_starting_heap_address(tvm_mmtk(first)), mmtk_last_heap_address(tvm_mmtk(first)));
+  /* Fill the range with such instances until mmtk_init() refuses one. */
+  tvm_t *fill[MAX_FILL] = {first};
+  size_t n = 1;
+  tvm_t *extra = NULL;
+  while (n < MAX_FILL && (extra = try_inst("MarkSweep", big))) fill[n++] = extra;
+  g_assert_cmpuint(n, <, MAX_FILL);
+  char *err = g_strdup(mmtk_last_error());
+  note("%zu instance(s) of %zu bytes fit; the next: %s", n, big, err);
+  g_assert_true(g_str_has_prefix(err, "mmtk_init"));
+  g_assert_nonnull(strstr(err, "room"));
+  g_assert_nonnull(strstr(err, "asked"));
+  g_assert_nonnull(strpbrk(err, "0123456789"));
+  /* Rooms do not overlap. */
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = i + 1; j < n; j++)
+      g_assert_false(overlaps(mmtk_starting_heap_address(tvm_mmtk(fill[i])),
+                              mmtk_last_heap_address(tvm_mmtk(fill[i])),
+                              mmtk_starting_heap_address(tvm_mmtk(fill[j])),
+                              mmtk_last_heap_address(tvm_mmtk(fill[j]))));
+  /* One goes: the refused request now succeeds, in the room given back. */
+  void *freed = mmtk_starting_heap_address(tvm_mmtk(fill[n - 1]));
+  tvm_destroy(fill[n - 1]);
+  fill[n - 1] = try_inst("SemiSpace", big);
+  if (!fill[n - 1]) g_error("after a shutdown, mmtk_init still fails: %s", mmtk_last_error());
+  g_assert_true(mmtk_starting_heap_address(tvm_mmtk(fill[n - 1])) == freed);
+  /* It works. */
+  tvm_thread_t *th = tvm_attach(fill[n - 1]);
+  size_t list = make_list(th, 1000, 64, 0);
+  g_assert_true(tvm_gc(th));
+  size_t k = 0;
+  for (tvm_obj_t o = tvm_root(th, list); o; o = tvm_ref(o, 0), k++) g_assert_true(tvm_pattern_ok(o));
+  g_assert_cmpuint(k, ==, 1000);
+  tvm_pop_to(th, 0);
+  tvm_detach(th);
+  g_free(err);
+  for (size_t i = 0; i < n; i++) tvm_destroy(fill[i]);
+  alarm(0);
+}
+
+/* ---- logs ------------------------------------------------------------------------------- */
+
+static void no_log(tvm_t *vm, mmtk_vm_binding_t *binding, void *arg) {
+  (void)vm, (void)arg;
+  binding->log = NULL; /* libmmtk's default: standard error */
+}
+
+static tvm_t *inst_verbose(const char *plan) {
+  tvm_options_t o = {.plan = plan, .workers = 1, .heap = "FixedHeapSize:16M",
+                     .extra = "verbose=1", .customize = no_log};
+  return tvm_new(&o);
+}
+
+/* The text before "GC(" of the nth (from 1) log line of a GC of `plan` in `text`, or
+ * NULL. */
+static char *prefix_of(const char *text, const char *plan, int nth) {
+  char **lines = g_strsplit(text, "\n", -1);
+  char *found = NULL;
+  char *marker = g_strdup_printf(") %s ", plan);
+  for (guint i = 0; lines[i] && !found; i++) {
+    char *gc = strstr(lines[i], "GC(");
+    if (gc && strstr(gc, marker) && --nth == 0) found = g_strndup(lines[i], (gsize)(gc - lines[i]));
+  }
+  g_free(marker);
+  g_strfreev(lines);
+  return found;
+}
+
+static void gc_on_new_thread_body(tvm_t *vm) {
+  tvm_thread_t *th = tvm_attach(vm);
+  make_list(th, 100, 8, 0);
+  g_assert_true(tvm_gc(th));
+  tvm_pop_to(th, 0);
+  tvm_detach(th);
+}
+
+static void *gc_on_new_thread(void *arg) {
+  gc_on_new_thread_body(arg);
+  return NULL;
+}
+
+/* Standard error into a file (appended to) between capture_begin() and capture_end(),
+ * so that a failure outside stays visible. */
+typedef struct {
+  int fd, saved;
+} capture_t;
+
+static capture_t capture_begin(const char *path) {
+  capture_t c;
+  fflush(stderr);
+  c.fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0600);
+  g_assert_cmpint(c.fd, >=, 0);
+  c.saved = dup(STDERR_FILENO);
+  g_assert_cmpint(c.saved, >=, 0);
+  g_assert_cmpint(dup2(c.fd, STDERR_FILENO), ==, STDERR_FILENO);
+  return c;
+}
+
+static void capture_end(capture_t *c) {
+  fflush(stderr);
+  g_assert_cmpint(dup2(c->saved, STDERR_FILENO), ==, STDERR_FILENO);
+  close(c->saved);
+  close(c->fd);
+}
+
+static void test_logs(void) {
+  suite_watchdog_arm(60);
+  char *path = NULL;
+  int fd = g_file_open_tmp("inst-stderr-XXXXXX", &path, NULL);
+  g_assert_cmpint(fd, >=, 0);
+  close(fd);
+
+  /* One instance alone, then two alive at once. */
+  tvm_t *a = inst_verbose("SemiSpace");
+  capture_t c = capture_begin(path);
+  gc_on_new_thread_body(a);
+  capture_end(&c);
+  tvm_t *b = inst_verbose("MarkSweep");
+  c = capture_begin(path);
+  pthread_t t;
+  g_assert_cmpint(pthread_create(&t, NULL, gc_on_new_thread, a), ==, 0);
+  pthread_join(t, NULL);
+  g_assert_cmpint(pthread_create(&t, NULL, gc_on_new_thread, b), ==, 0);
+  pthread_join(t, NULL);
+  capture_end(&c);
+
+  char *text = NULL;
+  g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+  g_unlink(path);
+  g_free(path);
+  g_printerr("%s", text); /* for the log */
+
+  /* Alone: A's first GC line.  Together: A's second and B's first. */
+  char *alone = prefix_of(text, "SemiSpace", 1);
+  char *pa = prefix_of(text, "SemiSpace", 2);
+  char *pb = prefix_of(text, "MarkSweep", 1);
+  g_assert_nonnull(alone);
+  g_assert_nonnull(pa);
+  g_assert_nonnull(pb);
+  note("prefixes: alone '%s'; together '%s' (A) and '%s' (B)", alone, pa, pb);
+  g_assert_cmpstr(pa, !=, pb);
+  g_assert_cmpstr(alone, !=, pa); /* the prefix appears once there are two */
+  g_free(alone);
+  g_free(pa);
+  g_free(pb);
+  g_free(text);
+  tvm_destroy(b);
+  tvm_destroy(a);
+  alarm(0);
+}
+
+/* ---- Registration ----------------------------------------------------------------------- */
+
+static void add(const char *path, GTestFunc fn, unsigned timeout) {
+  char *full = g_strdup_printf("/instances/%s", path);
+  struct suite_case *t = g_new0(struct suite_case, 1); /* GLib frees it with the suite */
+  t->fn = fn;
+  t->timeout = (UNDER_TSAN ? 10 * timeout : timeout) + 30;
+  g_test_add_data_func_full(full, t, suite_isolated, g_free);
+  g_free(full);
+}
+
+int main(int argc, char **argv) {
+  g_test_init(&argc, &argv, NULL);
+  g_test_message("sanity=%s; %s", MMTK_HAVE_SANITY ? "on" : "off", mmtk_build_info());
+  add("concurrent/semispace-marksweep", test_concurrent_ss_ms, 60);
+  add("concurrent/immix-gencopy", test_concurrent_immix_gencopy, 60);
+  add("concurrent/markcompact-immix", test_concurrent_mc_immix, 60);
+  add("independent-stops", test_independent_stops, 60);
+  add("lifecycle", test_lifecycle, 60);
+  add("queries", test_queries, 60);
+  add("no-room", test_no_room, 60);
+  add("logs", test_logs, 30);
+  return g_test_run();
+}
