@@ -38,7 +38,12 @@ void mmtk_post_alloc(mmtk_mutator_t *mutator, mmtk_object_t object, size_t bytes
   uintptr_t o = (uintptr_t)object;
   struct space *s = heap_space_of(mmtk, o); /* not the VM space: libmmtk never allocates there */
   if (MMTK_UNLIKELY(s == NULL || (o & (BYTES_IN_WORD - 1)))) {
-    mmtk_error(mmtk, "mmtk_post_alloc: %p is not a word-aligned address in the heap", object);
+    unsigned n = 0;
+    if (!s && heap_range_owner(o, &n) && n != mmtk->room.number)
+      mmtk_error(mmtk, "mmtk_post_alloc: %p belongs to another instance (instance %u; this "
+                 "mutator's is instance %u)", object, n, mmtk->room.number);
+    else
+      mmtk_error(mmtk, "mmtk_post_alloc: %p is not a word-aligned address in the heap", object);
     return;
   }
   s->ops->post_alloc(s, mutator, o, bytes);
@@ -184,7 +189,14 @@ mmtk_object_t mmtk_find_object_from_internal_pointer(const mmtk_t *mmtk, const v
 static struct space *object_space(const mmtk_t *mmtk, mmtk_object_t object, const char *who) {
   if (!instance_check(mmtk, who)) return NULL;
   struct space *s = space_of(mmtk, (uintptr_t)object);
-  if (!s) mmtk_set_last_error("%s: %p is not in the heap", who, object);
+  if (!s) {
+    unsigned n = 0;
+    if (heap_range_owner((uintptr_t)object, &n) && n != mmtk->room.number)
+      mmtk_set_last_error("%s: %p belongs to another instance (instance %u; this is instance "
+                          "%u)", who, object, n, mmtk->room.number);
+    else
+      mmtk_set_last_error("%s: %p is not in the heap", who, object);
+  }
   return s;
 }
 

@@ -5,10 +5,6 @@
 #include <errno.h>
 #include <stdio.h>
 
-/* The heap range is fixed at build time, so one instance may own it at a time. */
-static pthread_mutex_t range_lock = PTHREAD_MUTEX_INITIALIZER;
-static bool range_taken;
-
 /* Instances are retired, never freed, so that a shut-down one is still refused
  * (design.memory_manager.handles). */
 static struct handle_pool instances = HANDLE_POOL_INIT(mmtk_t);
@@ -45,18 +41,31 @@ bool instance_check(const mmtk_t *mmtk, const char *who) {
   return true;
 }
 
-static bool take_range(void) {
-  pthread_mutex_lock(&range_lock);
-  bool ok = !range_taken;
-  range_taken = true;
-  pthread_mutex_unlock(&range_lock);
-  return ok;
+/* The largest heap the instance may grow to, which sizes its room. */
+static size_t max_heap_bytes(const struct mmtk_options *o) {
+  return o->gc_trigger.kind == MMTK_TRIGGER_DELEGATED ? (size_t)(MMTK_HEAP_END - MMTK_HEAP_START)
+                                                      : o->gc_trigger.max;
 }
 
-static void give_range(void) {
-  pthread_mutex_lock(&range_lock);
-  range_taken = false;
-  pthread_mutex_unlock(&range_lock);
+/* Take this instance's room of the shared heap range (design.heap.rooms). */
+static bool take_room(mmtk_t *mmtk) {
+  size_t heap = max_heap_bytes(&mmtk->options), want = heap_room_bytes(heap), largest = 0;
+  int e = heap_range_take(mmtk, want, &mmtk->room, &largest);
+  if (e == 0) return true;
+  memset(&mmtk->room, 0, sizeof mmtk->room);
+  if (e == ENOSPC)
+    mmtk_error(mmtk, "mmtk_init: no room left in the heap range 0x%llx-0x%llx: this instance "
+               "asked for %zu bytes (for a heap of up to %zu bytes) and the largest room left "
+               "is %zu bytes (%u instances hold the rest); give it a smaller heap (option "
+               "gc_trigger) or shut another instance down",
+               (unsigned long long)MMTK_HEAP_START, (unsigned long long)MMTK_HEAP_END, want,
+               heap, largest, heap_range_instances());
+  else
+    mmtk_error(mmtk, "mmtk_init: cannot reserve the heap range 0x%llx-0x%llx: %s%s",
+               (unsigned long long)MMTK_HEAP_START, (unsigned long long)MMTK_HEAP_END,
+               strerror(e), e == EEXIST ? " (another mapping occupies it; configure a different "
+                                          "range with --with-heap-start/--with-heap-end)" : "");
+  return false;
 }
 
 /* Undo a partly built instance (every step tolerates not having happened). */
@@ -73,9 +82,9 @@ static void teardown(mmtk_t *mmtk) {
   layout_destroy(&mmtk->layout);
   pthread_mutex_destroy(&mmtk->map_lock);
   pthread_mutex_destroy(&mmtk->mutators_lock);
+  if (mmtk->room.bytes) heap_range_give(&mmtk->room);
   handle_set_sig(&mmtk->sig, 0);
   handle_retire(&instances, mmtk);
-  give_range();
 }
 
 static bool check_builder(const mmtk_builder_t *builder) {
@@ -108,15 +117,8 @@ mmtk_t *mmtk_init(const mmtk_builder_t *builder, const mmtk_vm_binding_t *bindin
   }
   mmtk_vm_binding_t vm;
   if (!binding_install(&vm, binding, plan, &builder->options)) return NULL;
-  if (!take_range()) {
-    mmtk_error(NULL, "mmtk_init: another instance owns the heap range 0x%llx-0x%llx; call "
-               "mmtk_shutdown() on it first", (unsigned long long)MMTK_HEAP_START,
-               (unsigned long long)MMTK_HEAP_END);
-    return NULL;
-  }
   mmtk_t *mmtk = handle_alloc(&instances);
   if (!mmtk) {
-    give_range();
     mmtk_error(NULL, "mmtk_init: out of memory for the instance");
     return NULL;
   }
@@ -129,16 +131,16 @@ mmtk_t *mmtk_init(const mmtk_builder_t *builder, const mmtk_vm_binding_t *bindin
   pthread_mutex_init(&mmtk->map_lock, NULL);
   pthread_mutex_init(&mmtk->mutators_lock, NULL);
 
-  if (!layout_init(&mmtk->layout, MMTK_HEAP_START, MMTK_HEAP_END)) {
-    int e = errno;
-    mmtk_error(mmtk, "mmtk_init: cannot reserve the heap range 0x%llx-0x%llx: %s%s",
-               (unsigned long long)MMTK_HEAP_START, (unsigned long long)MMTK_HEAP_END,
-               strerror(e), e == EEXIST ? " (another mapping occupies it; configure a different "
-                                          "range with --with-heap-start/--with-heap-end)" : "");
+  if (!take_room(mmtk)) {
     teardown(mmtk);
     return NULL;
   }
-  side_metadata_init(&mmtk->meta, MMTK_HEAP_START, MMTK_HEAP_END);
+  if (!layout_init(&mmtk->layout, mmtk->room.start, mmtk->room.start + mmtk->room.bytes)) {
+    mmtk_error(mmtk, "mmtk_init: out of memory for the chunk map: %s", strerror(errno));
+    teardown(mmtk);
+    return NULL;
+  }
+  side_metadata_init(&mmtk->meta, mmtk->layout.start, mmtk->layout.end);
 #if MMTK_HAVE_VO_BIT
   side_metadata_spec_init(&mmtk->vo_bit, "vo_bit", VO_BIT_LOG_BITS, VO_BIT_LOG_REGION);
   if (!side_metadata_add(&mmtk->meta, &mmtk->vo_bit)) {

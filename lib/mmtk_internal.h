@@ -22,6 +22,7 @@
 #include "util/constants.h"
 #include "util/handle.h"
 #include "util/heap/gc_trigger.h"
+#include "util/heap/heap_range.h"
 #include "util/heap/layout.h"
 #include "util/heap/mmapper.h"
 #include "util/heap/page_resource.h"
@@ -53,7 +54,8 @@ struct mmtk {
   const struct plan_ops *plan;
   void *plan_data;
 
-  struct heap_layout layout;
+  struct heap_room room;     /* this instance's part of the shared heap range */
+  struct heap_layout layout; /* over the room */
   pthread_mutex_t map_lock; /* mapping chunks */
   struct space *spaces[MAX_SPACES];
   struct space vm_space; /* extent 0 until the VM registers its region */
@@ -77,6 +79,7 @@ struct mmtk {
   struct references refs;
   struct remset remset; /* the object barrier's remembered set (design.barrier.remset) */
   bool stress_precise; /* stress_factor with precise_stress: no inline allocation */
+  struct sanity *sanity_active; /* the check under way (util/sanity.c), NULL otherwise */
 };
 
 #include "util/metadata/object_metadata_inline.h"

@@ -89,7 +89,7 @@ static int expected_key(mmtk_t *mmtk, int sem, size_t size) {
 }
 
 static void check_extent(mmtk_t *mmtk, const void *p, int sem, size_t size, const char *what) {
-  int key = expected_key(mmtk, sem, size), ext = tu_extent_of(p);
+  int key = expected_key(mmtk, sem, size), ext = tu_extent_of(mmtk, p);
   g_assert_cmpint(ext, >=, 0);
   if (extent_of_key[key] < 0) {
     for (size_t k = 0; k < G_N_ELEMENTS(extent_of_key); k++)

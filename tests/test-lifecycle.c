@@ -453,12 +453,13 @@ static void test_init_range_occupied(void) {
   mmtk_builder_free(b);
 }
 
-/* ---- One instance at a time --------------------------------------------------------- */
+/* ---- Instances side by side ------------------------------------------------------- */
 
-static char *another_message(void) {
-  return g_strdup_printf("mmtk_init: another instance owns the heap range 0x%llx-0x%llx; call "
-                         "mmtk_shutdown() on it first", (unsigned long long)MMTK_HEAP_START,
-                         (unsigned long long)MMTK_HEAP_END);
+/* The largest power of two the heap range holds: the room of the largest heap. */
+static size_t range_pow2(void) {
+  size_t b = (size_t)256 << 20;
+  while (b <= (size_t)(MMTK_HEAP_END - MMTK_HEAP_START) / 2) b *= 2;
+  return b;
 }
 
 static void test_second_instance(void) {
@@ -470,11 +471,44 @@ static void test_second_instance(void) {
   mmtk_builder_t *b = tu_builder("plan=NoGC gc_trigger=FixedHeapSize:8M");
   mmtk_vm_binding_t vm;
   tu_binding(&vm);
-  char *want = another_message();
-  for (int i = 0; i < 3; i++) {
+  /* A second instance alive beside the first, in a room of its own: 64 times its heap. */
+  mmtk_t *second = mmtk_init(b, &vm, tu_ctx);
+  g_assert_nonnull(second);
+  uintptr_t s1 = (uintptr_t)mmtk_starting_heap_address(first);
+  uintptr_t e1 = (uintptr_t)mmtk_last_heap_address(first);
+  uintptr_t s2 = (uintptr_t)mmtk_starting_heap_address(second);
+  uintptr_t e2 = (uintptr_t)mmtk_last_heap_address(second);
+  g_assert_cmpuint(e1 - s1, ==, MIN((size_t)1 << 30, range_pow2()));
+  g_assert_cmpuint(e2 - s2, ==, MIN((size_t)512 << 20, range_pow2()));
+  g_assert_true(e1 <= s2 || e2 <= s1);
+  g_assert_cmpuint(mmtk_total_bytes(second), ==, 8 * MiB);
+  mmtk_mutator_t *m2 = mmtk_bind_mutator(second, NULL);
+  uint64_t *o2 = mmtk_alloc(m2, 64, 8, 0, MMTK_ALLOC_DEFAULT);
+  g_assert_nonnull(o2);
+  g_assert_cmpuint((uintptr_t)o2 - s2, <, e2 - s2);
+  /* Each answers for its own objects only, and refuses the other's with the reason. */
+  g_assert_true(mmtk_is_in_mmtk_spaces(first, o));
+  g_assert_false(mmtk_is_in_mmtk_spaces(second, o));
+  g_assert_true(mmtk_is_in_mmtk_spaces(second, o2));
+  g_assert_false(mmtk_is_in_mmtk_spaces(first, o2));
+  g_assert_false(mmtk_pin_object(second, o));
+  tu_assert_error("mmtk_pin_object: ");
+  tu_assert_error("belongs to another instance (instance 1; this is instance 2)");
+  /* A room too large for what is left: refused, naming the room asked for and left. */
+  size_t big = MMTK_HEAP_END - MMTK_HEAP_START;
+  if (big > range_pow2() / 64 && range_pow2() >= (size_t)4 << 30) {
+    char *opt = g_strdup_printf("plan=NoGC gc_trigger=FixedHeapSize:%zu", big);
+    mmtk_builder_t *bb = tu_builder(opt);
     tu_mark_error();
-    g_assert_null(mmtk_init(b, &vm, tu_ctx));
-    g_assert_cmpstr(mmtk_last_error(), ==, want);
+    g_assert_null(mmtk_init(bb, &vm, tu_ctx));
+    char *want = g_strdup_printf("this instance asked for %zu bytes (for a heap of up to %zu "
+                                 "bytes) and the largest room left is %zu bytes (2 instances "
+                                 "hold the rest)", range_pow2(), big, range_pow2() / 2);
+    tu_assert_error("mmtk_init: no room left in the heap range");
+    tu_assert_error(want);
+    g_free(want);
+    mmtk_builder_free(bb);
+    g_free(opt);
   }
   /* The first instance is unharmed. */
   g_assert_cmpuint(o[0], ==, 42);
@@ -482,18 +516,16 @@ static void test_second_instance(void) {
   g_assert_nonnull(mmtk_alloc(m, MiB, 8, 0, MMTK_ALLOC_LOS));
   g_assert_true(mmtk_is_in_mmtk_spaces(first, o));
   mmtk_destroy_mutator(m);
+  mmtk_destroy_mutator(m2);
   mmtk_shutdown(first);
-  /* Now there is room. */
-  mmtk_t *second = mmtk_init(b, &vm, tu_ctx);
-  g_assert_nonnull(second);
-  g_assert_cmpuint(mmtk_total_bytes(second), ==, 8 * MiB);
+  g_assert_true(read_maps().heap_mapped); /* the second still holds the range */
   use_instance(second, 3);
   mmtk_shutdown(second);
+  g_assert_false(read_maps().heap_mapped); /* the last one unmapped it */
   mmtk_builder_free(b);
-  g_free(want);
 }
 
-/* Threads racing in mmtk_init: exactly one wins, the others are told why. */
+/* Threads racing in mmtk_init: every one gets an instance, each in a room of its own. */
 enum { RACERS = 8 };
 typedef struct racer {
   mmtk_builder_t *builder;
@@ -530,7 +562,6 @@ static void *racer_main(void *arg) {
 }
 
 static void test_init_race(void) {
-  char *want = another_message();
   for (int round = 0; round < 10; round++) {
     racer_t r[RACERS];
     pthread_t t[RACERS];
@@ -541,22 +572,25 @@ static void test_init_race(void) {
       g_assert_cmpint(pthread_create(&t[i], NULL, racer_main, &r[i]), ==, 0);
     }
     for (int i = 0; i < RACERS; i++) g_assert_cmpint(pthread_join(t[i], NULL), ==, 0);
-    int winner = -1;
     for (int i = 0; i < RACERS; i++) {
-      if (r[i].result) {
-        if (winner >= 0) g_error("round %d: racers %d and %d both got an instance", round, winner, i);
-        winner = i;
-        g_assert_cmpstr(r[i].error, ==, ""); /* a fresh thread, and it succeeded */
-      } else {
-        g_assert_cmpstr(r[i].error, ==, want);
+      if (!r[i].result) g_error("round %d: racer %d got no instance: %s", round, i, r[i].error);
+      g_assert_cmpstr(r[i].error, ==, ""); /* a fresh thread, and it succeeded */
+      uintptr_t si = (uintptr_t)mmtk_starting_heap_address(r[i].result);
+      uintptr_t ei = (uintptr_t)mmtk_last_heap_address(r[i].result);
+      for (int k = 0; k < i; k++) {
+        uintptr_t sk = (uintptr_t)mmtk_starting_heap_address(r[k].result);
+        uintptr_t ek = (uintptr_t)mmtk_last_heap_address(r[k].result);
+        if (!(ei <= sk || ek <= si))
+          g_error("round %d: the rooms of racers %d and %d overlap", round, k, i);
       }
       mmtk_builder_free(r[i].builder);
     }
-    g_assert_cmpint(winner, >=, 0);
-    use_instance(r[winner].result, (unsigned)round);
-    mmtk_shutdown(r[winner].result);
+    for (int i = 0; i < RACERS; i++) {
+      use_instance(r[i].result, (unsigned)(round * RACERS + i));
+      mmtk_shutdown(r[i].result);
+    }
+    g_assert_false(read_maps().heap_mapped);
   }
-  g_free(want);
 }
 
 /* ---- Mutators --------------------------------------------------------------------- */

@@ -189,19 +189,22 @@ static inline void tu_mark_error(void) {
 
 /* ---- Heap layout (design/heap.md .layout.extents) ------------------------------------- */
 
-/* log2 of the extent of one space: the largest power of two that fits 16 times. */
-static inline unsigned tu_extent_log(void) {
-  size_t per_space = (size_t)(MMTK_HEAP_END - MMTK_HEAP_START) / 16;
-  unsigned log = 22;
-  while (((size_t)2 << log) <= per_space) log++;
+/* log2 of the extent of one space: the instance's room (mmtk_starting_heap_address()
+ * to mmtk_last_heap_address()) holds 16 of them. */
+static inline unsigned tu_extent_log(mmtk_t *mmtk) {
+  uintptr_t room = (uintptr_t)mmtk_last_heap_address(mmtk) -
+                   (uintptr_t)mmtk_starting_heap_address(mmtk);
+  g_assert_cmpuint(room & (room - 1), ==, 0);
+  unsigned log = 0;
+  while (((uintptr_t)16 << log) < room) log++;
   return log;
 }
 
-/* Which space extent holds `p` (-1: outside the heap range). */
-static inline int tu_extent_of(const void *p) {
-  uintptr_t a = (uintptr_t)p;
-  if (a < MMTK_HEAP_START || a >= MMTK_HEAP_END) return -1;
-  return (int)((a - MMTK_HEAP_START) >> tu_extent_log());
+/* Which space extent of the instance holds `p` (-1: outside its room). */
+static inline int tu_extent_of(mmtk_t *mmtk, const void *p) {
+  uintptr_t a = (uintptr_t)p, start = (uintptr_t)mmtk_starting_heap_address(mmtk);
+  if (a < start || a >= (uintptr_t)mmtk_last_heap_address(mmtk)) return -1;
+  return (int)((a - start) >> tu_extent_log(mmtk));
 }
 
 /* ---- Running each case in its own process ------------------------------------------- */

@@ -67,6 +67,10 @@ typedef struct mmtk_mutator_head {
    * address A is bit log_bit_shift of the byte at A + log_bit_offset. */
   int32_t log_bit_offset;
   uint32_t log_bit_shift;
+  /* The instance's room of the heap range (mmtk_starting_heap_address() and its size):
+   * the inline barrier reads the unlog bit only of objects inside it. */
+  uintptr_t room_start;
+  uintptr_t room_bytes;
 } mmtk_mutator_head_t;
 
 /* Largest size the inline path attempts (bigger requests go out of line). */
@@ -156,7 +160,7 @@ static inline MMTK_ALWAYS_INLINE void mmtk_post_alloc_fast(mmtk_mutator_t *mutat
 static inline MMTK_ALWAYS_INLINE int mmtk__store_is_plain(const mmtk_mutator_head_t *h,
                                                           uintptr_t a) {
   if (MMTK_LIKELY(!(h->flags & MMTK_MUTATOR_WRITE_BARRIER))) return 1;
-  if (MMTK_UNLIKELY(a - MMTK_HEAP_START >= MMTK_HEAP_END - MMTK_HEAP_START)) return 0;
+  if (MMTK_UNLIKELY(a - h->room_start >= h->room_bytes)) return 0;
   const uint8_t *byte;
   unsigned shift;
   if (h->log_bit_base != 0) {
@@ -175,7 +179,7 @@ static inline MMTK_ALWAYS_INLINE int mmtk__store_is_plain(const mmtk_mutator_hea
  * mmtk_object_reference_write(); a plain store, inline, when the plan has no write
  * barrier (the mutator head's flags say so), and when the object barrier has nothing to
  * do (the unlog bit, where the head says it is, is 0).  Every other store, and every
- * store into an object outside the heap range (the VM space), goes out of line. */
+ * store into an object outside the instance's room (the VM space), goes out of line. */
 static inline MMTK_ALWAYS_INLINE void mmtk_object_reference_write_fast(mmtk_mutator_t *mutator,
                                                                        mmtk_object_t src,
                                                                        mmtk_slot_t slot,

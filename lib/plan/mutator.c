@@ -182,6 +182,8 @@ mmtk_mutator_t *mmtk_bind_mutator(mmtk_t *mmtk, void *tls) {
   m->head.mmtk = mmtk;
   m->head.tls = tls;
   m->head.vo_bit_base = mmtk->vo_bit_base;
+  m->head.room_start = mmtk->room.start;
+  m->head.room_bytes = mmtk->room.bytes;
   m->head.max_inline_size = (uint32_t)(mmtk->plan->max_non_los_default_alloc_bytes < MMTK_INLINE_ALLOC_MAX
                                            ? mmtk->plan->max_non_los_default_alloc_bytes
                                            : MMTK_INLINE_ALLOC_MAX);

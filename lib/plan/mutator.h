@@ -34,7 +34,9 @@ _Static_assert(offsetof(mmtk_mutator_head_t, free_lists) == 48, "ABI: free_lists
 _Static_assert(offsetof(mmtk_mutator_head_t, log_bit_base) == 56, "ABI: log_bit_base at 56");
 _Static_assert(offsetof(mmtk_mutator_head_t, log_bit_offset) == 64, "ABI: log_bit_offset at 64");
 _Static_assert(offsetof(mmtk_mutator_head_t, log_bit_shift) == 68, "ABI: log_bit_shift at 68");
-_Static_assert(sizeof(mmtk_mutator_head_t) == 72, "ABI: the head is 72 bytes");
+_Static_assert(offsetof(mmtk_mutator_head_t, room_start) == 72, "ABI: room_start at 72");
+_Static_assert(offsetof(mmtk_mutator_head_t, room_bytes) == 80, "ABI: room_bytes at 80");
+_Static_assert(sizeof(mmtk_mutator_head_t) == 88, "ABI: the head is 88 bytes");
 
 /* Allocate `size` bytes per the public contract (design.memory_manager.alloc): validates,
  * picks the allocator, reports failure.  `who` names the public function for messages. */

@@ -87,10 +87,11 @@ bool vm_space_set(mmtk_t *mmtk, uintptr_t start, size_t size, const char *who) {
                "space", who, (void *)start, size);
     return false;
   }
-  if (start < mmtk->layout.end && mmtk->layout.start < start + size) {
+  /* The whole range, not only this instance's room: other instances own the rest. */
+  if (start < MMTK_HEAP_END && MMTK_HEAP_START < start + size) {
     mmtk_error(mmtk, "%s: the VM space (%p-%p) overlaps the heap range (%p-%p)", who,
-               (void *)start, (void *)(start + size), (void *)mmtk->layout.start,
-               (void *)mmtk->layout.end);
+               (void *)start, (void *)(start + size), (void *)MMTK_HEAP_START,
+               (void *)MMTK_HEAP_END);
     return false;
   }
   struct vm_space *v = calloc(1, sizeof *v);

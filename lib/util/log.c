@@ -24,8 +24,12 @@ static void emit(const mmtk_t *mmtk, int level, const char *line) {
     mmtk->vm.log(mmtk->vm_ctx, level, line);
     return;
   }
-  /* One fprintf per line keeps lines from different threads whole. */
-  fprintf(stderr, "[mmtk] %s\n", line);
+  /* One fprintf per line keeps lines from different threads whole.  With several
+   * instances alive, the prefix says whose line it is (design.heap.rooms). */
+  if (mmtk && mmtk->room.number && heap_range_instances() > 1)
+    fprintf(stderr, "[mmtk %u] %s\n", mmtk->room.number, line);
+  else
+    fprintf(stderr, "[mmtk] %s\n", line);
 }
 
 void mmtk_logv(const mmtk_t *mmtk, int level, const char *fmt, va_list ap) {

@@ -36,7 +36,6 @@ struct sanity {
   struct sanity_gen *gen; /* set: the generational check before a nursery trace */
 };
 
-static struct sanity *active; /* only while the world is stopped, by one thread */
 
 /* In a monotone space, past the pages handed out: freed, possibly unmapped memory. */
 static bool beyond_cursor(const struct space *sp, uintptr_t o) {
@@ -241,7 +240,7 @@ static void flush(struct mmtk_slot_visitor *v) {
 }
 
 bool sanity_collect_roots(mmtk_roots_factory_t *f, const void *items, size_t count, bool slots) {
-  struct sanity *s = active;
+  struct sanity *s = f->mmtk->sanity_active;
   if (!f->sanity || !s) return false;
   for (size_t i = 0; i < count; i++) {
     uintptr_t v = ((const uintptr_t *)items)[i];
@@ -440,7 +439,7 @@ void sanity_check(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
   s.visitor.cursor = s.buf;
   s.visitor.limit = s.buf + TRACE_SLOT_BUFFER;
   s.visitor.flush = flush;
-  active = &s;
+  mmtk->sanity_active = &s; /* only while this instance's world is stopped */
   mmtk_roots_factory_t f = {.mmtk = mmtk, .worker = w, .kind = mmtk->gc.kind, .sanity = true};
   const mmtk_vm_binding_t *vm = &mmtk->vm;
   if (vm->prepare_for_roots_re_scanning) vm->prepare_for_roots_re_scanning(mmtk->vm_ctx);
@@ -452,7 +451,7 @@ void sanity_check(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
   mmtk_object_tracer_t tracer = {.worker = w, .sanity = &s};
   drain(&s, w, &tracer);
   if (mmtk->vm.get_referent) check_referents(&s, w, &tracer);
-  active = NULL;
+  mmtk->sanity_active = NULL;
   if (mmtk->options.verbose >= 2)
     mmtk_log(mmtk, MMTK_LOG_INFO, "sanity: %llu objects and %llu slots verified",
              (unsigned long long)s.objects, (unsigned long long)s.slots);

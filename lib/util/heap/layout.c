@@ -13,15 +13,11 @@ bool layout_init(struct heap_layout *l, uintptr_t start, uintptr_t end) {
   l->log_space_extent = log;
   l->nchunks = (end - start) >> LOG_BYTES_IN_CHUNK;
 
-  if (!os_reserve(start, end - start, true)) return false;
-  l->reserved = true;
   size_t map_bytes = align_up(l->nchunks, BYTES_IN_PAGE);
   uintptr_t map = os_reserve(0, map_bytes, false);
   if (!map || os_commit(map, map_bytes) != 0) {
     int e = errno;
     if (map) os_unreserve(map, map_bytes);
-    os_unreserve(start, end - start);
-    l->reserved = false;
     errno = e;
     return false;
   }
@@ -31,7 +27,5 @@ bool layout_init(struct heap_layout *l, uintptr_t start, uintptr_t end) {
 
 void layout_destroy(struct heap_layout *l) {
   if (l->chunk_map) os_unreserve((uintptr_t)l->chunk_map, align_up(l->nchunks, BYTES_IN_PAGE));
-  if (l->reserved) os_unreserve(l->start, l->end - l->start);
   l->chunk_map = NULL;
-  l->reserved = false;
 }

@@ -1,8 +1,9 @@
 /* The heap's virtual address layout (MMTk's VMLayout + chunk map, design.heap.layout).
  *
- * The configured range [start, end) is cut into MAX_SPACES extents of 2^log_space_extent
- * bytes; space i owns extent i, so "which space owns this address" is a subtraction and a
- * shift.  A byte per 4 MiB chunk records which chunks a space has mapped (0 = none). */
+ * An instance's room [start, end) of the shared heap range (heap_range.h) is cut into
+ * MAX_SPACES extents of 2^log_space_extent bytes; space i owns extent i, so "which space
+ * owns this address" is a subtraction and a shift.  A byte per 4 MiB chunk records which
+ * chunks a space has mapped (0 = none). */
 #ifndef MMTK_UTIL_HEAP_LAYOUT_H
 #define MMTK_UTIL_HEAP_LAYOUT_H
 
@@ -15,12 +16,12 @@ struct heap_layout {
   unsigned log_space_extent;
   size_t nchunks;
   _Atomic uint8_t *chunk_map; /* nchunks bytes, lazily backed */
-  bool reserved;              /* the heap range is ours */
 };
 
-/* Reserve the range and the chunk map; false with errno on failure. */
+/* Lay out a room the heap range has reserved already; the chunk map is allocated here.
+ * False with errno on failure. */
 bool layout_init(struct heap_layout *l, uintptr_t start, uintptr_t end);
-/* Unmap the heap range and the chunk map. */
+/* Free the chunk map (the room goes back with heap_range_give()). */
 void layout_destroy(struct heap_layout *l);
 
 static inline bool layout_in_heap(const struct heap_layout *l, uintptr_t a) {
