@@ -7,20 +7,29 @@
  *   concurrent/PLAN-PLAN   two instances, each driven by two mutator threads of its own
  *                          (random graphs against the model, rewired through the write
  *                          barrier, garbage, forced GCs), in 16 MiB heaps so that both
- *                          collect many times, at the same time, with the sanity
- *                          verifier on (--enable-sanity builds); every graph is checked
- *                          around GCs, and both instances must have collected.
+ *                          collect many times, at the same time (their first GCs meet
+ *                          in the roots hook), with the sanity verifier on
+ *                          (--enable-sanity builds); every graph is checked around
+ *                          GCs, both instances must have collected, and each finalizes
+ *                          exactly its own finalizable objects.
  *                          SemiSpace with MarkSweep; Immix with GenCopy; MarkCompact
  *                          with Immix
  *   independent-stops      instance A's GC holds its world stopped (a roots hook that
  *                          waits) until instance B's mutator has allocated and
- *                          collected several times: B's world never waits for A's
+ *                          collected several times and a third instance has started,
+ *                          collected and shut down: none of that waits for A's GC
  *   lifecycle              A and B run; A shuts down while B's thread keeps
  *                          allocating; C (another plan) starts in the room A gave
  *                          back, works, and goes; three rounds
+ *   churn                  four threads each make and shut down twelve instances (six
+ *                          plans, heaps of 4 to 16 MiB) while a fifth instance's thread
+ *                          runs: the rooms of the instances alive never overlap, each
+ *                          object lies in its instance's room, every list survives its
+ *                          GC
  *   queries                heap queries answer for the instance asked only:
  *                          is_in_mmtk_spaces, is_mapped_address, is_mmtk_object
- *                          (VO-bit builds), is_live_object, used, free and total bytes;
+ *                          (VO-bit builds), is_live_object, used, free and total bytes,
+ *                          enumerate_objects (VO-bit builds);
  *                          the rooms (starting and last heap address) are apart and
  *                          sized as mmtk_init(3) says; an object of A given to B's
  *                          pin_object, unpin_object, is_pinned and post_alloc (the
@@ -37,8 +46,8 @@
  *
  * Test paths: /instances/...  Every test runs in a child process of its own, under the
  * watchdog of suite.h (the program is built with TVM_PLAN_ID=1 for that header; the
- * plans are chosen per test).  Under ThreadSanitizer the workloads are a quarter of
- * their size (ISCALE).
+ * plans are chosen per test).  Under ThreadSanitizer the workloads are half their size
+ * (ISCALE).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -66,8 +75,8 @@
 #ifndef UNDER_TSAN
 #define UNDER_TSAN 0
 #endif
-/* ThreadSanitizer runs this program about ten times slower: a quarter of the work. */
-#define ISCALE(n) (UNDER_TSAN ? (n) / 4 : (n))
+/* ThreadSanitizer runs this program about ten times slower: half the work. */
+#define ISCALE(n) (UNDER_TSAN ? (n) / 2 : (n))
 
 /* How long a test waits for another thread before it fails (never a hang). */
 #define WAIT_SECONDS 30
@@ -145,6 +154,11 @@ static size_t room_size(size_t heap) {
   return room;
 }
 
+/* The gc_trigger option of a fixed heap of `bytes`. */
+static char *heap_option(size_t bytes) {
+  return g_strdup_printf("FixedHeapSize:%zuK", bytes >> 10);
+}
+
 static void deadline_in(struct timespec *ts, int seconds) {
   clock_gettime(CLOCK_REALTIME, ts);
   ts->tv_sec += seconds;
@@ -157,14 +171,46 @@ static bool overlaps(const void *a0, const void *a1, const void *b0, const void 
 
 /* ---- concurrent ------------------------------------------------------------------------ */
 
+/* What one instance's threads share in a concurrent run. */
+struct inst_run {
+  tvm_t *vm, *other;
+  uint64_t tag; /* in the top 16 bits of the data word of its finalizable objects */
+  _Atomic uint64_t finalizable, foreign;
+  /* The rendezvous of the two instances' first GCs (in the roots hook). */
+  struct meet *meet;
+  bool met;
+  _Atomic uint64_t overlaps; /* GCs that found the other's world stopped too */
+};
+
+struct meet {
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
+  unsigned arrived;
+  bool timed_out;
+};
+
 struct job {
   tvm_t *vm;
+  struct inst_run *run;
   guint32 seed;
   int steps;
   pthread_t thread;
   unsigned forced;
   uint64_t same, preserved, rings;
 };
+
+#define TAG_SHIFT 48
+
+/* A finalized object must be one of this instance's. */
+static void finalized_here(tvm_thread_t *th, tvm_obj_t o, void *arg) {
+  (void)th;
+  struct inst_run *run = arg;
+  if (tvm_data(o) >> TAG_SHIFT != run->tag) {
+    atomic_fetch_add(&run->foreign, 1);
+    fprintf(stderr, "an object with data %016llx finalized by the instance of tag %llu\n",
+            (unsigned long long)tvm_data(o), (unsigned long long)run->tag);
+  }
+}
 
 /* One mutator of one instance: a random graph against the model, rewired by the model's
  * stores and by rings, garbage of every size, forced GCs; every graph checked. */
@@ -174,6 +220,7 @@ static void *churn_main(void *arg) {
   model_config_t cfg = {.roots = 24, .weak_percent = 10, .large_permille = 2};
   model_t *m = model_new(th, &cfg, j->seed);
   GRand *r = g_rand_new_with_seed(j->seed + 1);
+  j->seed &= 0xffff; /* in the data words of finalizable objects */
   tvm_snapshot_t a, b;
   for (int i = 1; i <= j->steps; i++) {
     g_assert_true(model_step(m));
@@ -202,9 +249,18 @@ static void *churn_main(void *arg) {
       tvm_pop_to(th, depth);
       j->rings++;
     }
+    if (i % 2000 == 1500) {
+      /* Finalizable garbage, tagged with its instance. */
+      for (uint64_t k = 0; k < 16; k++) {
+        uint64_t data = j->run->tag << TAG_SHIFT | (uint64_t)j->seed << 16 | ((uint64_t)i + k);
+        g_assert_nonnull(tvm_alloc(th, TVM_FINALIZABLE, 1, 16, data));
+      }
+      atomic_fetch_add(&j->run->finalizable, 16);
+    }
     if (i % 2000 == 0) {
       checked_gc_thread(th);
       model_verify(m, true);
+      tvm_run_finalizers(th, finalized_here, j->run);
       j->forced++;
     }
   }
@@ -214,16 +270,25 @@ static void *churn_main(void *arg) {
   return NULL;
 }
 
-/* GCs of one instance that found the other's world stopped too (its roots hook). */
-struct overlap {
-  tvm_t *other;
-  _Atomic uint64_t count;
-};
-
-static void overlap_hook(tvm_t *vm, void *worker_tls, void *arg) {
+/* The roots hook of a concurrent run: the first GC of each instance waits there, with
+ * its world stopped, for the other's first GC (so that two GCs, and their sanity checks,
+ * certainly run at once); every GC counts whether the other's world is stopped too. */
+static void run_hook(tvm_t *vm, void *worker_tls, void *arg) {
   (void)vm, (void)worker_tls;
-  struct overlap *o = arg;
-  if (tvm_world_stopped(o->other)) atomic_fetch_add(&o->count, 1);
+  struct inst_run *run = arg;
+  if (!run->met) {
+    run->met = true; /* one GC at a time per instance: no race on it */
+    struct meet *m = run->meet;
+    pthread_mutex_lock(&m->lock);
+    m->arrived++;
+    pthread_cond_broadcast(&m->cond);
+    struct timespec until;
+    deadline_in(&until, WAIT_SECONDS);
+    while (m->arrived < 2 && !m->timed_out)
+      if (pthread_cond_timedwait(&m->cond, &m->lock, &until) == ETIMEDOUT) m->timed_out = true;
+    pthread_mutex_unlock(&m->lock);
+  }
+  if (tvm_world_stopped(run->other)) atomic_fetch_add(&run->overlaps, 1);
 }
 
 /* The checks every instance passes at the end of a concurrent run. */
@@ -252,12 +317,21 @@ static void run_pair(const char *plan_a, const char *plan_b, int steps) {
   suite_watchdog_arm(UNDER_TSAN ? 600 : 120);
   tvm_t *vm[2] = {inst_new(plan_a, "FixedHeapSize:8M"), inst_new(plan_b, "FixedHeapSize:8M")};
   const char *plans[2] = {plan_a, plan_b};
-  struct overlap ov[2] = {{.other = vm[1]}, {.other = vm[0]}};
-  for (int v = 0; v < 2; v++) tvm_set_roots_hook(vm[v], overlap_hook, &ov[v]);
+  struct meet meet = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+  struct inst_run runs[2];
+  memset(runs, 0, sizeof runs);
+  for (int v = 0; v < 2; v++) {
+    runs[v].vm = vm[v];
+    runs[v].other = vm[1 - v];
+    runs[v].tag = 0xa0 + (uint64_t)v;
+    runs[v].meet = &meet;
+    tvm_set_roots_hook(vm[v], run_hook, &runs[v]);
+  }
   struct job jobs[4];
   memset(jobs, 0, sizeof jobs);
   for (int i = 0; i < 4; i++) {
     jobs[i].vm = vm[i / 2];
+    jobs[i].run = &runs[i / 2];
     jobs[i].seed = g_test_rand_int();
     jobs[i].steps = steps;
     g_assert_cmpint(pthread_create(&jobs[i].thread, NULL, churn_main, &jobs[i]), ==, 0);
@@ -267,11 +341,26 @@ static void run_pair(const char *plan_a, const char *plan_b, int steps) {
     g_assert_cmpuint(jobs[i].forced, ==, (unsigned)steps / 2000);
     g_assert_cmpuint(jobs[i].rings, ==, (unsigned)steps / 2000);
   }
+  g_assert_false(meet.timed_out);
+  g_assert_cmpuint(meet.arrived, ==, 2);
   note("GCs of one instance with the other's world stopped too: %llu (%s), %llu (%s)",
-       (unsigned long long)atomic_load(&ov[0].count), plan_a,
-       (unsigned long long)atomic_load(&ov[1].count), plan_b);
+       (unsigned long long)atomic_load(&runs[0].overlaps), plan_a,
+       (unsigned long long)atomic_load(&runs[1].overlaps), plan_b);
+  g_assert_cmpuint(atomic_load(&runs[0].overlaps) + atomic_load(&runs[1].overlaps), >=, 1);
   for (int v = 0; v < 2; v++) {
     tvm_set_roots_hook(vm[v], NULL, NULL);
+    /* The last finalizable garbage: a GC, then every one is finalized, here. */
+    tvm_thread_t *th = tvm_attach(vm[v]);
+    g_assert_true(tvm_gc(th));
+    tvm_run_finalizers(th, finalized_here, &runs[v]);
+    tvm_detach(th);
+    tvm_counters_t c;
+    tvm_counters(vm[v], &c);
+    g_assert_cmpuint(atomic_load(&runs[v].foreign), ==, 0);
+    note("%s: %llu finalizable objects, all finalized by it", plans[v],
+         (unsigned long long)c.finalized);
+    g_assert_cmpuint(c.finalized, ==, atomic_load(&runs[v].finalizable));
+    g_assert_cmpuint(c.finalized, >, 0);
     assert_collected(vm[v], plans[v], (unsigned)steps / 2000);
   }
   tvm_destroy(vm[0]);
@@ -336,6 +425,17 @@ static void *hold_a_main(void *arg) {
 
 #define HOLD_B_GCS 3
 
+static void exercise(tvm_t *vm, tvm_t *other);
+
+static void *third_main(void *arg) {
+  struct hold *h = arg;
+  tvm_t *c = inst_new("Immix", "FixedHeapSize:16M");
+  exercise(c, h->a);
+  tvm_assert_clean(c);
+  tvm_destroy(c);
+  return NULL;
+}
+
 static void *hold_b_main(void *arg) {
   struct hold *h = arg;
   tvm_thread_t *th = tvm_attach(h->b);
@@ -363,6 +463,15 @@ static void *hold_b_main(void *arg) {
     g_assert_true(tvm_world_stopped(h->a));
     g_assert_cmpuint(tvm_gc_count(h->a), ==, h->a_gcs);
   }
+  /* A third instance starts, collects and shuts down meanwhile (another thread: this
+   * one is B's). */
+  tvm_enter_native(th);
+  pthread_t tc;
+  g_assert_cmpint(pthread_create(&tc, NULL, third_main, h), ==, 0);
+  pthread_join(tc, NULL);
+  tvm_leave_native(th);
+  g_assert_true(tvm_world_stopped(h->a));
+  g_assert_cmpuint(tvm_gc_count(h->a), ==, h->a_gcs);
   pthread_mutex_lock(&h->lock);
   g_assert_false(h->timed_out);
   h->b_gcs_during = tvm_gc_count(h->b) - g0;
@@ -528,6 +637,111 @@ static void test_lifecycle(void) {
   alarm(0);
 }
 
+/* ---- churn: instances made and shut down from several threads at once ------------------ */
+
+/* The rooms of the instances alive, as their threads registered them. */
+struct registry {
+  pthread_mutex_t lock;
+  uintptr_t lo[64], hi[64];
+  size_t n, most;
+  uint64_t overlaps;
+};
+
+struct cycler {
+  struct registry *reg;
+  unsigned id;
+  pthread_t thread;
+  unsigned made;
+};
+
+static void *cycler_main(void *arg) {
+  static const char *const plans[] = {"SemiSpace", "MarkSweep", "Immix", "GenCopy",
+                                      "MarkCompact", "NoGC"};
+  struct cycler *c = arg;
+  struct registry *reg = c->reg;
+  for (unsigned i = 0; i < ISCALE(12u); i++) {
+    unsigned k = c->id * 7 + i;
+    size_t heap = (size_t)(4 + 4 * (k % 4)) * MiB; /* rooms of 256 MiB to 1 GiB */
+    char *h = heap_option(heap);
+    tvm_options_t o = {.plan = plans[k % 6], .workers = 1, .heap = h, .sanity = true};
+    tvm_t *vm = tvm_new(&o);
+    g_free(h);
+    uintptr_t lo = (uintptr_t)mmtk_starting_heap_address(tvm_mmtk(vm));
+    uintptr_t hi = (uintptr_t)mmtk_last_heap_address(tvm_mmtk(vm));
+    g_assert_cmpuint(hi - lo, ==, room_size(heap));
+    pthread_mutex_lock(&reg->lock);
+    size_t slot = reg->n++;
+    g_assert_cmpuint(reg->n, <=, 64);
+    for (size_t j = 0; j < slot; j++)
+      if (lo < reg->hi[j] && reg->lo[j] < hi) reg->overlaps++;
+    reg->lo[slot] = lo;
+    reg->hi[slot] = hi;
+    if (reg->n > reg->most) reg->most = reg->n;
+    pthread_mutex_unlock(&reg->lock);
+
+    tvm_thread_t *th = tvm_attach(vm);
+    size_t list = make_list(th, 500, 32, k << 10);
+    if (tvm_collects(vm)) g_assert_true(tvm_gc(th));
+    size_t n = 0;
+    for (tvm_obj_t ob = tvm_root(th, list); ob; ob = tvm_ref(ob, 0), n++) {
+      g_assert_true(tvm_pattern_ok(ob));
+      g_assert_true((uintptr_t)ob >= lo && (uintptr_t)ob < hi);
+    }
+    g_assert_cmpuint(n, ==, 500);
+    tvm_pop_to(th, 0);
+    tvm_detach(th);
+
+    pthread_mutex_lock(&reg->lock);
+    for (size_t j = 0; j < reg->n; j++)
+      if (reg->lo[j] == lo) {
+        reg->lo[j] = reg->lo[reg->n - 1];
+        reg->hi[j] = reg->hi[reg->n - 1];
+        reg->n--;
+        break;
+      }
+    pthread_mutex_unlock(&reg->lock);
+    tvm_assert_clean(vm);
+    tvm_destroy(vm);
+    c->made++;
+  }
+  return NULL;
+}
+
+#define CYCLERS 4
+
+static void test_churn(void) {
+  suite_watchdog_arm(UNDER_TSAN ? 600 : 120);
+  struct registry reg = {.lock = PTHREAD_MUTEX_INITIALIZER};
+  struct runner r = {.seed = g_test_rand_int(), .lock = PTHREAD_MUTEX_INITIALIZER,
+                     .cond = PTHREAD_COND_INITIALIZER};
+  r.vm = inst_new("MarkSweep", "FixedHeapSize:16M");
+  g_assert_cmpint(pthread_create(&r.thread, NULL, runner_main, &r), ==, 0);
+  uint64_t g0 = tvm_gc_count(r.vm);
+  struct cycler cs[CYCLERS];
+  memset(cs, 0, sizeof cs);
+  for (unsigned i = 0; i < CYCLERS; i++) {
+    cs[i].reg = &reg;
+    cs[i].id = i;
+    g_assert_cmpint(pthread_create(&cs[i].thread, NULL, cycler_main, &cs[i]), ==, 0);
+  }
+  for (unsigned i = 0; i < CYCLERS; i++) pthread_join(cs[i].thread, NULL);
+  runner_wait(&r, runner_steps(&r), 100);
+  pthread_mutex_lock(&r.lock);
+  r.stop = true;
+  pthread_mutex_unlock(&r.lock);
+  pthread_join(r.thread, NULL);
+  note("%u instances made and shut down by %d threads, at most %zu at once beside B; B ran "
+       "%llu GCs meanwhile", cs[0].made * CYCLERS, CYCLERS, reg.most,
+       (unsigned long long)(tvm_gc_count(r.vm) - g0));
+  for (unsigned i = 0; i < CYCLERS; i++) g_assert_cmpuint(cs[i].made, ==, ISCALE(12u));
+  g_assert_cmpuint(reg.overlaps, ==, 0);
+  g_assert_cmpuint(reg.n, ==, 0);
+  g_assert_cmpuint(tvm_gc_count(r.vm), >, g0);
+  tvm_assert_clean(r.vm);
+  tvm_destroy(r.vm);
+  alarm(0);
+}
+
 /* ---- queries ---------------------------------------------------------------------------- */
 
 /* The last error is mmtk(3)'s "FUNCTION: ADDRESS belongs to another instance (instance
@@ -631,6 +845,32 @@ static void *queries_b_main(void *arg) {
   return NULL;
 }
 
+#if MMTK_HAVE_VO_BIT
+/* mmtk_enumerate_objects() of one instance visits its objects only. */
+struct census {
+  const mmtk_t *self, *other;
+  size_t objects, strays;
+};
+
+static void count_object(mmtk_object_t o, void *data) {
+  struct census *c = data;
+  c->objects++;
+  uintptr_t a = (uintptr_t)o;
+  if (a < (uintptr_t)mmtk_starting_heap_address(c->self) ||
+      a >= (uintptr_t)mmtk_last_heap_address(c->self) || !mmtk_is_in_mmtk_spaces(c->self, o) ||
+      mmtk_is_in_mmtk_spaces(c->other, o) || mmtk_is_mmtk_object(c->other, o))
+    c->strays++;
+}
+
+/* Every object of `self` (none of its mutators may run), none of `other`'s. */
+static size_t census(const mmtk_t *self, const mmtk_t *other) {
+  struct census c = {.self = self, .other = other};
+  g_assert_true(mmtk_enumerate_objects((mmtk_t *)self, count_object, &c));
+  g_assert_cmpuint(c.strays, ==, 0);
+  return c.objects;
+}
+#endif
+
 static void test_queries(void) {
   suite_watchdog_arm(UNDER_TSAN ? 600 : 120);
   struct b_work w = {0};
@@ -679,6 +919,11 @@ static void test_queries(void) {
 #endif
   tvm_pop_to(th, 0);
   tvm_detach(th); /* A has no mutator now: no GC of A below, oa stays where it is */
+#if MMTK_HAVE_VO_BIT
+  size_t in_a = census(A, B);
+  g_assert_cmpuint(in_a, >=, 8 * 1024 + 1);
+  g_assert_cmpuint(census(B, A), ==, 0);
+#endif
 
   w.obj_a = oa;
   pthread_t tb;
@@ -688,6 +933,13 @@ static void test_queries(void) {
   g_assert_false(mmtk_is_in_mmtk_spaces(B, oa));
   /* (B's object may have moved in its GC: only where it is not is checked.) */
   g_assert_false(mmtk_is_in_mmtk_spaces(A, w.obj_b));
+#if MMTK_HAVE_VO_BIT
+  /* B's objects (its list and what survived), none of A's; A's census unchanged. */
+  size_t in_b = census(B, A);
+  note("objects enumerated: %zu in A, %zu in B", in_a, in_b);
+  g_assert_cmpuint(in_b, >=, 6 * 1024);
+  g_assert_cmpuint(census(A, B), ==, in_a);
+#endif
   /* Totals stayed per instance. */
   g_assert_cmpuint(mmtk_total_bytes(A), ==, 32 * MiB);
   g_assert_cmpuint(mmtk_total_bytes(B), ==, 24 * MiB);
@@ -706,10 +958,6 @@ static void test_queries(void) {
 }
 
 /* ---- no-room ---------------------------------------------------------------------------- */
-
-static char *heap_option(size_t bytes) {
-  return g_strdup_printf("FixedHeapSize:%zuK", bytes >> 10);
-}
 
 static tvm_t *try_inst(const char *plan, size_t heap_bytes) {
   char *heap = heap_option(heap_bytes);
@@ -938,6 +1186,7 @@ int main(int argc, char **argv) {
   add("concurrent/markcompact-immix", test_concurrent_mc_immix, 60);
   add("independent-stops", test_independent_stops, 60);
   add("lifecycle", test_lifecycle, 60);
+  add("churn", test_churn, 60);
   add("queries", test_queries, 60);
   add("no-room", test_no_room, 60);
   add("logs", test_logs, 30);
