@@ -13,7 +13,8 @@
  *                          GCs, both instances must have collected, and each finalizes
  *                          exactly its own finalizable objects.
  *                          SemiSpace with MarkSweep; Immix with GenCopy; MarkCompact
- *                          with Immix
+ *                          with Immix; GenImmix with StickyImmix (the second instance's
+ *                          room is not at the start of the range: its inline barrier)
  *   independent-stops      instance A's GC holds its world stopped (a roots hook that
  *                          waits) until instance B's mutator has allocated and
  *                          collected several times and a third instance has started,
@@ -122,7 +123,9 @@ static size_t make_list(tvm_thread_t *th, size_t n, size_t data_bytes, uint64_t 
 }
 
 /* A ring of `n` nodes (each with two fields: next, and a chord) in a new root slot, then
- * rewired: every chord points half way round.  Returns the slot. */
+ * rewired: every chord points half way round, stored through the inline barrier of
+ * <mmtk/inline.h> (which reads the instance's room and unlog bits from the mutator's
+ * head).  Returns the slot. */
 static size_t make_ring(tvm_thread_t *th, size_t n, uint64_t first) {
   size_t ring = tvm_push(th, NULL);
   size_t tmp = tvm_push(th, NULL);
@@ -138,7 +141,7 @@ static size_t make_ring(tvm_thread_t *th, size_t n, uint64_t first) {
   for (size_t i = 0; i < n; i++, o = tvm_ref(o, 0)) {
     tvm_obj_t far = o;
     for (size_t k = 0; k < n / 2; k++) far = tvm_ref(far, 0);
-    tvm_set_ref(th, o, 1, far);
+    mmtk_object_reference_write_fast(tvm_mutator(th), o, &tvm_refs(o)[1], far);
   }
   tvm_pop_to(th, tmp);
   return ring;
@@ -196,7 +199,7 @@ struct job {
   int steps;
   pthread_t thread;
   unsigned forced;
-  uint64_t same, preserved, rings;
+  uint64_t same, preserved, rings, nursery_checked;
 };
 
 #define TAG_SHIFT 48
@@ -210,6 +213,33 @@ static void finalized_here(tvm_thread_t *th, tvm_obj_t o, void *arg) {
     fprintf(stderr, "an object with data %016llx finalized by the instance of tag %llu\n",
             (unsigned long long)tvm_data(o), (unsigned long long)run->tag);
   }
+}
+
+/* A ring above the model's roots, checked across a (full) GC, after which, on a
+ * generational plan, it is old; then a young leaf hung from every node through the
+ * inline barrier, and 4 MiB of garbage (nursery GCs, which must find the leaves through
+ * the remembered set): the thread's graph is checked across them; then dropped. */
+static void ring_step(struct job *j, tvm_thread_t *th, uint64_t id) {
+  size_t depth = tvm_depth(th);
+  size_t ring = make_ring(th, 64, id);
+  checked_gc_thread(th);
+  for (size_t k = 0; k < 64; k++) {
+    tvm_obj_t leaf = tvm_alloc(th, TVM_NODE, 0, 8, id + 64 + k);
+    g_assert_nonnull(leaf);
+    tvm_obj_t o = tvm_root(th, ring); /* no safepoint from here to the store */
+    for (size_t x = 0; x < k; x++) o = tvm_ref(o, 0);
+    mmtk_object_reference_write_fast(tvm_mutator(th), o, &tvm_refs(o)[1], leaf);
+  }
+  tvm_snapshot_t a, b;
+  tvm_snapshot_thread(th, &a);
+  uint64_t g0 = tvm_gc_count(j->vm), f0 = full_gcs(j->vm);
+  for (int k = 0; k < 1024; k++) g_assert_nonnull(tvm_alloc(th, TVM_BYTES, 0, 4000, id + (uint64_t)k));
+  tvm_snapshot_thread(th, &b);
+  if (tvm_gc_count(j->vm) == g0) tvm_assert_same(&a, &b);
+  else if (full_gcs(j->vm) == f0) tvm_assert_preserved_partial(&a, &b);
+  else tvm_assert_preserved(&a, &b);
+  if (full_gcs(j->vm) == f0 && tvm_gc_count(j->vm) > g0) j->nursery_checked++;
+  tvm_pop_to(th, depth);
 }
 
 /* One mutator of one instance: a random graph against the model, rewired by the model's
@@ -242,11 +272,7 @@ static void *churn_main(void *arg) {
       }
     }
     if (i % 2000 == 1000) {
-      /* A ring above the model's roots, checked across a GC, then dropped. */
-      size_t depth = tvm_depth(th);
-      make_ring(th, 64, (uint64_t)i << 8);
-      checked_gc_thread(th);
-      tvm_pop_to(th, depth);
+      ring_step(j, th, (uint64_t)i << 8);
       j->rings++;
     }
     if (i % 2000 == 1500) {
@@ -343,6 +369,9 @@ static void run_pair(const char *plan_a, const char *plan_b, int steps) {
   }
   g_assert_false(meet.timed_out);
   g_assert_cmpuint(meet.arrived, ==, 2);
+  note("rings checked across nursery GCs only: %llu (%s), %llu (%s)",
+       (unsigned long long)(jobs[0].nursery_checked + jobs[1].nursery_checked), plan_a,
+       (unsigned long long)(jobs[2].nursery_checked + jobs[3].nursery_checked), plan_b);
   note("GCs of one instance with the other's world stopped too: %llu (%s), %llu (%s)",
        (unsigned long long)atomic_load(&runs[0].overlaps), plan_a,
        (unsigned long long)atomic_load(&runs[1].overlaps), plan_b);
@@ -371,6 +400,9 @@ static void run_pair(const char *plan_a, const char *plan_b, int steps) {
 static void test_concurrent_ss_ms(void) { run_pair("SemiSpace", "MarkSweep", ISCALE(16000)); }
 static void test_concurrent_immix_gencopy(void) { run_pair("Immix", "GenCopy", ISCALE(16000)); }
 static void test_concurrent_mc_immix(void) { run_pair("MarkCompact", "Immix", ISCALE(8000)); }
+static void test_concurrent_genimmix_sticky(void) {
+  run_pair("GenImmix", "StickyImmix", ISCALE(8000));
+}
 
 /* ---- independent-stops ------------------------------------------------------------------ */
 
@@ -1184,6 +1216,7 @@ int main(int argc, char **argv) {
   add("concurrent/semispace-marksweep", test_concurrent_ss_ms, 60);
   add("concurrent/immix-gencopy", test_concurrent_immix_gencopy, 60);
   add("concurrent/markcompact-immix", test_concurrent_mc_immix, 60);
+  add("concurrent/genimmix-stickyimmix", test_concurrent_genimmix_sticky, 60);
   add("independent-stops", test_independent_stops, 60);
   add("lifecycle", test_lifecycle, 60);
   add("churn", test_churn, 60);
