@@ -41,9 +41,9 @@
  *                          naming the room asked for and the largest room left (a small
  *                          one too when that room cannot hold it), and succeeds in the
  *                          room of one that shut down
- *   logs                   with verbose=1 and no log callback, the default log lines
- *                          on standard error of two live instances carry different
- *                          prefixes
+ *   logs                   with verbose=1 and no log callback, libmmtk's own log lines
+ *                          on standard error: "[mmtk]" while one instance lives,
+ *                          "[mmtk 1]" and "[mmtk 2]" while two do
  *
  * Test paths: /instances/...  Every test runs in a child process of its own, under the
  * watchdog of suite.h (the program is built with TVM_PLAN_ID=1 for that header; the
