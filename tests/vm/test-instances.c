@@ -43,7 +43,8 @@
  *                          room of one that shut down
  *   logs                   with verbose=1 and no log callback, libmmtk's own log lines
  *                          on standard error: "[mmtk]" while one instance lives,
- *                          "[mmtk 1]" and "[mmtk 2]" while two do
+ *                          "[mmtk 1]" and "[mmtk 2]" while two do; a new instance
+ *                          takes the smallest number free
  *
  * Test paths: /instances/...  Every test runs in a child process of its own, under the
  * watchdog of suite.h (the program is built with TVM_PLAN_ID=1 for that header; the
@@ -1162,7 +1163,8 @@ static void test_logs(void) {
   g_assert_cmpint(fd, >=, 0);
   close(fd);
 
-  /* One instance alone, then two alive at once. */
+  /* One instance alone, then two alive at once; then A goes and C (Immix) comes, with
+   * B alive: C takes number 1, the smallest not in use; then C goes and B is alone. */
   tvm_t *a = inst_verbose("SemiSpace");
   capture_t c = capture_begin(path);
   gc_on_new_thread_body(a);
@@ -1175,6 +1177,18 @@ static void test_logs(void) {
   g_assert_cmpint(pthread_create(&t, NULL, gc_on_new_thread, b), ==, 0);
   pthread_join(t, NULL);
   capture_end(&c);
+  tvm_destroy(a);
+  tvm_t *cc = inst_verbose("Immix");
+  c = capture_begin(path);
+  g_assert_cmpint(pthread_create(&t, NULL, gc_on_new_thread, cc), ==, 0);
+  pthread_join(t, NULL);
+  g_assert_cmpint(pthread_create(&t, NULL, gc_on_new_thread, b), ==, 0);
+  pthread_join(t, NULL);
+  capture_end(&c);
+  tvm_destroy(cc);
+  c = capture_begin(path);
+  gc_on_new_thread_body(b);
+  capture_end(&c);
 
   char *text = NULL;
   g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
@@ -1182,24 +1196,29 @@ static void test_logs(void) {
   g_free(path);
   g_printerr("%s", text); /* for the log */
 
-  /* Alone: A's first GC line.  Together: A's second and B's first. */
-  char *alone = prefix_of(text, "SemiSpace", 1);
-  char *pa = prefix_of(text, "SemiSpace", 2);
-  char *pb = prefix_of(text, "MarkSweep", 1);
-  g_assert_nonnull(alone);
-  g_assert_nonnull(pa);
-  g_assert_nonnull(pb);
-  note("prefixes: alone '%s'; together '%s' (A) and '%s' (B)", alone, pa, pb);
-  /* mmtk(3): "[mmtk N]" instead of "[mmtk]" while several are alive; numbers from 1. */
-  g_assert_cmpstr(alone, ==, "[mmtk] ");
-  g_assert_cmpstr(pa, ==, "[mmtk 1] ");
-  g_assert_cmpstr(pb, ==, "[mmtk 2] ");
-  g_free(alone);
-  g_free(pa);
-  g_free(pb);
+  /* mmtk(3): "[mmtk N]" instead of "[mmtk]" while several are alive; numbers from 1,
+   * the smallest not in use. */
+  static const struct {
+    const char *plan;
+    int nth;
+    const char *prefix;
+  } want[] = {
+      {"SemiSpace", 1, "[mmtk] "},   /* A alone */
+      {"SemiSpace", 2, "[mmtk 1] "}, /* A beside B */
+      {"MarkSweep", 1, "[mmtk 2] "}, /* B beside A */
+      {"Immix", 1, "[mmtk 1] "},     /* C beside B, in A's number */
+      {"MarkSweep", 2, "[mmtk 2] "}, /* B beside C */
+      {"MarkSweep", 3, "[mmtk] "},   /* B alone */
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
+    char *p = prefix_of(text, want[i].plan, want[i].nth);
+    if (!p) g_error("no log line of GC %d of %s", want[i].nth, want[i].plan);
+    note("GC %d of %s: '%s'", want[i].nth, want[i].plan, p);
+    g_assert_cmpstr(p, ==, want[i].prefix);
+    g_free(p);
+  }
   g_free(text);
   tvm_destroy(b);
-  tvm_destroy(a);
   alarm(0);
 }
 
