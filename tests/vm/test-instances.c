@@ -41,6 +41,8 @@
  *                          naming the room asked for and the largest room left (a small
  *                          one too when that room cannot hold it), and succeeds in the
  *                          room of one that shut down
+ *   fork                   fork() with two instances prepared: both work again in the
+ *                          parent and in the child, which can make a third
  *   logs                   with verbose=1 and no log callback, libmmtk's own log lines
  *                          on standard error: "[mmtk]" while one instance lives,
  *                          "[mmtk 1]" and "[mmtk 2]" while two do; a new instance
@@ -60,6 +62,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1091,6 +1094,79 @@ static void test_no_room(void) {
   alarm(0);
 }
 
+/* ---- fork ------------------------------------------------------------------------------- */
+
+/* A list of `n` nodes kept in global 0 of vm, made by the calling thread (not attached). */
+static void global_list(tvm_t *vm, size_t n, uint64_t first) {
+  tvm_thread_t *th = tvm_attach(vm);
+  size_t list = make_list(th, n, 48, first);
+  tvm_set_global(vm, 0, tvm_root(th, list));
+  tvm_pop_to(th, 0);
+  tvm_detach(th);
+}
+
+/* On the calling thread: a GC of vm, then its global list is whole. */
+static void check_global_list(tvm_t *vm, size_t n, uint64_t first) {
+  tvm_thread_t *th = tvm_attach(vm);
+  g_assert_true(tvm_gc(th));
+  size_t k = 0;
+  for (tvm_obj_t o = tvm_global(vm, 0); o; o = tvm_ref(o, 0), k++) {
+    g_assert_true(tvm_pattern_ok(o));
+    g_assert_cmpuint(tvm_data(o), ==, first + n - 1 - k);
+    g_assert_true(mmtk_is_in_mmtk_spaces(tvm_mmtk(vm), o));
+  }
+  g_assert_cmpuint(k, ==, n);
+  tvm_detach(th);
+}
+
+static int fork_tls;
+
+/* fork() with two instances: each prepared, both restarted in the parent and the child,
+ * where both collect and keep their lists, and a third instance can be made. */
+static void test_fork(void) {
+  suite_watchdog_arm(UNDER_TSAN ? 600 : 60);
+  tvm_t *a = inst_new("SemiSpace", "FixedHeapSize:16M");
+  tvm_t *b = inst_new("MarkSweep", "FixedHeapSize:16M");
+  global_list(a, 3000, 1);
+  global_list(b, 2000, 100000);
+  check_global_list(a, 3000, 1);
+  check_global_list(b, 2000, 100000);
+  g_assert_true(mmtk_prepare_to_fork(tvm_mmtk(a)));
+  g_assert_true(mmtk_prepare_to_fork(tvm_mmtk(b)));
+  fflush(NULL);
+  pid_t pid = fork();
+  g_assert_cmpint(pid, >=, 0);
+  g_assert_true(mmtk_after_fork(tvm_mmtk(a), &fork_tls));
+  g_assert_true(mmtk_after_fork(tvm_mmtk(b), &fork_tls));
+  check_global_list(a, 3000, 1);
+  check_global_list(b, 2000, 100000);
+  if (pid == 0) {
+    alarm(60); /* the child's own watchdog */
+    tvm_t *c = inst_new("Immix", "FixedHeapSize:16M");
+    exercise(c, a);
+    tvm_destroy(c);
+    check_global_list(b, 2000, 100000);
+    tvm_set_global(a, 0, NULL);
+    tvm_set_global(b, 0, NULL);
+    tvm_assert_clean(a);
+    tvm_assert_clean(b);
+    tvm_destroy(a);
+    tvm_destroy(b);
+    _exit(0);
+  }
+  int status = 0;
+  g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    g_error("the child failed (status 0x%x): see its messages above", status);
+  tvm_set_global(a, 0, NULL);
+  tvm_set_global(b, 0, NULL);
+  tvm_assert_clean(a);
+  tvm_assert_clean(b);
+  tvm_destroy(a);
+  tvm_destroy(b);
+  alarm(0);
+}
+
 /* ---- logs ------------------------------------------------------------------------------- */
 
 static void no_log(tvm_t *vm, mmtk_vm_binding_t *binding, void *arg) {
@@ -1245,6 +1321,7 @@ int main(int argc, char **argv) {
   add("churn", test_churn, 60);
   add("queries", test_queries, 60);
   add("no-room", test_no_room, 60);
+  add("fork", test_fork, 60);
   add("logs", test_logs, 30);
   return g_test_run();
 }
