@@ -36,7 +36,8 @@
  *                          pin_object, unpin_object, is_pinned and post_alloc (the
  *                          functions mmtk(3) says check their object) is refused with
  *                          the documented error
- *   no-room                instances with a heap as large as the range, then with rooms
+ *   no-room                a dynamic heap's room is its largest size's; instances with
+ *                          a heap as large as the range, then with rooms
  *                          of half the largest, fill it; the next mmtk_init() fails
  *                          naming the room asked for and the largest room left (a small
  *                          one too when that room cannot hold it), and succeeds in the
@@ -1085,6 +1086,12 @@ static void test_no_room(void) {
   suite_watchdog_arm(120);
   size_t range = (size_t)(MMTK_HEAP_END - MMTK_HEAP_START);
   g_test_message("%s", mmtk_build_info());
+  /* A dynamic heap: the room of its largest size. */
+  tvm_options_t o = {.plan = "Immix", .workers = 1, .heap = "DynamicHeapSize:16M,64M"};
+  tvm_t *dyn = tvm_new(&o);
+  g_assert_cmpuint((uintptr_t)mmtk_last_heap_address(tvm_mmtk(dyn)) -
+                       (uintptr_t)mmtk_starting_heap_address(tvm_mmtk(dyn)), ==, room_size(64 * MiB));
+  tvm_destroy(dyn);
   /* A heap as large as the range: its room is the largest the range holds. */
   size_t most = room_size(range);
   note("range %zu bytes; the largest room %zu bytes", range, most);
