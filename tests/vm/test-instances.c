@@ -27,6 +27,8 @@
  *                          runs: the rooms of the instances alive never overlap, each
  *                          object lies in its instance's room, every list survives its
  *                          GC
+ *   churn-alone            the same without the fifth: the range is unmapped whenever
+ *                          the last instance goes, while other threads make new ones
  *   queries                heap queries answer for the instance asked only:
  *                          is_in_mmtk_spaces, is_mapped_address, is_mmtk_object
  *                          (VO-bit builds), is_live_object, used, free and total bytes,
@@ -750,14 +752,20 @@ static void *cycler_main(void *arg) {
 
 #define CYCLERS 4
 
-static void test_churn(void) {
+/* With `beside`, a MarkSweep instance's thread runs all along, so that the range stays
+ * reserved; without, the last instance to go unmaps it while other threads make new
+ * ones, which reserve it again. */
+static void churn(bool beside) {
   suite_watchdog_arm(UNDER_TSAN ? 600 : 120);
   struct registry reg = {.lock = PTHREAD_MUTEX_INITIALIZER};
   struct runner r = {.seed = g_test_rand_int(), .lock = PTHREAD_MUTEX_INITIALIZER,
                      .cond = PTHREAD_COND_INITIALIZER};
-  r.vm = inst_new("MarkSweep", "FixedHeapSize:16M");
-  g_assert_cmpint(pthread_create(&r.thread, NULL, runner_main, &r), ==, 0);
-  uint64_t g0 = tvm_gc_count(r.vm);
+  uint64_t g0 = 0;
+  if (beside) {
+    r.vm = inst_new("MarkSweep", "FixedHeapSize:16M");
+    g_assert_cmpint(pthread_create(&r.thread, NULL, runner_main, &r), ==, 0);
+    g0 = tvm_gc_count(r.vm);
+  }
   struct cycler cs[CYCLERS];
   memset(cs, 0, sizeof cs);
   for (unsigned i = 0; i < CYCLERS; i++) {
@@ -766,22 +774,31 @@ static void test_churn(void) {
     g_assert_cmpint(pthread_create(&cs[i].thread, NULL, cycler_main, &cs[i]), ==, 0);
   }
   for (unsigned i = 0; i < CYCLERS; i++) pthread_join(cs[i].thread, NULL);
-  runner_wait(&r, runner_steps(&r), 100);
-  pthread_mutex_lock(&r.lock);
-  r.stop = true;
-  pthread_mutex_unlock(&r.lock);
-  pthread_join(r.thread, NULL);
-  note("%u instances made and shut down by %d threads, at most %zu at once beside B; B ran "
-       "%llu GCs meanwhile", cs[0].made * CYCLERS, CYCLERS, reg.most,
-       (unsigned long long)(tvm_gc_count(r.vm) - g0));
   for (unsigned i = 0; i < CYCLERS; i++) g_assert_cmpuint(cs[i].made, ==, ISCALE(12u));
   g_assert_cmpuint(reg.overlaps, ==, 0);
   g_assert_cmpuint(reg.n, ==, 0);
-  g_assert_cmpuint(tvm_gc_count(r.vm), >, g0);
-  tvm_assert_clean(r.vm);
-  tvm_destroy(r.vm);
+  note("%u instances made and shut down by %d threads, at most %zu at once%s",
+       cs[0].made * CYCLERS, CYCLERS, reg.most, beside ? " beside B" : "");
+  if (beside) {
+    runner_wait(&r, runner_steps(&r), 100);
+    pthread_mutex_lock(&r.lock);
+    r.stop = true;
+    pthread_mutex_unlock(&r.lock);
+    pthread_join(r.thread, NULL);
+    note("B ran %llu GCs meanwhile", (unsigned long long)(tvm_gc_count(r.vm) - g0));
+    g_assert_cmpuint(tvm_gc_count(r.vm), >, g0);
+    tvm_assert_clean(r.vm);
+    tvm_destroy(r.vm);
+  }
+  /* Alone again: the first instance gets the start of the range. */
+  tvm_t *vm = inst_new("NoGC", "FixedHeapSize:16M");
+  g_assert_true((uintptr_t)mmtk_starting_heap_address(tvm_mmtk(vm)) == MMTK_HEAP_START);
+  tvm_destroy(vm);
   alarm(0);
 }
+
+static void test_churn(void) { churn(true); }
+static void test_churn_alone(void) { churn(false); }
 
 /* ---- queries ---------------------------------------------------------------------------- */
 
@@ -1326,6 +1343,7 @@ int main(int argc, char **argv) {
   add("independent-stops", test_independent_stops, 60);
   add("lifecycle", test_lifecycle, 60);
   add("churn", test_churn, 60);
+  add("churn-alone", test_churn_alone, 60);
   add("queries", test_queries, 60);
   add("no-room", test_no_room, 60);
   add("fork", test_fork, 60);
