@@ -5,8 +5,9 @@
  *                                a smaller one on PageProtect (a page per object)
  *   mmtk-demo --two-plans PLAN,PLAN
  *                                GCBench twice at once, in one process: two libmmtk
- *                                instances, one per plan, each driven by its own thread
- *                                (demo-gc.c); a result line per instance
+ *                                instances, one per plan (MMTK_PLAN is ignored, the
+ *                                other MMTK_* variables apply to both), each driven by
+ *                                its own thread (demo-gc.c); a result line per instance
  *   MMTK_PLAN=NoGC mmtk-demo [-t THREADS] [-s OBJECT_SIZE] [-b TOTAL_BYTES]
  *                                allocation throughput without collection (this file)
  *
@@ -244,7 +245,8 @@ static void usage(FILE *f) {
           "usage: mmtk-demo                  GCBench on MMTK_PLAN (default GenImmix)\n"
           "       mmtk-demo --two-plans PLAN,PLAN\n"
           "                                  GCBench on two instances at once, one per plan\n"
-          "                                  (e.g. SemiSpace,MarkSweep), each on its own thread\n"
+          "                                  (e.g. SemiSpace,MarkSweep), each on its own thread;\n"
+          "                                  the other MMTK_* variables apply to both\n"
           "       MMTK_PLAN=NoGC mmtk-demo [-t THREADS] [-s OBJECT_SIZE] [-b TOTAL_BYTES]\n"
           "  -t THREADS      mutator threads, 1..%d (default 1)\n"
           "  -s OBJECT_SIZE  bytes per object, 8..1M (default %d)\n"
