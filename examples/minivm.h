@@ -73,6 +73,14 @@
  * variables (MMTK_PLAN=SemiSpace, MMTK_GC_TRIGGER=FixedHeapSize:64M, MMTK_THREADS=4; see
  * mmtk-options(7)); minivm_init() supplies defaults for the options the environment does
  * not set.
+ *
+ * Several runtimes in one process.  minivm_init() makes the process's default runtime,
+ * which minivm_attach_thread(), minivm_mmtk() and the other functions without a
+ * minivm_t argument use.  minivm_new() makes more, each with its own libmmtk instance
+ * (possibly on another plan), threads, handshake and global roots; a thread attaches to
+ * one of them with minivm_attach_thread_to(), and from then on everything it does
+ * (allocation, safepoints, collection requests, global roots) goes to that runtime.
+ * A thread is attached to at most one runtime at a time.
  */
 #ifndef MINIVM_H
 #define MINIVM_H
@@ -122,22 +130,26 @@ static inline void *minivm_data(minivm_obj_t o) { return minivm_refs(o) + minivm
 
 /* ---- Threads (the struct is public only for the inline functions below) --------------- */
 
+/* One runtime: a libmmtk instance with its threads and global roots (minivm.c). */
+typedef struct minivm minivm_t;
+
 typedef struct minivm_thread {
   mmtk_mutator_t *mutator; /* this thread's allocation context in libmmtk */
+  /* Raised by its runtime's stop_all_mutators(): the thread must come to a safepoint. */
+  atomic_bool *stop_requested;
   /* The shadow stack: roots[0 .. nroots) are the addresses of the thread's local variables
    * that hold objects.  They are exactly libmmtk's "slots": the collector reads them and,
    * when it moves an object, writes the new address back into the variable. */
   mmtk_slot_t *roots;
   size_t nroots, capacity;
-  /* Private to minivm.c (under its lock). */
+  /* Private to minivm.c (under its runtime's lock). */
+  minivm_t *vm;
   int state;
   struct minivm_thread *next, *prev;
 } minivm_thread_t;
 
 /* The calling thread, NULL when it has not attached. */
 extern _Thread_local minivm_thread_t *minivm__self;
-/* Raised by stop_all_mutators(): every running thread must come to a safepoint. */
-extern atomic_bool minivm__stop_requested;
 
 /* Out of line: the slow paths of the inline functions. */
 void minivm__park(void);
@@ -156,6 +168,17 @@ bool minivm_init(const char *default_options);
 void minivm_shutdown(void);
 /* The libmmtk instance (for the mmtk_* queries). */
 mmtk_t *minivm_mmtk(void);
+
+/* Another runtime, beside the default one (or without it): the environment first, then
+ * `default_options` for what it leaves unset, then `options` ("plan=SemiSpace", or NULL),
+ * which win over the environment.  NULL (and a message on standard error) on failure. */
+minivm_t *minivm_new(const char *default_options, const char *options);
+/* Every thread of `vm` must have detached; stops its GC threads and releases its heap. */
+void minivm_free(minivm_t *vm);
+/* The runtime's libmmtk instance. */
+mmtk_t *minivm_instance(minivm_t *vm);
+/* The calling thread becomes a mutator of `vm`; false on failure. */
+bool minivm_attach_thread_to(minivm_t *vm);
 
 /* The calling thread becomes a mutator (waits if a GC is under way); false on failure. */
 bool minivm_attach_thread(void);
@@ -187,12 +210,14 @@ typedef struct minivm_stats {
   uint64_t heap_bytes; /* the heap limit */
 } minivm_stats_t;
 void minivm_gc_stats(minivm_stats_t *stats);
+/* The same for one runtime. */
+void minivm_stats(minivm_t *vm, minivm_stats_t *stats);
 
 /* ---- The fast paths: inline --------------------------------------------------------- */
 
 /* A safepoint: park here if a collection is stopping the world.  One load when none is. */
 static inline MMTK_ALWAYS_INLINE void minivm_safepoint(void) {
-  if (MMTK_UNLIKELY(atomic_load_explicit(&minivm__stop_requested, memory_order_relaxed)))
+  if (MMTK_UNLIKELY(atomic_load_explicit(minivm__self->stop_requested, memory_order_relaxed)))
     minivm__park();
 }
 

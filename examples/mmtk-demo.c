@@ -3,6 +3,11 @@
  *   mmtk-demo                    GCBench on minivm, the reference binding (demo-gc.c), on
  *                                the plan MMTK_PLAN names (default GenImmix, 64 MiB heap);
  *                                a smaller one on PageProtect (a page per object)
+ *   mmtk-demo --two-plans PLAN,PLAN
+ *                                GCBench twice at once, in one process: two libmmtk
+ *                                instances, one per plan (MMTK_PLAN is ignored, the
+ *                                other MMTK_* variables apply to both), each driven by
+ *                                its own thread (demo-gc.c); a result line per instance
  *   MMTK_PLAN=NoGC mmtk-demo [-t THREADS] [-s OBJECT_SIZE] [-b TOTAL_BYTES]
  *                                allocation throughput without collection (this file)
  *
@@ -238,6 +243,10 @@ static bool parse_size(const char *s, uint64_t *out) {
 static void usage(FILE *f) {
   fprintf(f,
           "usage: mmtk-demo                  GCBench on MMTK_PLAN (default GenImmix)\n"
+          "       mmtk-demo --two-plans PLAN,PLAN\n"
+          "                                  GCBench on two instances at once, one per plan\n"
+          "                                  (e.g. SemiSpace,MarkSweep), each on its own thread;\n"
+          "                                  the other MMTK_* variables apply to both\n"
           "       MMTK_PLAN=NoGC mmtk-demo [-t THREADS] [-s OBJECT_SIZE] [-b TOTAL_BYTES]\n"
           "  -t THREADS      mutator threads, 1..%d (default 1)\n"
           "  -s OBJECT_SIZE  bytes per object, 8..1M (default %d)\n"
@@ -257,6 +266,20 @@ static double now(void) {
 }
 
 int main(int argc, char **argv) {
+  /* --two-plans A,B: GCBench on two instances at once (demo-gc.c), whatever MMTK_PLAN
+   * says. */
+  if (argc > 1 && !strncmp(argv[1], "--two-plans", 11)) {
+    const char *plans = argv[1][11] == '=' ? argv[1] + 12 : argv[1][11] ? NULL : argv[2];
+    if (!plans || argc != (argv[1][11] == '=' ? 2 : 3)) {
+      usage(stderr);
+      return 2;
+    }
+    return gc_demo_run_plans(plans);
+  }
+  if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+    usage(stdout);
+    return 0;
+  }
   /* By default, and on every collecting plan: GCBench (demo-gc.c).  MMTK_PLAN=NoGC: the
    * allocation-throughput workload below. */
   const char *env_plan = getenv("MMTK_PLAN");

@@ -12,7 +12,8 @@
 #      fast path, its objects intact, the version it reports is the package's
 #   6  the examples installed in source form (share/doc/libmmtk/examples) build from
 #      that copy with pkg-config's flags; minimal runs, and so does the demo (GCBench
-#      on the reference binding, MarkSweep, its trees verified)
+#      on the reference binding, MarkSweep, its trees verified), and again with
+#      --two-plans SemiSpace,MarkSweep (two instances at once, both verified)
 #
 # Environment (exported by the Makefile): top_builddir, MAKE, CC, PKG_CONFIG.
 
@@ -218,6 +219,12 @@ if test ! -s "$tmp/diag"; then
     env -u LD_PRELOAD LD_LIBRARY_PATH="$stage$libdir" MMTK_PLAN=MarkSweep \
       "$tmp/mmtk-demo" > "$tmp/demo.out" 2>&1 ||
       { echo "the installed demo failed:" >> "$tmp/diag"; tail -n 20 "$tmp/demo.out" >> "$tmp/diag"; }
+    # Two instances at once, one per plan, each on its own thread.
+    env -u LD_PRELOAD LD_LIBRARY_PATH="$stage$libdir" \
+      "$tmp/mmtk-demo" --two-plans SemiSpace,MarkSweep > "$tmp/demo2.out" 2>&1 ||
+      { echo "the installed demo failed with --two-plans:" >> "$tmp/diag"; tail -n 20 "$tmp/demo2.out" >> "$tmp/diag"; }
+    test -s "$tmp/diag" || test "$(grep -c '^mmtk-demo: instance [12] of 2, .*all trees verified$' "$tmp/demo2.out")" = 2 ||
+      { echo "--two-plans did not print two verified results:" >> "$tmp/diag"; tail -n 5 "$tmp/demo2.out" >> "$tmp/diag"; }
   fi
 fi
 report "the installed examples build with pkg-config's flags and run"
