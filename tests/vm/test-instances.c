@@ -414,6 +414,9 @@ static void test_concurrent_mc_immix(void) { run_pair("MarkCompact", "Immix", IS
 static void test_concurrent_genimmix_sticky(void) {
   run_pair("GenImmix", "StickyImmix", ISCALE(8000));
 }
+static void test_concurrent_compressor_pp(void) {
+  run_pair("Compressor", "PageProtect", ISCALE(4000));
+}
 
 /* ---- independent-stops ------------------------------------------------------------------ */
 
@@ -1340,6 +1343,7 @@ int main(int argc, char **argv) {
   add("concurrent/immix-gencopy", test_concurrent_immix_gencopy, 60);
   add("concurrent/markcompact-immix", test_concurrent_mc_immix, 60);
   add("concurrent/genimmix-stickyimmix", test_concurrent_genimmix_sticky, 60);
+  add("concurrent/compressor-pageprotect", test_concurrent_compressor_pp, 60);
   add("independent-stops", test_independent_stops, 60);
   add("lifecycle", test_lifecycle, 60);
   add("churn", test_churn, 60);
