@@ -4,7 +4,7 @@
  * the object map and a clear mark.  A GC:
  *   Closure        marks (own side bits) and pushes; nothing moves.  A pinning root's
  *                  word was tagged MC_PINNED while the roots were scanned.
- *   CalculateForwarding  walks the object map in address order and gives each marked
+ *   CalculateForwarding  walks the marks in address order and gives each marked
  *                  object the lowest address after the survivors before it (a pinned one
  *                  keeps its own); that address goes into its word.
  *   SecondRoots    trace_object now returns the word's address: the roots are scanned
@@ -12,8 +12,10 @@
  *                  and the survivors here are scanned once more, walking the marks, so
  *                  that every reference, roots and fields, holds the new address.  Fields
  *                  are updated in place: the objects have not moved yet.
- *   Compact        walks the map again and slides every survivor to its new address, in
- *                  address order, so that no copy overwrites an object not yet moved.
+ *   Compact        clears the object map, walks the marks again and slides every
+ *                  survivor to its new address, in address order, so that no copy
+ *                  overwrites an object not yet moved; then clears the marks.
+ * Neither walk visits a dead object (design.markcompact.walk).
  * A new address is never above the old one (the survivors before an object fit below it,
  * since they fitted there before), so a pinned object's place is always free: the slide
  * leaves a gap before it. */
@@ -156,7 +158,6 @@ static uintptr_t new_reference(const mmtk_t *mmtk, uintptr_t o, uintptr_t start,
 
 static void forward_one(struct space *s, uintptr_t o, void *arg) {
   uintptr_t *to = arg;
-  if (!marked(s, o)) return;
   mmtk_t *mmtk = s->mmtk;
   struct mc_state *st = state(s);
   uintptr_t start = object_start(mmtk, o);
@@ -180,7 +181,8 @@ static void forward_one(struct space *s, uintptr_t o, void *arg) {
 void mc_calculate_forwarding(struct space *s) {
   struct mc_state *st = state(s);
   uintptr_t to = s->start;
-  walk(s, &st->objects, s->start, walk_end(s), forward_one, &to);
+  /* The marks, not the object map: the dead objects cost nothing (design.markcompact.walk). */
+  walk(s, &st->mark, s->start, walk_end(s), forward_one, &to);
   st->live_end = to;
   st->phase = MC_FORWARD;
 }
@@ -218,16 +220,12 @@ void mc_schedule_update(struct space *s, int stage) {
 
 /* ---- Compact -------------------------------------------------------------------------- */
 
+/* A survivor (the walk is of the marks): copied to its new address, where it gets its
+ * clear word and its bits.  Its own bits were cleared with all the others beforehand. */
 static void compact_one(struct space *s, uintptr_t o, void *arg) {
   (void)arg;
   mmtk_t *mmtk = s->mmtk;
   struct mc_state *st = state(s);
-  side_metadata_fetch_and(&st->objects, o, 0);
-#if MMTK_HAVE_VO_BIT
-  vo_bit_clear(&mmtk->vo_bit, o);
-#endif
-  if (!marked(s, o)) return; /* dead: its memory is overwritten or given back */
-  side_metadata_fetch_and(&st->mark, o, 0);
   uintptr_t n = atomic_load_explicit(fwd_word(mmtk, o), memory_order_relaxed) & ~MC_PINNED;
   if (n != o) {
     const mmtk_vm_binding_t *vm = &mmtk->vm;
@@ -250,8 +248,16 @@ static void compact_one(struct space *s, uintptr_t o, void *arg) {
 
 void mc_compact(struct space *s) {
   struct mc_state *st = state(s);
-  uintptr_t end = s->pr.cursor;
-  walk(s, &st->objects, s->start, walk_end(s), compact_one, NULL);
+  uintptr_t end = s->pr.cursor, wend = walk_end(s);
+  /* design.markcompact.walk: the object map (and VO bits) of the whole space are cleared
+   * at once, the walk of the marks visits the survivors only and sets their bits at their
+   * new addresses, then the marks are cleared at once. */
+  side_metadata_bzero(&st->objects, s->start, wend - s->start);
+#if MMTK_HAVE_VO_BIT
+  side_metadata_bzero(&s->mmtk->vo_bit, s->start, wend - s->start);
+#endif
+  walk(s, &st->mark, s->start, wend, compact_one, NULL);
+  side_metadata_bzero(&st->mark, s->start, wend - s->start);
   st->phase = MC_DONE;
   /* The pages past the survivors go back (zeroed when handed out again); the rest of
    * the last page is zeroed now, as new objects expect. */

@@ -2,8 +2,9 @@
  * with a forwarding word before every object; a GC marks, computes every survivor's new
  * address in address order, updates every reference (the survivors' fields by a walk of
  * the marks, the rest as the Compressor does: design.trace.forwarding), then slides the
- * survivors down.  Objects are found in address order through the space's own object
- * map (a bit per word at each object's reference), kept whatever --enable-vo-bit says. */
+ * survivors down, the survivors found in address order through the marks.  The space's
+ * own object map (a bit per word at each object's reference, kept whatever --enable-vo-bit
+ * says) tells liveness between GCs. */
 #ifndef MMTK_POLICY_MARKCOMPACTSPACE_H
 #define MMTK_POLICY_MARKCOMPACTSPACE_H
 
