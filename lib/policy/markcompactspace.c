@@ -127,7 +127,7 @@ static void mc_pin_root(struct space *s, uintptr_t o) {
 static void mc_post_alloc(struct space *s, struct mmtk_mutator *m, uintptr_t o, size_t bytes) {
   (void)m;
   (void)bytes;
-  side_metadata_fetch_or(&state(s)->objects, o, 1);
+  side_metadata_set_bit(&state(s)->objects, o);
 }
 
 void mc_prepare(struct space *s) {
@@ -240,7 +240,7 @@ static void compact_one(struct space *s, uintptr_t o, void *arg) {
   }
   /* The word is clear again for the next GC (a moved object's old word is garbage now). */
   atomic_store_explicit(fwd_word(mmtk, n), 0, memory_order_relaxed);
-  side_metadata_fetch_or(&st->objects, n, 1);
+  side_metadata_set_bit(&st->objects, n);
 #if MMTK_HAVE_VO_BIT
   vo_bit_set(&mmtk->vo_bit, n);
 #endif

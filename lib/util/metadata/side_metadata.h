@@ -156,6 +156,14 @@ static inline bool side_metadata_test_and_set_bit(const struct side_metadata_spe
   return !(atomic_fetch_or_explicit(w, bit, memory_order_relaxed) & bit);
 }
 
+/* 1-bit specs: set the bit of `addr`, not asking what it was: one locked or-instruction
+ * on its byte (a fetch-or whose result is used compiles to a compare-and-swap loop on a
+ * byte). */
+static inline void side_metadata_set_bit(const struct side_metadata_spec *s, uintptr_t addr) {
+  unsigned sh = side_metadata_bit_shift(s, addr);
+  atomic_fetch_or_explicit(UNIT(uint8_t, s, addr), (uint8_t)(1u << sh), memory_order_relaxed);
+}
+
 uint64_t side_metadata_fetch_or(const struct side_metadata_spec *s, uintptr_t addr, uint64_t v);
 uint64_t side_metadata_fetch_and(const struct side_metadata_spec *s, uintptr_t addr, uint64_t v);
 /* Clear the metadata of [start, start+bytes) (both aligned to the spec's region). */
