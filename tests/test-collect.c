@@ -531,6 +531,76 @@ static void test_affinity(gconstpointer data) {
   check_affinity(plan_of(data), "", cpu);
 }
 
+/* thread_affinity=Spread, the default: two packets that wait for each other (so each
+ * worker runs one) find their workers pinned to two different CPUs of the process's set,
+ * or, where the process may use one CPU only, not pinned at all.  OsDefault pins
+ * nothing. */
+#if !MMTK_HAVE_SINGLE_WORKER
+static pthread_cond_t met_cond = PTHREAD_COND_INITIALIZER;
+static int met;
+static void meet_and_note(mmtk_t *mmtk, void *tls, void *data) {
+  note_affinity(mmtk, tls, data);
+  pthread_mutex_lock(&lk);
+  met++;
+  pthread_cond_broadcast(&met_cond);
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_sec += 30;
+  while (met < 2)
+    if (pthread_cond_timedwait(&met_cond, &lk, &until) != 0) break;
+  pthread_mutex_unlock(&lk);
+}
+
+static void check_spread(const char *plan, const char *affinity, bool pins) {
+  char opts[256];
+  g_snprintf(opts, sizeof opts, "plan=%s threads=2%s%s", plan, affinity ? " thread_affinity=" : "",
+             affinity ? affinity : "");
+  setup(opts);
+  npacket_sets = 0;
+  met = 0;
+  for (int i = 0; i < 2; i++)
+    g_assert_true(mmtk_add_work_packet(M, MMTK_STAGE_PREPARE, meet_and_note, NULL));
+  g_assert_true(mmtk_handle_user_collection_request(MU));
+  g_assert_cmpint(met, ==, 2); /* both packets ran, on two workers at once */
+  g_assert_cmpint(npacket_sets, ==, 2);
+  cpu_set_t mine;
+  g_assert_cmpint(sched_getaffinity(0, sizeof mine, &mine), ==, 0);
+  if (pins && CPU_COUNT(&mine) >= 2) {
+    for (int i = 0; i < 2; i++) {
+      g_assert_cmpint(CPU_COUNT(&packet_sets[i]), ==, 1);
+      cpu_set_t in;
+      CPU_AND(&in, &packet_sets[i], &mine);
+      g_assert_cmpint(CPU_COUNT(&in), ==, 1);
+    }
+    g_assert_false(CPU_EQUAL(&packet_sets[0], &packet_sets[1]));
+  } else {
+    for (int i = 0; i < 2; i++) g_assert_true(CPU_EQUAL(&packet_sets[i], &mine));
+  }
+  teardown();
+}
+#endif
+
+static void test_affinity_spread(gconstpointer data) {
+#if MMTK_HAVE_SINGLE_WORKER
+  /* One worker: nothing to spread, and Spread leaves it unpinned. */
+  char opts[256];
+  g_snprintf(opts, sizeof opts, "plan=%s threads=2", plan_of(data));
+  setup(opts);
+  npacket_sets = 0;
+  g_assert_true(mmtk_add_work_packet(M, MMTK_STAGE_PREPARE, note_affinity, NULL));
+  g_assert_true(mmtk_handle_user_collection_request(MU));
+  g_assert_cmpint(npacket_sets, ==, 1);
+  cpu_set_t mine;
+  g_assert_cmpint(sched_getaffinity(0, sizeof mine, &mine), ==, 0);
+  g_assert_true(CPU_EQUAL(&packet_sets[0], &mine));
+  teardown();
+#else
+  check_spread(plan_of(data), NULL, true);
+  check_spread(plan_of(data), "Spread", true);
+  check_spread(plan_of(data), "OsDefault", false);
+#endif
+}
+
 /* The VmFlags of the mapping holding `p`, from /proc/self/smaps (a copy to g_free). */
 static char *vm_flags_of(const void *p) {
   FILE *f = fopen("/proc/self/smaps", "r");
@@ -835,6 +905,8 @@ int main(int argc, char **argv) {
     g_test_add_data_func(path, plans[i], test_harness);
     g_snprintf(path, sizeof path, "/%s/collect/thread-affinity", plans[i]);
     g_test_add_data_func(path, plans[i], test_affinity);
+    g_snprintf(path, sizeof path, "/%s/collect/thread-affinity-spread", plans[i]);
+    g_test_add_data_func(path, plans[i], test_affinity_spread);
     g_snprintf(path, sizeof path, "/%s/collect/vm-space", plans[i]);
     g_test_add_data_func(path, plans[i], test_vm_space);
   }

@@ -408,11 +408,11 @@ static void test_thread_affinity(void) {
   static const char *const good[] = {"",           "OsDefault",     "osdefault", "0",
                                      "0,1",        "0-3",           "0,2-3,5",   "1023",
                                      "0-1023",     "RoundRobin:0-1", "roundrobin:0",
-                                     "AllInSet:0,1", "allinset:3", NULL};
+                                     "AllInSet:0,1", "allinset:3", "Spread", "spread", NULL};
   static const char *const bad[] = {"a",           "1-0",          "1024",      "0,",
                                     "0-",          "RoundRobin:",  "AllInSet:", "-1",
                                     "0;1",         "0,,1",         "OsDefault:0", " 0",
-                                    "0-1024",      "Other:0", NULL};
+                                    "0-1024",      "Other:0",      "Spread:0", NULL};
   accept_all("thread_affinity", good);
   reject_all("thread_affinity", bad, "OsDefault");
   /* CPUs must exist, checked by mmtk_init. */

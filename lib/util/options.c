@@ -269,6 +269,11 @@ static bool p_thread_affinity(struct mmtk_options *o, const char *v) {
     o->thread_affinity.ncpus = 0;
     return true;
   }
+  if (!strcasecmp(v, "Spread")) {
+    o->thread_affinity.kind = MMTK_AFFINITY_SPREAD;
+    o->thread_affinity.ncpus = 0;
+    return true;
+  }
   if ((rest = after_prefix(v, "RoundRobin"))) kind = MMTK_AFFINITY_ROUND_ROBIN;
   else if ((rest = after_prefix(v, "AllInSet"))) kind = MMTK_AFFINITY_ALL_IN_SET;
   else rest = v, kind = MMTK_AFFINITY_ROUND_ROBIN;
@@ -400,7 +405,7 @@ static const struct option_desc {
      "a size in bytes such as 4096, 64K or 220M, a multiple of 4096 (at least 4096)"},
     {"thread_affinity", p_thread_affinity,
      "a CPU list such as 0,5,8-11 (CPUs below 1024), optionally prefixed RoundRobin: or "
-     "AllInSet:, or OsDefault (or empty)"},
+     "AllInSet:, or Spread, or OsDefault (or empty)"},
     {"immix_always_defrag", p_immix_always_defrag, BOOL_FORM},
     {"immix_defrag_every_block", p_immix_defrag_every_block, BOOL_FORM},
     {"immix_defrag_headroom_percent", p_headroom, "a whole number from 0 to 50"},
@@ -449,7 +454,9 @@ void mmtk_options_init(struct mmtk_options *o) {
   o->nursery.max_frac = 1.0;
   o->nursery_zeroing = MMTK_NURSERY_ZEROING_TEMPORAL;
   o->vm_space_size = 0xdc00000;
-  o->thread_affinity.kind = MMTK_AFFINITY_OS_DEFAULT;
+  /* Workers woken together at the start of a GC are otherwise often put on one CPU for
+   * most of a short GC (design.scheduler.worker.spread). */
+  o->thread_affinity.kind = MMTK_AFFINITY_SPREAD;
   o->immix_defrag_headroom_percent = 2;
 }
 

@@ -50,6 +50,7 @@ enum mmtk_affinity_kind {
   MMTK_AFFINITY_OS_DEFAULT,  /* "" or "OsDefault" */
   MMTK_AFFINITY_ROUND_ROBIN, /* "0,5,8-11" or "RoundRobin:0,5,8-11" */
   MMTK_AFFINITY_ALL_IN_SET,  /* "AllInSet:0,5,8-11" */
+  MMTK_AFFINITY_SPREAD,      /* "Spread" (the default): one allowed CPU per worker */
 };
 
 #define MMTK_MAX_AFFINITY_CPUS 1024
