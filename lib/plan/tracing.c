@@ -18,7 +18,22 @@ void tracer_init(struct tracer *t, mmtk_gc_worker_t *w) {
   t->slot_batch = moving ? TRACE_SLOT_BATCH : 1;
 }
 
+struct closure_packet {
+  struct work_packet base;
+  enum { SLOTS, NODES, PINNING_ROOTS } what;
+  enum trace_kind kind;
+  bool pooled; /* SHARE_CHUNK items, recycled through the workers' spares */
+  size_t count;
+  void *items[];
+};
+
 void tracer_destroy(struct tracer *t) {
+  while (t->spare) {
+    struct closure_packet *p = t->spare;
+    t->spare = (struct closure_packet *)(void *)p->base.next;
+    free(p);
+  }
+  t->nspare = 0;
   free(t->stack);
   t->stack = NULL;
   free(t->external);
@@ -121,20 +136,63 @@ static inline uintptr_t stack_pop(struct tracer *t) {
   return o;
 }
 
-/* While other workers are idle, hand them the oldest half of the stack (at most
- * SHARE_CHUNK objects).  The oldest entries are the best to give: in a depth-first trace
- * of a tree they are the siblings of this worker's ancestors, whole subtrees, so even a
- * stack of two is worth splitting (a deep tree keeps a shallow stack). */
+static void closure_run(struct work_packet *self, mmtk_gc_worker_t *w);
+
+/* Shared packets come from the worker's spares, or from malloc until it has some; one
+ * that ran is kept by the worker that ran it, up to SHARE_SPARES (design.trace.share). */
+#define SHARE_SPARES 8
+
+static void closure_release(struct tracer *t, struct closure_packet *p) {
+  if (p->pooled && t->nspare < SHARE_SPARES) {
+    p->base.next = &t->spare->base;
+    t->spare = p;
+    t->nspare++;
+    return;
+  }
+  free(p);
+}
+
+#if !MMTK_HAVE_SINGLE_WORKER
+/* Hand the oldest `n` entries of the stack to the other workers, as a packet on this
+ * worker's deque. */
+static void share(mmtk_gc_worker_t *w, size_t n) {
+  struct tracer *t = &w->trace;
+  struct closure_packet *p = t->spare;
+  if (p) {
+    t->spare = container_of(p->base.next, struct closure_packet, base);
+    t->nspare--;
+  } else {
+    p = malloc(sizeof *p + SHARE_CHUNK * sizeof(void *));
+    if (!p) return; /* keep the work: it is traced here */
+    p->pooled = true;
+  }
+  p->base.run = closure_run;
+  p->what = NODES;
+  p->kind = t->kind;
+  p->count = n;
+  memcpy(p->items, t->stack + t->bottom, n * sizeof *t->stack);
+  t->bottom += n;
+  worker_add(w, &p->base);
+}
+#endif
+
+/* design.trace.share.  While other workers are idle, hand them the oldest half of the
+ * stack (at most SHARE_CHUNK objects).  The oldest entries are the best to give: in a
+ * depth-first trace of a tree they are the siblings of this worker's ancestors, whole
+ * subtrees, so even a stack of two is worth splitting (a deep tree keeps a shallow
+ * stack).  And before anyone idles: a stack of two chunks or more puts its oldest chunk
+ * on the deque while the deque is empty, where a worker that runs dry steals it at once
+ * (wide structures: arrays, a breadth of lists). */
 static void maybe_share(mmtk_gc_worker_t *w) {
 #if !MMTK_HAVE_SINGLE_WORKER
   struct tracer *t = &w->trace;
-  size_t n = (t->depth - t->bottom) / 2;
-  if (n == 0 || scheduler_idle_workers(&w->mmtk->sched) == 0) return;
-  if (n > SHARE_CHUNK) n = SHARE_CHUNK;
-  struct work_packet *p = nodes_packet_new(t->stack + t->bottom, n, false, t->kind);
-  if (!p) return;
-  t->bottom += n;
-  worker_add(w, p);
+  size_t avail = t->depth - t->bottom;
+  if (avail < 2) return;
+  if (scheduler_idle_workers(&w->mmtk->sched) > 0)
+    share(w, avail / 2 < SHARE_CHUNK ? avail / 2 : SHARE_CHUNK);
+  else if (avail >= 2 * SHARE_CHUNK &&
+           atomic_load_explicit(&w->deque.size, memory_order_relaxed) == 0)
+    share(w, SHARE_CHUNK);
 #else
   (void)w;
 #endif
@@ -188,14 +246,6 @@ void trace_drain(mmtk_gc_worker_t *w) {
 
 /* ---- Closure packets ---------------------------------------------------------------- */
 
-struct closure_packet {
-  struct work_packet base;
-  enum { SLOTS, NODES, PINNING_ROOTS } what;
-  enum trace_kind kind;
-  size_t count;
-  void *items[];
-};
-
 static void closure_run(struct work_packet *self, mmtk_gc_worker_t *w) {
   struct closure_packet *p = container_of(self, struct closure_packet, base);
   w->trace.kind = p->kind;
@@ -220,7 +270,7 @@ static void closure_run(struct work_packet *self, mmtk_gc_worker_t *w) {
     }
     break;
   }
-  free(p);
+  closure_release(&w->trace, p);
   trace_drain(w);
 }
 
@@ -228,6 +278,7 @@ static struct closure_packet *closure_new(int what, enum trace_kind kind, const 
                                           size_t count) {
   struct closure_packet *p = malloc(sizeof *p + count * sizeof(void *));
   if (!p) return NULL;
+  p->pooled = false;
   p->base.run = closure_run;
   p->what = what;
   p->kind = kind;

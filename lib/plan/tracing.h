@@ -81,6 +81,10 @@ struct tracer {
    * set (the Compressor updates their references once it knows the new addresses). */
   uintptr_t *external;
   size_t nexternal, external_cap;
+  /* Packets of SHARE_CHUNK objects that ran here, kept for this worker's next share
+   * (design.trace.share): a handoff allocates nothing once a few have been made. */
+  struct closure_packet *spare;
+  unsigned nspare;
 };
 
 /* Where each copy semantics (MMTK_COPY_*) puts its copies in this GC (MMTk's
