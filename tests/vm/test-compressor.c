@@ -162,7 +162,10 @@ static void test_regions_two_workers(void) {
                  (unsigned long long)atomic_load(&regions_logged),
                  (unsigned long long)atomic_load(&by_worker[0]),
                  (unsigned long long)atomic_load(&by_worker[1]));
-  g_assert_cmpuint(atomic_load(&regions_logged) / (uint64_t)gcs_run, >=, 40);
+  /* Some 48 regions per GC; under stress GCs (every 64 KiB of allocation) the garbage
+   * never piles up, and only the regions of the survivors remain (about 6). */
+  g_assert_cmpuint(atomic_load(&regions_logged) / (uint64_t)gcs_run, >=,
+                   getenv("MMTK_STRESS_FACTOR") ? 4 : 40);
   g_assert_cmpuint(atomic_load(&by_worker[0]), >, 0);
   g_assert_cmpuint(atomic_load(&by_worker[1]), >, 0);
   g_assert_cmpuint(atomic_load(&by_worker[0]) + atomic_load(&by_worker[1]), ==,
