@@ -51,6 +51,11 @@ bool ms_uses_header_marks(const mmtk_t *mmtk) {
 bool ms_space_create(mmtk_t *mmtk, struct space *s, const char *name, unsigned index,
                      struct side_metadata_spec *mark) {
   space_init(s, mmtk, name, index, &mark_sweep_space_ops, PR_FREELIST);
+  /* A block is zeroed once per cycle, cell by cell as it is allocated (the allocators,
+   * inline ones too, zero each cell they hand out): its pages are neither zeroed when
+   * an empty block is released nor when it is taken again (new_block), and new_block
+   * writes every header field and links every cell (design.policy.marksweep.sweep). */
+  pr_set_zero_on_acquire(&s->pr);
   if (ms_uses_header_marks(mmtk)) return ms_space_init(s, NULL);
   /* The mark bits: one per 8-byte granule, set at each live cell's start; committed
    * only for this space's chunks. */
@@ -148,17 +153,31 @@ static void push(struct ms_block **list, struct ms_block *b, int where) {
   b->where = (uint8_t)where;
 }
 
-static void forget_block(struct space *s, struct ms_block *b) {
+/* An empty block leaves the space's array (the lock is held); its pages go back with
+ * release_blocks(), after the lock is dropped (design.policy.marksweep.sweep). */
+static void forget_block(struct space *s, struct ms_block *b, struct ms_block **freed) {
   struct ms_state *st = state(s);
   size_t i = b->index;
   st->all[i] = st->all[--st->nall];
   st->all[i]->index = i;
   free(b->disp);
   b->disp = NULL;
-  space_release(s, (uintptr_t)b, MS_BLOCK_BYTES >> LOG_BYTES_IN_PAGE);
+  b->next = *freed;
+  *freed = b;
 }
 
-/* Rebuild the block's free list from the marks; true if the block was freed. */
+/* Give the pages of forgotten blocks back (the lock is not held: a release may zero the
+ * block's 64 KiB). */
+static void release_blocks(struct space *s, struct ms_block *freed) {
+  while (freed) {
+    struct ms_block *next = freed->next;
+    space_release(s, (uintptr_t)freed, MS_BLOCK_BYTES >> LOG_BYTES_IN_PAGE);
+    freed = next;
+  }
+}
+
+/* Rebuild the block's free list from the marks; true if no cell is live.  Touches only
+ * the block and its marks: the caller owns the block, with or without the lock. */
 static bool sweep(struct space *s, struct ms_block *b) {
   struct ms_state *st = state(s);
   mmtk_t *mmtk = s->mmtk;
@@ -184,11 +203,7 @@ static bool sweep(struct space *s, struct ms_block *b) {
   if (st->mark) side_metadata_bzero(st->mark, cells_start(b), (size_t)b->ncells * b->cell_size);
   b->free = free;
   b->nfree = (uint16_t)nfree;
-  if (nfree == b->ncells) {
-    forget_block(s, b);
-    return true;
-  }
-  return false;
+  return nfree == b->ncells;
 }
 
 /* A fresh block of class `cls`, not yet known to the space (NULL and *status when the
@@ -197,7 +212,8 @@ static bool sweep(struct space *s, struct ms_block *b) {
  * holds when it calls libmmtk (ThreadSanitizer found that lock-order inversion). */
 static struct ms_block *new_block(struct space *s, unsigned cls, uint32_t opts, int *status) {
   enum alloc_status as;
-  uintptr_t start = space_acquire(s, MS_BLOCK_BYTES >> LOG_BYTES_IN_PAGE, opts, &as);
+  uintptr_t start =
+      space_acquire(s, MS_BLOCK_BYTES >> LOG_BYTES_IN_PAGE, opts | ALLOC_OPT_UNZEROED, &as);
   if (!start) {
     *status = as;
     return NULL;
@@ -233,58 +249,67 @@ static bool register_block(struct space *s, struct ms_block *b) {
   return true;
 }
 
-/* Lazily sweep every unswept block (freeing the empty ones). */
-static void sweep_all_unswept(struct space *s) {
+/* Sweep every unswept block (the lock is held); the empty ones join *freed. */
+static void sweep_all_unswept(struct space *s, struct ms_block **freed) {
   struct ms_state *st = state(s);
   for (unsigned c = 0; c < MS_CLASSES; c++) {
     struct ms_block *b = st->unswept[c];
     st->unswept[c] = NULL;
     while (b) {
       struct ms_block *next = b->next;
-      if (!sweep(s, b)) {
-        if (b->nfree) push(&st->available[c], b, MS_AVAILABLE);
-        else b->where = MS_FULL;
-      }
+      if (sweep(s, b)) forget_block(s, b, freed);
+      else if (b->nfree) push(&st->available[c], b, MS_AVAILABLE);
+      else b->where = MS_FULL;
       b = next;
     }
   }
 }
 
-/* A block of class `cls` that has a free cell, the lock held: an available one, or one
- * swept now (lazy sweeping: the allocator sweeps the blocks it takes). */
+/* A block of class `cls` that has a free cell, taken with the lock dropped: an available
+ * one, or one swept now (lazy sweeping: the allocator sweeps the blocks it takes).  An
+ * unswept block is owned (MS_OWNED) before the lock is dropped, so that it is swept
+ * outside the lock by its taker alone (design.policy.marksweep.sweep); ms_live() does
+ * not read an owned block's marks or free list. */
 static struct ms_block *reuse_block(struct space *s, unsigned cls) {
   struct ms_state *st = state(s);
-  struct ms_block *b = st->available[cls];
-  if (b) {
-    st->available[cls] = b->next;
-    return b;
+  for (;;) {
+    pthread_mutex_lock(&st->lock);
+    struct ms_block *b = st->available[cls];
+    bool unswept = false;
+    if (b) {
+      st->available[cls] = b->next;
+    } else if ((b = st->unswept[cls])) {
+      st->unswept[cls] = b->next;
+      unswept = true;
+    }
+    if (b) b->where = MS_OWNED;
+    pthread_mutex_unlock(&st->lock);
+    if (!b || !unswept) return b;
+    bool empty = sweep(s, b);
+    if (!empty && b->nfree) return b;
+    struct ms_block *freed = NULL;
+    pthread_mutex_lock(&st->lock);
+    if (empty) forget_block(s, b, &freed);
+    else b->where = MS_FULL;
+    pthread_mutex_unlock(&st->lock);
+    release_blocks(s, freed); /* empty: its pages go back; try the next */
   }
-  while ((b = st->unswept[cls])) {
-    st->unswept[cls] = b->next;
-    if (sweep(s, b)) continue; /* empty: its pages went back; try the next */
-    if (b->nfree) break;
-    b->where = MS_FULL;
-  }
-  /* Owned from now on: the taker uses b->free without the lock, and ms_live() must not
-   * read this block's marks (swept) or free list (the taker's) meanwhile. */
-  if (b) b->where = MS_OWNED;
-  return b;
 }
 
 struct ms_block *ms_take_block(struct space *s, unsigned cls, uint32_t opts, int *status) {
   struct ms_state *st = state(s);
-  pthread_mutex_lock(&st->lock);
   struct ms_block *b = reuse_block(s, cls);
-  pthread_mutex_unlock(&st->lock);
   bool fresh = false;
   if (!b) {
     b = new_block(s, cls, opts, status);
     if (!b && *status == ALLOC_HEAP_FULL) {
       /* Empty blocks may still wait to be swept: free them before asking for a GC. */
+      struct ms_block *freed = NULL;
       pthread_mutex_lock(&st->lock);
-      sweep_all_unswept(s);
-      b = reuse_block(s, cls);
+      sweep_all_unswept(s, &freed);
       pthread_mutex_unlock(&st->lock);
+      release_blocks(s, freed);
+      b = reuse_block(s, cls);
       if (!b) b = new_block(s, cls, opts, status);
     }
     fresh = b && b->where == MS_NEW;
@@ -321,18 +346,22 @@ void ms_return_block(struct space *s, struct ms_block *b, uintptr_t free) {
 void ms_prepare(struct space *s) {
   struct ms_state *st = state(s);
   /* The marks of the last GC are still needed by the blocks not swept yet. */
+  struct ms_block *freed = NULL;
   pthread_mutex_lock(&st->lock);
-  sweep_all_unswept(s);
+  sweep_all_unswept(s, &freed);
   pthread_mutex_unlock(&st->lock);
+  release_blocks(s, freed);
   if (!st->mark) space_flip_mark_state(s); /* header marks: see "Header marks" above */
   atomic_store_explicit(&st->tracing, true, memory_order_release);
 }
 
 void ms_sweep_all(struct space *s) {
   struct ms_state *st = state(s);
+  struct ms_block *freed = NULL;
   pthread_mutex_lock(&st->lock);
-  sweep_all_unswept(s);
+  sweep_all_unswept(s, &freed);
   pthread_mutex_unlock(&st->lock);
+  release_blocks(s, freed);
 }
 
 #if MMTK_HAVE_VO_BIT
@@ -389,9 +418,11 @@ void ms_release(struct space *s, bool eager) {
     clear_dead_vo_bits(s, b);
 #endif
   }
-  if (eager) sweep_all_unswept(s);
+  struct ms_block *freed = NULL;
+  if (eager) sweep_all_unswept(s, &freed);
   atomic_store_explicit(&st->tracing, false, memory_order_release);
   pthread_mutex_unlock(&st->lock);
+  release_blocks(s, freed);
 }
 
 /* ---- Tracing ------------------------------------------------------------------------ */
