@@ -30,7 +30,7 @@ struct closure_packet {
 void tracer_destroy(struct tracer *t) {
   while (t->spare) {
     struct closure_packet *p = t->spare;
-    t->spare = (struct closure_packet *)(void *)p->base.next;
+    t->spare = p->base.next ? container_of(p->base.next, struct closure_packet, base) : NULL;
     free(p);
   }
   t->nspare = 0;
@@ -144,7 +144,7 @@ static void closure_run(struct work_packet *self, mmtk_gc_worker_t *w);
 
 static void closure_release(struct tracer *t, struct closure_packet *p) {
   if (p->pooled && t->nspare < SHARE_SPARES) {
-    p->base.next = &t->spare->base;
+    p->base.next = t->spare ? &t->spare->base : NULL;
     t->spare = p;
     t->nspare++;
     return;
@@ -159,7 +159,7 @@ static void share(mmtk_gc_worker_t *w, size_t n) {
   struct tracer *t = &w->trace;
   struct closure_packet *p = t->spare;
   if (p) {
-    t->spare = container_of(p->base.next, struct closure_packet, base);
+    t->spare = p->base.next ? container_of(p->base.next, struct closure_packet, base) : NULL;
     t->nspare--;
   } else {
     p = malloc(sizeof *p + SHARE_CHUNK * sizeof(void *));
