@@ -2,6 +2,17 @@
  * check the arguments, then route to the mutator, plan, spaces or metadata. */
 #include "mmtk_internal.h"
 
+/* The words of a refusal of `who` for address `a`, which is not in this instance's heap:
+ * another instance's, or nobody's (design.heap.rooms). */
+static void not_in_heap(const mmtk_t *mmtk, const char *who, uintptr_t a, const char *nobodys) {
+  unsigned n = heap_range_number_at(a);
+  if (n && n != mmtk->room.number)
+    mmtk_set_last_error("%s: %p belongs to another instance (instance %u; this is instance %u)",
+                        who, (void *)a, n, mmtk->room.number);
+  else
+    mmtk_set_last_error("%s: %p %s", who, (void *)a, nobodys);
+}
+
 /* ---- Allocation ----------------------------------------------------------------------- */
 
 void *mmtk_alloc(mmtk_mutator_t *mutator, size_t size, size_t align, size_t offset,
@@ -38,12 +49,8 @@ void mmtk_post_alloc(mmtk_mutator_t *mutator, mmtk_object_t object, size_t bytes
   uintptr_t o = (uintptr_t)object;
   struct space *s = heap_space_of(mmtk, o); /* not the VM space: libmmtk never allocates there */
   if (MMTK_UNLIKELY(s == NULL || (o & (BYTES_IN_WORD - 1)))) {
-    unsigned n = 0;
-    if (!s && heap_range_owner(o, &n) && n != mmtk->room.number)
-      mmtk_error(mmtk, "mmtk_post_alloc: %p belongs to another instance (instance %u; this "
-                 "mutator's is instance %u)", object, n, mmtk->room.number);
-    else
-      mmtk_error(mmtk, "mmtk_post_alloc: %p is not a word-aligned address in the heap", object);
+    not_in_heap(mmtk, "mmtk_post_alloc", o, "is not a word-aligned address in the heap");
+    mmtk_log(mmtk, MMTK_LOG_ERROR, "%s", mmtk_last_error());
     return;
   }
   s->ops->post_alloc(s, mutator, o, bytes);
@@ -189,14 +196,7 @@ mmtk_object_t mmtk_find_object_from_internal_pointer(const mmtk_t *mmtk, const v
 static struct space *object_space(const mmtk_t *mmtk, mmtk_object_t object, const char *who) {
   if (!instance_check(mmtk, who)) return NULL;
   struct space *s = space_of(mmtk, (uintptr_t)object);
-  if (!s) {
-    unsigned n = 0;
-    if (heap_range_owner((uintptr_t)object, &n) && n != mmtk->room.number)
-      mmtk_set_last_error("%s: %p belongs to another instance (instance %u; this is instance "
-                          "%u)", who, object, n, mmtk->room.number);
-    else
-      mmtk_set_last_error("%s: %p is not in the heap", who, object);
-  }
+  if (!s) not_in_heap(mmtk, who, (uintptr_t)object, "is not in the heap");
   return s;
 }
 

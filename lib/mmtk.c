@@ -50,7 +50,7 @@ static size_t max_heap_bytes(const struct mmtk_options *o) {
 /* Take this instance's room of the shared heap range (design.heap.rooms). */
 static bool take_room(mmtk_t *mmtk) {
   size_t heap = max_heap_bytes(&mmtk->options), want = heap_room_bytes(heap), largest = 0;
-  int e = heap_range_take(mmtk, want, &mmtk->room, &largest);
+  int e = heap_range_take(want, &mmtk->room, &largest);
   if (e == 0) return true;
   memset(&mmtk->room, 0, sizeof mmtk->room);
   if (e == ENOSPC)

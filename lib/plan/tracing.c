@@ -27,13 +27,19 @@ struct closure_packet {
   void *items[];
 };
 
-void tracer_destroy(struct tracer *t) {
-  while (t->spare) {
-    struct closure_packet *p = t->spare;
+/* The worker's spare shared packets (design.trace.share.spares): a stack linked through
+ * base.next, which a packet uses only while it waits in a bucket. */
+static struct closure_packet *spare_pop(struct tracer *t) {
+  struct closure_packet *p = t->spare;
+  if (p) {
     t->spare = p->base.next ? container_of(p->base.next, struct closure_packet, base) : NULL;
-    free(p);
+    t->nspare--;
   }
-  t->nspare = 0;
+  return p;
+}
+
+void tracer_destroy(struct tracer *t) {
+  for (struct closure_packet *p; (p = spare_pop(t));) free(p);
   free(t->stack);
   t->stack = NULL;
   free(t->external);
@@ -138,6 +144,15 @@ static inline uintptr_t stack_pop(struct tracer *t) {
 
 static void closure_run(struct work_packet *self, mmtk_gc_worker_t *w);
 
+static void closure_fill(struct closure_packet *p, int what, enum trace_kind kind,
+                         const void *items, size_t count) {
+  p->base.run = closure_run;
+  p->what = what;
+  p->kind = kind;
+  p->count = count;
+  memcpy(p->items, items, count * sizeof(void *));
+}
+
 /* Shared packets come from the worker's spares, or from malloc until it has some; one
  * that ran is kept by the worker that ran it, up to SHARE_SPARES (design.trace.share). */
 #define SHARE_SPARES 8
@@ -157,20 +172,13 @@ static void closure_release(struct tracer *t, struct closure_packet *p) {
  * worker's deque. */
 static void share(mmtk_gc_worker_t *w, size_t n) {
   struct tracer *t = &w->trace;
-  struct closure_packet *p = t->spare;
-  if (p) {
-    t->spare = p->base.next ? container_of(p->base.next, struct closure_packet, base) : NULL;
-    t->nspare--;
-  } else {
+  struct closure_packet *p = spare_pop(t);
+  if (!p) {
     p = malloc(sizeof *p + SHARE_CHUNK * sizeof(void *));
     if (!p) return; /* keep the work: it is traced here */
     p->pooled = true;
   }
-  p->base.run = closure_run;
-  p->what = NODES;
-  p->kind = t->kind;
-  p->count = n;
-  memcpy(p->items, t->stack + t->bottom, n * sizeof *t->stack);
+  closure_fill(p, NODES, t->kind, t->stack + t->bottom, n);
   t->bottom += n;
   worker_add(w, &p->base);
 }
@@ -279,11 +287,7 @@ static struct closure_packet *closure_new(int what, enum trace_kind kind, const 
   struct closure_packet *p = malloc(sizeof *p + count * sizeof(void *));
   if (!p) return NULL;
   p->pooled = false;
-  p->base.run = closure_run;
-  p->what = what;
-  p->kind = kind;
-  p->count = count;
-  memcpy(p->items, items, count * sizeof(void *));
+  closure_fill(p, what, kind, items, count);
   return p;
 }
 

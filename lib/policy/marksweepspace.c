@@ -166,8 +166,8 @@ static void forget_block(struct space *s, struct ms_block *b, struct ms_block **
   *freed = b;
 }
 
-/* Give the pages of forgotten blocks back (the lock is not held: a release may zero the
- * block's 64 KiB). */
+/* Give the pages of forgotten blocks back, without the space's lock (the page resource
+ * has its own). */
 static void release_blocks(struct space *s, struct ms_block *freed) {
   while (freed) {
     struct ms_block *next = freed->next;
@@ -296,6 +296,16 @@ static struct ms_block *reuse_block(struct space *s, unsigned cls) {
   }
 }
 
+/* Sweep every unswept block now. */
+void ms_sweep_all(struct space *s) {
+  struct ms_state *st = state(s);
+  struct ms_block *freed = NULL;
+  pthread_mutex_lock(&st->lock);
+  sweep_all_unswept(s, &freed);
+  pthread_mutex_unlock(&st->lock);
+  release_blocks(s, freed);
+}
+
 struct ms_block *ms_take_block(struct space *s, unsigned cls, uint32_t opts, int *status) {
   struct ms_state *st = state(s);
   struct ms_block *b = reuse_block(s, cls);
@@ -304,11 +314,7 @@ struct ms_block *ms_take_block(struct space *s, unsigned cls, uint32_t opts, int
     b = new_block(s, cls, opts, status);
     if (!b && *status == ALLOC_HEAP_FULL) {
       /* Empty blocks may still wait to be swept: free them before asking for a GC. */
-      struct ms_block *freed = NULL;
-      pthread_mutex_lock(&st->lock);
-      sweep_all_unswept(s, &freed);
-      pthread_mutex_unlock(&st->lock);
-      release_blocks(s, freed);
+      ms_sweep_all(s);
       b = reuse_block(s, cls);
       if (!b) b = new_block(s, cls, opts, status);
     }
@@ -346,23 +352,11 @@ void ms_return_block(struct space *s, struct ms_block *b, uintptr_t free) {
 void ms_prepare(struct space *s) {
   struct ms_state *st = state(s);
   /* The marks of the last GC are still needed by the blocks not swept yet. */
-  struct ms_block *freed = NULL;
-  pthread_mutex_lock(&st->lock);
-  sweep_all_unswept(s, &freed);
-  pthread_mutex_unlock(&st->lock);
-  release_blocks(s, freed);
+  ms_sweep_all(s);
   if (!st->mark) space_flip_mark_state(s); /* header marks: see "Header marks" above */
   atomic_store_explicit(&st->tracing, true, memory_order_release);
 }
 
-void ms_sweep_all(struct space *s) {
-  struct ms_state *st = state(s);
-  struct ms_block *freed = NULL;
-  pthread_mutex_lock(&st->lock);
-  sweep_all_unswept(s, &freed);
-  pthread_mutex_unlock(&st->lock);
-  release_blocks(s, freed);
-}
 
 #if MMTK_HAVE_VO_BIT
 /* Clear the VO bits of every cell of `b` whose mark is clear.  The mark and VO tables

@@ -7,14 +7,9 @@
 #define RANGE_START ((uintptr_t)MMTK_HEAP_START)
 #define RANGE_BYTES ((size_t)(MMTK_HEAP_END - MMTK_HEAP_START))
 
-struct taken {
-  struct heap_room room;
-  struct mmtk *owner;
-};
-
 static pthread_mutex_t range_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool range_reserved;
-static struct taken *taken; /* the live rooms, in no order */
+static struct heap_room *taken; /* the live rooms, in no order */
 static size_t ntaken, taken_capacity;
 
 /* The largest power of two that the range holds (at least HEAP_ROOM_MIN_BYTES, which
@@ -35,7 +30,7 @@ size_t heap_room_bytes(size_t max_heap) {
 
 static bool place_is_free(uintptr_t start, size_t bytes) {
   for (size_t i = 0; i < ntaken; i++) {
-    const struct heap_room *r = &taken[i].room;
+    const struct heap_room *r = &taken[i];
     if (start < r->start + r->bytes && r->start < start + bytes) return false;
   }
   return true;
@@ -53,12 +48,12 @@ static uintptr_t find_place(size_t bytes) {
 static unsigned free_number(void) {
   for (unsigned n = 1;; n++) {
     bool used = false;
-    for (size_t i = 0; i < ntaken && !used; i++) used = taken[i].room.number == n;
+    for (size_t i = 0; i < ntaken && !used; i++) used = taken[i].number == n;
     if (!used) return n;
   }
 }
 
-int heap_range_take(struct mmtk *owner, size_t bytes, struct heap_room *room, size_t *largest) {
+int heap_range_take(size_t bytes, struct heap_room *room, size_t *largest) {
   MMTK_ASSERT(bytes >= HEAP_ROOM_MIN_BYTES && (bytes & (bytes - 1)) == 0);
   int err = 0;
   pthread_mutex_lock(&range_lock);
@@ -70,7 +65,7 @@ int heap_range_take(struct mmtk *owner, size_t bytes, struct heap_room *room, si
     err = ENOSPC;
   } else if (ntaken == taken_capacity) {
     size_t cap = taken_capacity ? 2 * taken_capacity : 8;
-    struct taken *t = realloc(taken, cap * sizeof *t);
+    struct heap_room *t = realloc(taken, cap * sizeof *t);
     if (t) {
       taken = t;
       taken_capacity = cap;
@@ -86,7 +81,7 @@ int heap_range_take(struct mmtk *owner, size_t bytes, struct heap_room *room, si
     room->start = at;
     room->bytes = bytes;
     room->number = free_number();
-    taken[ntaken++] = (struct taken){.room = *room, .owner = owner};
+    taken[ntaken++] = *room;
   }
   pthread_mutex_unlock(&range_lock);
   return err;
@@ -95,7 +90,7 @@ int heap_range_take(struct mmtk *owner, size_t bytes, struct heap_room *room, si
 void heap_range_give(const struct heap_room *room) {
   pthread_mutex_lock(&range_lock);
   for (size_t i = 0; i < ntaken; i++) {
-    if (taken[i].room.start != room->start) continue;
+    if (taken[i].start != room->start) continue;
     taken[i] = taken[--ntaken];
     if (ntaken == 0) {
       os_unreserve(RANGE_START, RANGE_BYTES);
@@ -113,18 +108,13 @@ void heap_range_give(const struct heap_room *room) {
   pthread_mutex_unlock(&range_lock);
 }
 
-struct mmtk *heap_range_owner(uintptr_t addr, unsigned *number) {
-  struct mmtk *owner = NULL;
+unsigned heap_range_number_at(uintptr_t addr) {
+  unsigned number = 0;
   pthread_mutex_lock(&range_lock);
-  for (size_t i = 0; i < ntaken && !owner; i++) {
-    const struct heap_room *r = &taken[i].room;
-    if (addr - r->start < r->bytes) {
-      owner = taken[i].owner;
-      if (number) *number = r->number;
-    }
-  }
+  for (size_t i = 0; i < ntaken && !number; i++)
+    if (addr - taken[i].start < taken[i].bytes) number = taken[i].number;
   pthread_mutex_unlock(&range_lock);
-  return owner;
+  return number;
 }
 
 unsigned heap_range_instances(void) {

@@ -16,7 +16,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct mmtk;
 
 /* The smallest room: 16 extents of 4 chunks (configure's smallest range). */
 #define HEAP_ROOM_MIN_BYTES ((size_t)256 << 20)
@@ -32,15 +31,15 @@ struct heap_room {
  * most the largest power of two that the range holds (mmtk_init(3)). */
 size_t heap_room_bytes(size_t max_heap);
 
-/* Take a room of `bytes` for `owner`, reserving the range first if no instance is alive.
+/* Take a room of `bytes`, reserving the range first if no instance is alive.
  * 0; ENOSPC when no free place holds it (*largest is then the largest room that is
  * free); or the errno of the failed reservation (EEXIST: something else is mapped in
  * the range). */
-int heap_range_take(struct mmtk *owner, size_t bytes, struct heap_room *room, size_t *largest);
+int heap_range_take(size_t bytes, struct heap_room *room, size_t *largest);
 /* Give a room back (its memory is released; the range is unmapped with the last room). */
 void heap_range_give(const struct heap_room *room);
-/* The live instance whose room holds `addr` (NULL: none), and its number in *number. */
-struct mmtk *heap_range_owner(uintptr_t addr, unsigned *number);
+/* The number of the live instance whose room holds `addr`, 0 when none does. */
+unsigned heap_range_number_at(uintptr_t addr);
 /* How many instances hold a room now. */
 unsigned heap_range_instances(void);
 
