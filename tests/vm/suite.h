@@ -147,6 +147,26 @@ static G_GNUC_UNUSED void suite_checked_gc(fx_t *f, void (*kept)(const tvm_snaps
   kept(&before, &after);
 }
 
+/* Full-heap GCs of `vm` so far (every GC but a generational plan's nursery GCs). */
+static G_GNUC_UNUSED uint64_t suite_full_gcs(tvm_t *vm) {
+  mmtk_stats_t s = {.size = sizeof s};
+  g_assert_true(mmtk_get_stats(tvm_mmtk(vm), &s));
+  return s.gc_count - s.nursery_gc_count;
+}
+
+/* A singly linked list of `n` nodes in a new root slot of `th`; returns the slot. */
+static G_GNUC_UNUSED size_t suite_make_list(tvm_thread_t *th, size_t n, size_t data_bytes,
+                                            uint64_t first) {
+  size_t head = tvm_push(th, NULL);
+  for (size_t i = 0; i < n; i++) {
+    tvm_obj_t o = tvm_alloc(th, TVM_NODE, 1, data_bytes, first + i);
+    g_assert_nonnull(o);
+    tvm_set_ref(th, o, 0, tvm_root(th, head));
+    tvm_set_root(th, head, o);
+  }
+  return head;
+}
+
 /* ---- The watchdog: a test that hangs (a deadlock) aborts, naming itself ------------ */
 
 static const char *suite_current_test;

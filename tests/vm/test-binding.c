@@ -109,19 +109,6 @@ static void start(fx_t *f, customize_fn fn) {
 }
 
 static void checked_gc(fx_t *f) { suite_checked_gc(f, tvm_assert_preserved); }
-
-/* A singly linked list of `n` nodes in a new root slot; returns the slot. */
-static size_t make_list(tvm_thread_t *th, size_t n, size_t data_bytes, uint64_t first) {
-  size_t head = tvm_push(th, NULL);
-  for (size_t i = 0; i < n; i++) {
-    tvm_obj_t o = tvm_alloc(th, TVM_NODE, 1, data_bytes, first + i);
-    g_assert_nonnull(o);
-    tvm_set_ref(th, o, 0, tvm_root(th, head));
-    tvm_set_root(th, head, o);
-  }
-  return head;
-}
-
 /* `bytes` of unreachable BYTES objects of `each` bytes; false if one failed. */
 static bool garbage(tvm_thread_t *th, size_t bytes, size_t each) {
   for (size_t done = 0; done < bytes; done += tvm_object_size(0, each))
@@ -423,7 +410,7 @@ static void shutdown_and_join(fx_t *f) {
 }
 
 static void gc_work_on_own_threads(fx_t *f) {
-  make_list(f->th, 5000, 16, 0);
+  suite_make_list(f->th, 5000, 16, 0);
   for (int i = 0; i < 5; i++) checked_gc(f);
   g_assert_cmpuint(atomic_load(&foreign_scans), ==, 0);
   g_assert_cmpuint(atomic_load(&foreign_handshakes), ==, 0);
@@ -576,7 +563,7 @@ static void wrong_worker_case(enum wrong_worker kind) {
   g_free(want);
   /* The other workers collect (with a single worker there is none left to). */
   if (n > 1) {
-    make_list(f.th, 2000, 16, 0);
+    suite_make_list(f.th, 2000, 16, 0);
     for (int i = 0; i < 3; i++) checked_gc(&f);
     g_assert_cmpuint(atomic_load(&foreign_scans), ==, 0);
   }
@@ -650,7 +637,7 @@ static void test_spawn_stale_worker(void) {
   g_assert_cmpstr(mmtk_last_error(), ==, "mmtk_start_worker: the worker is NULL (pass the "
                   "worker that spawn_gc_thread received)");
   /* Every worker still collects, and the shutdown waits for each (a joined thread). */
-  make_list(f.th, 2000, 16, 0);
+  suite_make_list(f.th, 2000, 16, 0);
   for (int i = 0; i < 3; i++) checked_gc(&f);
   tvm_counters_t c;
   tvm_counters(f.vm, &c);
@@ -1106,7 +1093,7 @@ static void test_post_forwarding(void) {
   fx_t f;
   start(&f, post_forwarding_binding);
   pf_thread = f.th;
-  make_list(f.th, 3000, 24, 0);
+  suite_make_list(f.th, 3000, 24, 0);
   size_t arr = tvm_push(f.th, tvm_alloc(f.th, TVM_ARRAY, 200, 0, 5));
   for (size_t i = 0; i < 200; i++)
     tvm_set_ref(f.th, tvm_root(f.th, arr), i, tvm_alloc(f.th, TVM_NODE, 0, i, 10000 + i));
@@ -1229,7 +1216,7 @@ static void test_collection_disabled(void) {
   tvm_options_t o = options("FixedHeapSize:16M", "256K");
   start_opts(&f, &o, collection_enabled_binding, 120);
   tvm_thread_t *th = f.th;
-  make_list(th, 1000, 16, 0);
+  suite_make_list(th, 1000, 16, 0);
   tvm_snapshot_t s0, s;
   tvm_snapshot(f.vm, &s0);
   g_assert_true(garbage(th, 2 * MiB, 200));
@@ -1292,7 +1279,7 @@ static void test_delegated(void) {
   tvm_options_t o = options("Delegated", NULL);
   start_opts(&f, &o, delegated_binding, 120);
   tvm_thread_t *th = f.th;
-  make_list(th, 1000, 16, 0);
+  suite_make_list(th, 1000, 16, 0);
   tvm_snapshot_t s0, s;
   tvm_snapshot(f.vm, &s0);
   /* 32 MiB without a GC: the binding never asked for one. */

@@ -106,18 +106,6 @@ static void checked_gc_thread(tvm_thread_t *th) {
   tvm_assert_preserved(&before, &after);
 }
 
-/* A singly linked list of `n` nodes in a new root slot; returns the slot. */
-static size_t make_list(fx_t *f, size_t n, size_t data_bytes, uint64_t first) {
-  size_t head = tvm_push(f->th, NULL);
-  for (size_t i = 0; i < n; i++) {
-    tvm_obj_t o = tvm_alloc(f->th, TVM_NODE, 1, data_bytes, first + i);
-    g_assert_nonnull(o);
-    tvm_set_ref(f->th, o, 0, tvm_root(f->th, head));
-    tvm_set_root(f->th, head, o);
-  }
-  return head;
-}
-
 /* ---- basic ------------------------------------------------------------------------ */
 
 /* Every type in every space, linked together; survives GCs; moves exactly as the plan
@@ -196,7 +184,7 @@ static void test_shapes(void) {
 static void test_forced(void) {
   fx_t f;
   start_with(&f, "FixedHeapSize:64M", NULL, EAGER, 120);
-  make_list(&f, 1000, 16, 0);
+  suite_make_list(f.th, 1000, 16, 0);
   tvm_counters_t c0, c;
   tvm_counters(f.vm, &c0);
   for (unsigned i = 1; i <= 10; i++) {
@@ -504,7 +492,7 @@ static void deep_list(size_t n, const char *heap, unsigned timeout) {
   fx_t f;
   start_with(&f, heap, NULL, NULL, timeout);
   gint64 t0 = g_get_monotonic_time();
-  size_t head = make_list(&f, n, 0, 0);
+  size_t head = suite_make_list(f.th, n, 0, 0);
   gint64 t1 = g_get_monotonic_time();
   tvm_snapshot_t before, after;
   tvm_snapshot(f.vm, &before);
@@ -600,13 +588,6 @@ struct mutator_job {
   uint64_t same, preserved;
 };
 
-/* Full-heap GCs so far (every GC but a generational plan's nursery GCs). */
-static uint64_t full_gcs(tvm_t *vm) {
-  mmtk_stats_t s = {.size = sizeof s};
-  g_assert_true(mmtk_get_stats(tvm_mmtk(vm), &s));
-  return s.gc_count - s.nursery_gc_count;
-}
-
 static void *mutator_main(void *arg) {
   struct mutator_job *j = arg;
   tvm_thread_t *th = tvm_attach(j->vm);
@@ -620,7 +601,7 @@ static void *mutator_main(void *arg) {
     if (i % 100 == 0) {
       model_verify(m, false);
       /* The other threads collect at will: this graph must not notice. */
-      uint64_t g0 = tvm_gc_count(j->vm), f0 = full_gcs(j->vm);
+      uint64_t g0 = tvm_gc_count(j->vm), f0 = suite_full_gcs(j->vm);
       tvm_snapshot_thread(th, &a);
       for (int k = 0; k < 200; k++) g_assert_nonnull(tvm_alloc(th, TVM_BYTES, 0, 200, k));
       tvm_snapshot_thread(th, &b);
@@ -630,7 +611,7 @@ static void *mutator_main(void *arg) {
       } else {
         /* Only nursery GCs in between (a generational plan): dead mature referents may
          * stay until a full-heap GC. */
-        if (full_gcs(j->vm) == f0) tvm_assert_preserved_partial(&a, &b);
+        if (suite_full_gcs(j->vm) == f0) tvm_assert_preserved_partial(&a, &b);
         else tvm_assert_preserved(&a, &b);
         j->preserved++;
       }
@@ -716,7 +697,7 @@ static void *churner(void *arg) {
 static void test_thread_churn(void) {
   fx_t f;
   start_with(&f, "FixedHeapSize:64M", NULL, NULL, 180);
-  size_t head = make_list(&f, 2000, 8, 0);
+  size_t head = suite_make_list(f.th, 2000, 8, 0);
   (void)head;
   struct churn c = {.vm = f.vm};
   pthread_t t;
@@ -789,7 +770,7 @@ static void detach_now(tvm_t *vm, void *worker_tls, void *arg) {
 static void test_detach_at_gc_start(void) {
   fx_t f;
   start_with(&f, "FixedHeapSize:64M", NULL, NULL, 30);
-  make_list(&f, 100, 8, 0);
+  suite_make_list(f.th, 100, 8, 0);
   struct detacher d = {.vm = f.vm, .state = -1};
   pthread_mutex_init(&d.lock, NULL);
   pthread_cond_init(&d.cond, NULL);
@@ -876,7 +857,7 @@ static void test_heap_exhaustion(void) {
   tvm_counters(f.vm, &c);
   g_assert_cmpuint(c.oom_calls, ==, 5);
   g_assert_cmpuint(c.oom_heap, ==, 5);
-  make_list(&f, 100, 100, 0);
+  suite_make_list(f.th, 100, 100, 0);
   checked_gc(&f);
   tvm_counters(f.vm, &c);
   g_assert_cmpuint(c.oom_calls, ==, 5);
@@ -1130,7 +1111,7 @@ static void packets_hook(tvm_t *vm, void *worker_tls, void *arg) {
 static void test_packets(void) {
   fx_t f;
   start(&f, "FixedHeapSize:64M");
-  make_list(&f, 500, 8, 0);
+  suite_make_list(f.th, 500, 8, 0);
   struct packets *p = g_new0(struct packets, 1);
   p->vm = f.vm;
   tvm_set_roots_hook(f.vm, packets_hook, p);
@@ -1305,7 +1286,7 @@ static void test_live_survivor(void) {
   fx_t f;
   start(&f, "FixedHeapSize:64M");
   tvm_thread_t *th = f.th;
-  size_t list = make_list(&f, 500, 40, 0);
+  size_t list = suite_make_list(f.th, 500, 40, 0);
   size_t big = tvm_push(th, tvm_alloc(th, TVM_BYTES, 0, 64 * KiB, 1));
   size_t imm = tvm_push(th, tvm_alloc_sem(th, TVM_NODE, 0, 16, 2, MMTK_ALLOC_IMMORTAL));
   size_t nm = tvm_push(th, tvm_alloc_sem(th, TVM_NODE, 0, 16, 3, MMTK_ALLOC_NON_MOVING));

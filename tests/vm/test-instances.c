@@ -96,39 +96,20 @@ static tvm_t *inst_new(const char *plan, const char *heap) {
   return tvm_new(&o);
 }
 
-static uint64_t full_gcs(tvm_t *vm) {
-  mmtk_stats_t s = {.size = sizeof s};
-  g_assert_true(mmtk_get_stats(tvm_mmtk(vm), &s));
-  return s.gc_count - s.nursery_gc_count;
-}
-
 /* A forced GC with this thread's graph checked before and after (the other threads of
  * the instance may run). */
 static void checked_gc_thread(tvm_thread_t *th) {
   tvm_snapshot_t before, after;
   tvm_snapshot_thread(th, &before);
-  uint64_t n = tvm_gc_count(tvm_vm(th)), f = full_gcs(tvm_vm(th));
+  uint64_t n = tvm_gc_count(tvm_vm(th)), f = suite_full_gcs(tvm_vm(th));
   g_assert_true(tvm_gc(th));
   g_assert_cmpuint(tvm_gc_count(tvm_vm(th)), >, n);
   tvm_snapshot_thread(th, &after);
   /* tvm asks the generational plans for full-heap user GCs; a nursery GC another
    * thread triggered may still be the one that ran. */
-  if (full_gcs(tvm_vm(th)) == f) tvm_assert_preserved_partial(&before, &after);
+  if (suite_full_gcs(tvm_vm(th)) == f) tvm_assert_preserved_partial(&before, &after);
   else tvm_assert_preserved(&before, &after);
 }
-
-/* A list of `n` nodes in a new root slot of th; returns the slot. */
-static size_t make_list(tvm_thread_t *th, size_t n, size_t data_bytes, uint64_t first) {
-  size_t head = tvm_push(th, NULL);
-  for (size_t i = 0; i < n; i++) {
-    tvm_obj_t o = tvm_alloc(th, TVM_NODE, 1, data_bytes, first + i);
-    g_assert_nonnull(o);
-    tvm_set_ref(th, o, 0, tvm_root(th, head));
-    tvm_set_root(th, head, o);
-  }
-  return head;
-}
-
 /* A ring of `n` nodes (each with two fields: next, and a chord) in a new root slot, then
  * rewired: every chord points half way round, stored through the inline barrier of
  * <mmtk/inline.h> (which reads the instance's room and unlog bits from the mutator's
@@ -239,13 +220,13 @@ static void ring_step(struct job *j, tvm_thread_t *th, uint64_t id) {
   }
   tvm_snapshot_t a, b;
   tvm_snapshot_thread(th, &a);
-  uint64_t g0 = tvm_gc_count(j->vm), f0 = full_gcs(j->vm);
+  uint64_t g0 = tvm_gc_count(j->vm), f0 = suite_full_gcs(j->vm);
   for (int k = 0; k < 1024; k++) g_assert_nonnull(tvm_alloc(th, TVM_BYTES, 0, 4000, id + (uint64_t)k));
   tvm_snapshot_thread(th, &b);
   if (tvm_gc_count(j->vm) == g0) tvm_assert_same(&a, &b);
-  else if (full_gcs(j->vm) == f0) tvm_assert_preserved_partial(&a, &b);
+  else if (suite_full_gcs(j->vm) == f0) tvm_assert_preserved_partial(&a, &b);
   else tvm_assert_preserved(&a, &b);
-  if (full_gcs(j->vm) == f0 && tvm_gc_count(j->vm) > g0) j->nursery_checked++;
+  if (suite_full_gcs(j->vm) == f0 && tvm_gc_count(j->vm) > g0) j->nursery_checked++;
   tvm_pop_to(th, depth);
 }
 
@@ -266,7 +247,7 @@ static void *churn_main(void *arg) {
     if (i % 100 == 0) {
       model_verify(m, false);
       /* The instance's other thread collects at will: this graph must not notice. */
-      uint64_t g0 = tvm_gc_count(j->vm), f0 = full_gcs(j->vm);
+      uint64_t g0 = tvm_gc_count(j->vm), f0 = suite_full_gcs(j->vm);
       tvm_snapshot_thread(th, &a);
       for (int k = 0; k < 100; k++) g_assert_nonnull(tvm_alloc(th, TVM_BYTES, 0, 400, k));
       tvm_snapshot_thread(th, &b);
@@ -274,7 +255,7 @@ static void *churn_main(void *arg) {
         tvm_assert_same(&a, &b);
         j->same++;
       } else {
-        if (full_gcs(j->vm) == f0) tvm_assert_preserved_partial(&a, &b);
+        if (suite_full_gcs(j->vm) == f0) tvm_assert_preserved_partial(&a, &b);
         else tvm_assert_preserved(&a, &b);
         j->preserved++;
       }
@@ -453,7 +434,7 @@ static void hold_hook(tvm_t *vm, void *worker_tls, void *arg) {
 static void *hold_a_main(void *arg) {
   struct hold *h = arg;
   tvm_thread_t *th = tvm_attach(h->a);
-  make_list(th, 2000, 24, 0);
+  suite_make_list(th, 2000, 24, 0);
   tvm_snapshot_t before, after;
   tvm_snapshot(h->a, &before);
   h->a_gcs = tvm_gc_count(h->a);
@@ -485,7 +466,7 @@ static void *third_main(void *arg) {
 static void *hold_b_main(void *arg) {
   struct hold *h = arg;
   tvm_thread_t *th = tvm_attach(h->b);
-  size_t list = make_list(th, 500, 16, 1000);
+  size_t list = suite_make_list(th, 500, 16, 1000);
   /* Wait, in native state, for A's world to stop. */
   tvm_enter_native(th);
   pthread_mutex_lock(&h->lock);
@@ -623,7 +604,7 @@ static void runner_wait(struct runner *r, uint64_t from, uint64_t more) {
 /* On the calling thread: attach to vm, a list, a checked GC, queries, detach. */
 static void exercise(tvm_t *vm, tvm_t *other) {
   tvm_thread_t *th = tvm_attach(vm);
-  size_t list = make_list(th, 3000, 40, 7);
+  size_t list = suite_make_list(th, 3000, 40, 7);
   tvm_snapshot_t before, after;
   tvm_snapshot(vm, &before);
   g_assert_true(tvm_gc(th));
@@ -726,7 +707,7 @@ static void *cycler_main(void *arg) {
     pthread_mutex_unlock(&reg->lock);
 
     tvm_thread_t *th = tvm_attach(vm);
-    size_t list = make_list(th, 500, 32, k << 10);
+    size_t list = suite_make_list(th, 500, 32, k << 10);
     if (tvm_collects(vm)) g_assert_true(tvm_gc(th));
     size_t n = 0;
     for (tvm_obj_t ob = tvm_root(th, list); ob; ob = tvm_ref(ob, 0), n++) {
@@ -836,7 +817,7 @@ static void *queries_b_main(void *arg) {
   size_t used_b0 = mmtk_used_bytes(B);
   w->used_a_before = mmtk_used_bytes(A);
   /* 6 MiB kept in B: B's used bytes follow, A's do not move. */
-  size_t list = make_list(th, 6 * 1024, 1000, 50000);
+  size_t list = suite_make_list(th, 6 * 1024, 1000, 50000);
   size_t used_b1 = mmtk_used_bytes(B);
   w->used_a_after = mmtk_used_bytes(A);
   note("B's used bytes: %zu -> %zu; A's: %zu -> %zu", used_b0, used_b1, w->used_a_before,
@@ -964,7 +945,7 @@ static void test_queries(void) {
   size_t used_a0 = mmtk_used_bytes(A), used_b0 = mmtk_used_bytes(B);
   tvm_set_global(w.a, 0, tvm_alloc(th, TVM_NODE, 1, 16, 1));
   tvm_obj_t oa = tvm_global(w.a, 0);
-  size_t list = make_list(th, 8 * 1024, 1000, 100);
+  size_t list = suite_make_list(th, 8 * 1024, 1000, 100);
   tvm_set_global(w.a, 1, tvm_root(th, list));
   size_t used_a1 = mmtk_used_bytes(A), used_b1 = mmtk_used_bytes(B);
   note("A's used bytes: %zu -> %zu; B's: %zu -> %zu", used_a0, used_a1, used_b0, used_b1);
@@ -1092,7 +1073,7 @@ static void fill_and_free(size_t heap) {
   if (!fill[n - 1]) g_error("after a shutdown, mmtk_init still fails: %s", mmtk_last_error());
   g_assert_true(mmtk_starting_heap_address(tvm_mmtk(fill[n - 1])) == freed);
   tvm_thread_t *th = tvm_attach(fill[n - 1]);
-  size_t list = make_list(th, 1000, 64, 0);
+  size_t list = suite_make_list(th, 1000, 64, 0);
   g_assert_true(tvm_gc(th));
   size_t k = 0;
   for (tvm_obj_t o = tvm_root(th, list); o; o = tvm_ref(o, 0), k++) g_assert_true(tvm_pattern_ok(o));
@@ -1126,7 +1107,7 @@ static void test_no_room(void) {
 /* A list of `n` nodes kept in global 0 of vm, made by the calling thread (not attached). */
 static void global_list(tvm_t *vm, size_t n, uint64_t first) {
   tvm_thread_t *th = tvm_attach(vm);
-  size_t list = make_list(th, n, 48, first);
+  size_t list = suite_make_list(th, n, 48, first);
   tvm_set_global(vm, 0, tvm_root(th, list));
   tvm_pop_to(th, 0);
   tvm_detach(th);
@@ -1224,7 +1205,7 @@ static char *prefix_of(const char *text, const char *plan, int nth) {
 
 static void gc_on_new_thread_body(tvm_t *vm) {
   tvm_thread_t *th = tvm_attach(vm);
-  make_list(th, 100, 8, 0);
+  suite_make_list(th, 100, 8, 0);
   g_assert_true(tvm_gc(th));
   tvm_pop_to(th, 0);
   tvm_detach(th);
