@@ -274,12 +274,18 @@ static void test_pin_root(void) {
   tvm_thread_t *th = f.th;
   tvm_gc(th);
   size_t base = tvm_depth(th);
-  tvm_alloc(th, TVM_BYTES, 0, 4000, 0); /* dead, below both */
+  /* The filler is garbage for the GCs below, but held by `filler` until then: a stress
+   * GC (MMTK_STRESS_FACTOR) while it is allocated must not compact it away, or the two
+   * objects would no longer be a region apart. */
+  size_t filler = tvm_push(th, tvm_alloc(th, TVM_ARRAY, 71, 0, 0));
+  tvm_set_ref(th, tvm_root(th, filler), 0, tvm_alloc(th, TVM_BYTES, 0, 4000, 0)); /* below both */
   size_t pinned = tvm_push(th, tvm_alloc(th, TVM_NODE, 1, 64, 1));
   /* A region of its own, with garbage below it too. */
-  for (int i = 0; i < 70; i++) tvm_alloc(th, TVM_BYTES, 0, 4000, 0);
+  for (int i = 1; i <= 70; i++)
+    tvm_set_ref(th, tvm_root(th, filler), (size_t)i, tvm_alloc(th, TVM_BYTES, 0, 4000, 0));
   size_t other = tvm_push(th, tvm_alloc(th, TVM_BYTES, 0, 64, 2));
   tvm_set_ref(th, tvm_root(th, pinned), 0, tvm_root(th, other));
+  for (size_t i = 0; i <= 70; i++) tvm_set_ref(th, tvm_root(th, filler), i, NULL);
   g_assert_cmpuint((uintptr_t)tvm_root(th, pinned) / REGION, !=,
                    (uintptr_t)tvm_root(th, other) / REGION);
   tvm_obj_t pinned_was = tvm_root(th, pinned), other_was = tvm_root(th, other);

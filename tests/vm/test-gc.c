@@ -219,7 +219,12 @@ static void test_forced(void) {
   size_t live = mmtk_live_bytes_in_last_gc(f.mmtk);
   note("used bytes: %zu before the GC, %zu after; live %zu (objects: %zu)", used_before,
                  used_after, live, s.bytes);
-  g_assert_cmpuint(used_after, <, used_before);
+  /* Under stress GCs (MMTK_STRESS_FACTOR) one ran at most 64 KiB ago: the Compressor,
+   * which counts whole regions in use, may then find no region to give back. */
+  if (getenv("MMTK_STRESS_FACTOR"))
+    g_assert_cmpuint(used_after, <=, used_before);
+  else
+    g_assert_cmpuint(used_after, <, used_before);
   g_assert_cmpuint(used_after, <, 4 * MiB);
   /* Every reachable byte counted (rounded up to cells or pages), no more than is in use. */
   g_assert_cmpuint(live, >=, s.bytes);

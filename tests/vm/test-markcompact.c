@@ -65,8 +65,10 @@ static void test_slide_order(void) {
       if (k) g_assert_cmpuint((uintptr_t)o - (uintptr_t)tvm_ref(tvm_root(th, arr), k - 1), ==, step);
     }
     note("GC %d: %zu of %d survivors moved", gc + 1, moved, RUN / 2);
-    /* The first GC frees the garbage between them: all move; later ones find them packed. */
-    g_assert_cmpuint(moved, ==, gc == 0 ? RUN / 2 : 0);
+    /* The first GC frees the garbage between them: all move; later ones find them packed.
+     * Under stress GCs (MMTK_STRESS_FACTOR), some ran while the list was built and slid
+     * part of it already: only the later GCs' count is exact then. */
+    if (gc > 0 || !getenv("MMTK_STRESS_FACTOR")) g_assert_cmpuint(moved, ==, gc == 0 ? RUN / 2 : 0);
   }
   finish(&f);
 }
