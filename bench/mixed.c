@@ -7,23 +7,25 @@
  *   mixed-VARIANT [-q] [-n SCALE] [parser] [cache]
  *
  * Cases (both by default; each prints its own @bench line):
- *   parser  builds syntax trees as a parser would: a statement is a node of 3 to 9
- *           words (blocks, calls with 1 to 6 arguments, binary operators), leaves are
- *           numbers (2 words) and identifiers (a node and its name, a string of 1 to 40
- *           bytes), with string literals of up to 120 bytes.  Each tree (a "file" of
- *           about 20000 objects) is hashed once built, kept among the last 8 files and
- *           hashed again when it leaves them: objects are read back in the order they
- *           were allocated, long after.  SCALE * 150 files.
+ *   parser  builds syntax trees as a parser would, bottom-up: inner nodes of 3 to 9
+ *           words (blocks of 2 to 8 statements, calls of 2 to 7 operands, binary
+ *           operators), leaves of 2 words (numbers, and identifiers, each with its name:
+ *           a string of 1 to 40 bytes, now and then a literal of up to 120).  Each tree
+ *           (a "file", about 22000 objects of 29 bytes on average) is hashed once
+ *           built, kept among the last 8 files and hashed again when it leaves them:
+ *           objects are read back in the order they were allocated, long after.
+ *           SCALE * 150 files.
  *   cache   a table of 32768 entries replaced at random (a skewed choice: some slots
  *           change often, others rarely, so lifetimes vary widely); an entry is a node
- *           of 4 words, its key 8 to 56 bytes and its value 8 to 400 bytes of data.  Three of four operations look an entry up and read all of it.
- *           SCALE * 750000 operations.
+ *           of 4 words, its key 8 to 56 bytes and its value 8 to 400 bytes of data.
+ *           Three of four operations on a filled slot read its entry whole, the fourth
+ *           replaces it.  SCALE * 750000 operations.
  * Every object's contents are derived from a seed kept outside the heap (parser: each
  * tree's hash computed as it is built; cache: each slot's seed), so a wrong object, or
- * a wrong byte in one, makes a wrong answer (exit status 1).  The pseudo-random choices
- * are fixed (xorshift64*, one seed): every variant does the same work.  -q is SCALE 1/4
- * (rounded up), what `make bench BENCH_QUICK=1` passes.  Exit status 2 on a usage error,
- * 3 when the heap is exhausted.
+ * a wrong word in one, makes a wrong answer (exit status 1).  The pseudo-random choices
+ * are fixed (xorshift64*, one seed): every variant does the same work and prints the
+ * same hash and sum.  SCALE is 4 by default, 1 with -q (what `make bench BENCH_QUICK=1`
+ * passes).  Exit status 2 on a usage error, 3 when the heap is exhausted.
  *
  * Written for the MarkSweep locality question of doc/benchmarks/results.md: a
  * size-segregated heap separates objects allocated together, a bump pointer does not.
