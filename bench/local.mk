@@ -146,6 +146,27 @@ bench_mt_gcbench_malloc_CPPFLAGS = $(BENCH_MALLOC_CPP)
 bench_mt_gcbench_malloc_CFLAGS = $(BENCH_CC_FLAGS)
 bench_mt_gcbench_malloc_LDFLAGS = $(BENCH_MALLOC_LD)
 
+# mixed: objects of many sizes (a parser's syntax trees, a cache with random lifetimes).
+BENCH_BINS += bench/mixed-mmtk$(EXEEXT) bench/mixed-malloc$(EXEEXT)
+if HAVE_BDWGC
+BENCH_BINS += bench/mixed-bdw$(EXEEXT)
+endif
+EXTRA_PROGRAMS += bench/mixed-mmtk bench/mixed-malloc bench/mixed-bdw
+bench_mixed_mmtk_SOURCES = bench/mixed.c bench/bench-util.h bench/bench-bdw.h $(MINIVM_SOURCES)
+bench_mixed_mmtk_CPPFLAGS = $(BENCH_MMTK_CPP)
+bench_mixed_mmtk_CFLAGS = $(BENCH_CC_FLAGS)
+bench_mixed_mmtk_LDFLAGS = $(BENCH_MMTK_LD)
+bench_mixed_mmtk_LDADD = lib/libmmtk.la
+bench_mixed_bdw_SOURCES = bench/mixed.c bench/bench-util.h bench/bench-bdw.h
+bench_mixed_bdw_CPPFLAGS = $(BENCH_BDW_CPP)
+bench_mixed_bdw_CFLAGS = $(BENCH_CC_FLAGS)
+bench_mixed_bdw_LDFLAGS = $(BENCH_BDW_LD)
+bench_mixed_bdw_LDADD = $(BDWGC_LIBS)
+bench_mixed_malloc_SOURCES = bench/mixed.c bench/bench-util.h bench/bench-bdw.h
+bench_mixed_malloc_CPPFLAGS = $(BENCH_MALLOC_CPP)
+bench_mixed_malloc_CFLAGS = $(BENCH_CC_FLAGS)
+bench_mixed_malloc_LDFLAGS = $(BENCH_MALLOC_LD)
+
 CLEANFILES += $(EXTRA_PROGRAMS) bench/results.md bench/results.raw bench/results.svg \
 	bench/results.png bench/results-rss.svg bench/results-rss.png bench/results.gp \
 	bench/results.md.gp bench/results-*.dat bench/results.md.medians bench/results.md.units \

@@ -717,6 +717,69 @@ static void test_inline_free_list(void) {
   teardown();
 }
 
+/* A fresh block's cells come in address order, as from a bump pointer, and its free
+ * list is linked a page at a time (design.policy.marksweep.carve); the cells a GC finds
+ * never carved are free afterwards, with marks on the side and in the header (where
+ * the sweep trusts the block's free list to tell free cells from objects). */
+static void test_fresh_block_carve(void) {
+  for (int header = 0; header < 2; header++) {
+    header_mark_bit = header ? 63 : -1;
+    setup("plan=MarkSweep gc_trigger=FixedHeapSize:8M eager_complete_sweep=true");
+    header_mark_bit = -1;
+    mmtk_mutator_head_t *h = (mmtk_mutator_head_t *)(void *)MU;
+    g_assert_nonnull(h->free_lists);
+    /* Header marks flip at each GC: after this one, the next GC's mark is the bit value
+     * of never-written memory, which must not make a never-carved cell look live. */
+    g_assert_true(mmtk_handle_user_collection_request(MU));
+    enum { SIZE = 40, CLS = (SIZE - 1) / 8, N = 2000 }; /* 1636 cells per 64 KiB block */
+    static uintptr_t at[N];
+    size_t steps = 0;
+    for (int i = 0; i < N; i++) {
+      obj *o = mmtk_alloc_fast(MU, SIZE, 8, 0, MMTK_ALLOC_DEFAULT);
+      g_assert_nonnull(o);
+      o->nrefs = 0;
+      o->size = SIZE;
+      mmtk_post_alloc(MU, o, SIZE, MMTK_ALLOC_DEFAULT);
+      at[i] = (uintptr_t)o;
+      if (i && at[i] == at[i - 1] + SIZE) steps++;
+      /* The cells in hand lie within a page of the next one. */
+      uintptr_t first = h->free_lists[2 * CLS], last = first;
+      for (uintptr_t c = first; c; c = *(uintptr_t *)c) {
+        g_assert_cmpuint(c, >, at[i]);
+        last = c;
+      }
+      g_assert_cmpuint(last - first, <, 4096);
+    }
+    /* Every step is to the next cell but the one to a second block (batches of cells
+     * follow each other). */
+    g_assert_cmpuint(steps, ==, N - 2);
+    /* Keep one object of the second block, partly carved, and collect. */
+    static obj *keep;
+    keep = (obj *)at[N - 10];
+    roots[0] = &keep;
+    nroots = 1;
+    g_assert_true(mmtk_handle_user_collection_request(MU));
+    uintptr_t block = (uintptr_t)keep & ~(uintptr_t)0xffff;
+    /* That block is the only one of the class with free cells (the first one was all
+     * dead, so released): every other cell of it comes next, the never carved ones too. */
+    size_t ncells = (65536 - 64) / SIZE, same = 0;
+    for (size_t i = 0; i + 1 < ncells; i++) {
+      obj *o = mmtk_alloc_fast(MU, SIZE, 8, 0, MMTK_ALLOC_DEFAULT);
+      g_assert_nonnull(o);
+      o->nrefs = 0;
+      o->size = SIZE;
+      mmtk_post_alloc(MU, o, SIZE, MMTK_ALLOC_DEFAULT);
+      g_assert_true(o != keep);
+      if (((uintptr_t)o & ~(uintptr_t)0xffff) == block) same++;
+    }
+    g_assert_cmpuint(same, ==, ncells - 1);
+    g_assert_cmpuint(keep->size, ==, SIZE);
+    g_assert_cmpint(oom_calls, ==, 0);
+    nroots = 0;
+    teardown();
+  }
+}
+
 /* ---- The VM space -------------------------------------------------------------------- */
 
 #define IMAGE_BYTES ((size_t)1 << 20)
@@ -916,6 +979,7 @@ int main(int argc, char **argv) {
   g_test_add_func("/MarkSweep/collect/pinning-roots", test_pinning_roots);
   g_test_add_func("/Immix/collect/pinning-roots", test_pinning_roots_immix);
   g_test_add_func("/MarkSweep/collect/inline-free-list", test_inline_free_list);
+  g_test_add_func("/MarkSweep/collect/fresh-block-carve", test_fresh_block_carve);
 #if MMTK_HAVE_SANITY
   g_test_add_func("/MarkSweep/collect/sanity-violation", test_sanity_violation);
 #endif

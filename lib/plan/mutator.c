@@ -84,10 +84,13 @@ void *mutator_alloc_free_list_fast(struct mmtk_mutator *m, size_t size, size_t a
   struct free_list_allocator *a = &m->freelist[m->mapping[MMTK_ALLOC_DEFAULT].index];
   unsigned cls = ms_size_class(align_up(size, MMTK_MIN_ALIGNMENT));
   struct free_list_class *fc = &a->cls[cls];
-  /* Only a cell already in hand: taking a block may need a GC, which mutator_alloc()
-   * handles. */
+  /* Only a cell of the block in hand: taking a block may need a GC, which
+   * mutator_alloc() handles. */
   uint64_t *cell = (uint64_t *)fc->free;
-  if (MMTK_UNLIKELY(!cell)) return NULL;
+  /* The next cells of a fresh block in hand need no GC either
+   * (design.policy.marksweep.carve). */
+  if (MMTK_UNLIKELY(!cell) && (!fc->block || !(cell = (uint64_t *)ms_carve(fc->block))))
+    return NULL;
   fc->free = cell[0];
   /* Zero the cell in words: the common cells are a few words, shorter than a call. */
   for (size_t i = 0, n = ms_class_size[cls] / sizeof *cell; i < n; i++) cell[i] = 0;

@@ -12,13 +12,11 @@ const uint32_t ms_class_size[MS_CLASSES] = {
 
 unsigned ms_size_class(size_t bytes) {
   if (bytes <= 64) return bytes ? (unsigned)((bytes - 1) >> 3) : 0;
-  unsigned lo = 8, hi = MS_CLASSES - 1;
-  while (lo < hi) {
-    unsigned mid = (lo + hi) / 2;
-    if (ms_class_size[mid] >= bytes) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
+  /* Above 64: with 2^p < bytes <= 2^(p+1), the quarter of that range holding `bytes`
+   * (no search: this runs for every allocation the inline path does not take). */
+  size_t b = bytes - 1;
+  unsigned p = (unsigned)(63 - __builtin_clzll((unsigned long long)b));
+  return 8 + 4 * (p - 6) + (unsigned)((b >> (p - 2)) & 3);
 }
 
 struct ms_state {
@@ -53,8 +51,9 @@ bool ms_space_create(mmtk_t *mmtk, struct space *s, const char *name, unsigned i
   space_init(s, mmtk, name, index, &mark_sweep_space_ops, PR_FREELIST);
   /* A block is zeroed once per cycle, cell by cell as it is allocated (the allocators,
    * inline ones too, zero each cell they hand out): its pages are neither zeroed when
-   * an empty block is released nor when it is taken again (new_block), and new_block
-   * writes every header field and links every cell (design.policy.marksweep.sweep). */
+   * an empty block is released nor when it is taken again (new_block), new_block
+   * writes every header field, and its cells are linked as they are carved
+   * (design.policy.marksweep.sweep, design.policy.marksweep.carve). */
   pr_set_zero_on_acquire(&s->pr);
   if (ms_uses_header_marks(mmtk)) return ms_space_init(s, NULL);
   /* The mark bits: one per 8-byte granule, set at each live cell's start; committed
@@ -83,7 +82,8 @@ static inline uintptr_t cells_start(const struct ms_block *b) {
  * With the mark bit in the object header the sweep must find each cell's object: at the
  * cell start unless b->disp says otherwise.  Cells that were free before the GC hold a
  * free-list link, not an object, so they are excluded by walking the block's free list
- * (complete at sweep time: allocators hand their blocks back at every GC).
+ * (complete at sweep time: allocators hand their blocks back at every GC, with the
+ * cells never carved linked then, ms_return_block()).
  *
  * Header marks are never cleared: a lazy sweep runs beside the mutators, and writing
  * into live objects' headers there would race with the VM's own header updates (a
@@ -225,13 +225,54 @@ static struct ms_block *new_block(struct space *s, unsigned cls, uint32_t opts, 
   b->cls = (uint8_t)cls;
   b->ncells = (uint16_t)((MS_BLOCK_BYTES - MS_HEADER_BYTES) / b->cell_size);
   b->nfree = b->ncells;
-  uintptr_t c = cells_start(b);
-  for (unsigned i = 0; i + 1 < b->ncells; i++, c += b->cell_size) *(uintptr_t *)c = c + b->cell_size;
-  *(uintptr_t *)c = 0;
-  b->free = cells_start(b);
+  /* No cell is linked yet: the allocator carves them a page at a time (ms_carve). */
+  b->free = 0;
+  b->carve = cells_start(b);
   b->disp = NULL;
   b->where = MS_NEW;
   return b;
+}
+
+/* design.policy.marksweep.carve: a fresh block's free list is built a page of cells at a
+ * time, just before the allocator hands them out, instead of all at once when the block
+ * is taken.  Linking all 64 KiB up front wrote every cell once more than needed and,
+ * the block being larger than a first-level cache, evicted the cells before they were
+ * allocated: each was missed twice.  A page's cells are still in the cache when they
+ * are popped, zeroed and initialised. */
+#define CARVE_BYTES ((uintptr_t)4096)
+
+uintptr_t ms_carve(struct ms_block *b) {
+  uintptr_t c = b->carve;
+  if (!c) return 0;
+  uintptr_t size = b->cell_size, end = cells_start(b) + (uintptr_t)b->ncells * size;
+  uintptr_t stop = c + CARVE_BYTES;
+  if (stop > end) stop = end;
+  uintptr_t last = c;
+  /* At least one cell; then every cell that ends before `stop`. */
+  for (uintptr_t n = c + size; n + size <= stop; n += size) {
+    *(uintptr_t *)last = n;
+    last = n;
+  }
+  *(uintptr_t *)last = 0;
+  b->carve = last + size < end ? last + size : 0;
+  return c;
+}
+
+/* Link every cell not carved yet after the list `free` (in address order, all before
+ * them); the new list. */
+static uintptr_t carve_rest(struct ms_block *b, uintptr_t free) {
+  uintptr_t c = b->carve;
+  if (!c) return free;
+  b->carve = 0;
+  uintptr_t size = b->cell_size, end = cells_start(b) + (uintptr_t)b->ncells * size;
+  uintptr_t *link = &free;
+  while (*link) link = (uintptr_t *)*link;
+  for (; c < end; c += size) {
+    *link = c;
+    link = (uintptr_t *)c;
+  }
+  *link = 0;
+  return free;
 }
 
 /* Make a new block known to the space (the lock is held); false if out of memory. */
@@ -335,6 +376,7 @@ struct ms_block *ms_take_block(struct space *s, unsigned cls, uint32_t opts, int
 
 void ms_return_block(struct space *s, struct ms_block *b, uintptr_t free) {
   struct ms_state *st = state(s);
+  free = carve_rest(b, free);
   unsigned n = 0;
   for (uintptr_t c = free; c; c = *(uintptr_t *)c) {
     /* Still in address order (ms_live's on_free_list() relies on it). */

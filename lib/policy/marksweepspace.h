@@ -37,6 +37,9 @@ struct ms_block {
   /* Header marks only: each cell's object offset from the cell start, for blocks where
    * an aligned allocation moved an object off its cell start (else NULL: all at 0). */
   uint16_t *disp;
+  /* A fresh block's first cell not yet on its free list (this and every later cell are
+   * free), 0 when every free cell is on the list (design.policy.marksweep.carve). */
+  uintptr_t carve;
 };
 _Static_assert(sizeof(struct ms_block) <= MS_HEADER_BYTES, "the block header fits");
 
@@ -64,7 +67,12 @@ void ms_space_destroy(struct space *s);
 /* For a mutator: a block of class `cls` with free cells (its free list handed over), or
  * NULL with *status.  */
 struct ms_block *ms_take_block(struct space *s, unsigned cls, uint32_t opts, int *status);
-/* A mutator gives a block back with what is left of its free list. */
+/* The owner of a fresh block links its next cells, about a page of them, into a free
+ * list in address order and gets the first: 0 when no cell is left to link
+ * (design.policy.marksweep.carve). */
+uintptr_t ms_carve(struct ms_block *b);
+/* A mutator gives a block back with what is left of its free list (the cells not yet
+ * carved are added to it). */
 void ms_return_block(struct space *s, struct ms_block *b, uintptr_t free);
 /* GC phases. */
 void ms_prepare(struct space *s);

@@ -10,6 +10,8 @@ uintptr_t free_list_alloc(struct free_list_allocator *a, size_t bytes, size_t al
   unsigned cls = ms_size_class(need);
   struct free_list_class *fc = &a->cls[cls];
   uintptr_t cell = fc->free;
+  /* The next cells of a fresh block (design.policy.marksweep.carve). */
+  if (MMTK_UNLIKELY(!cell) && fc->block) fc->free = cell = ms_carve(fc->block);
   if (MMTK_UNLIKELY(!cell)) {
     if (fc->block) ms_return_block(a->space, fc->block, 0);
     fc->block = NULL;
@@ -20,7 +22,7 @@ uintptr_t free_list_alloc(struct free_list_allocator *a, size_t bytes, size_t al
       return 0;
     }
     fc->block = b;
-    fc->free = b->free;
+    fc->free = b->free ? b->free : ms_carve(b);
     b->free = 0;
     cell = fc->free;
   }
