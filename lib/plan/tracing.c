@@ -199,7 +199,7 @@ static void maybe_share(mmtk_gc_worker_t *w) {
   if (scheduler_idle_workers(&w->mmtk->sched) > 0)
     share(w, avail / 2 < SHARE_CHUNK ? avail / 2 : SHARE_CHUNK);
   else if (avail >= 2 * SHARE_CHUNK &&
-           atomic_load_explicit(&w->deque.size, memory_order_relaxed) == 0)
+           deque_size(&w->deque) == 0)
     share(w, SHARE_CHUNK);
 #else
   (void)w;
