@@ -361,6 +361,7 @@ bool mmtk_add_work_packets(mmtk_t *mmtk, int stage, mmtk_work_fn fn, void *const
       return false;
     }
     p->base.run = binding_run;
+    work_set_kind(&p->base, WORK_KIND("binding"));
     p->fn = fn;
     p->data = data[i];
     bucket_push_locked(s, stage, &p->base);

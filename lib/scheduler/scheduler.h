@@ -18,6 +18,7 @@
 
 #include "plan/tracing.h"
 #include "scheduler/deque.h"
+#include "scheduler/packet_stats.h"
 #include "scheduler/work.h"
 
 struct mmtk;
@@ -42,6 +43,9 @@ struct mmtk_gc_worker {
   _Alignas(64) struct tracer trace; /* the closure machinery (plan/tracing.h) */
   _Alignas(64) struct copy_allocators copy; /* to-space buffers */
   uint64_t packets_run;
+#if MMTK_HAVE_WORK_PACKET_STATS
+  _Alignas(64) struct packet_stats packet_stats; /* design.scheduler.stats */
+#endif
 };
 
 struct bucket {

@@ -178,7 +178,14 @@ void mmtk_start_worker(mmtk_t *mmtk, void *tls, mmtk_gc_worker_t *worker) {
     if (!p) p = search(worker);
     if (p) {
       worker->packets_run++;
+#if MMTK_HAVE_WORK_PACKET_STATS
+      const char *kind = p->kind; /* run() may free the packet */
+      uint64_t t0 = stats_now_ns();
       p->run(p, worker);
+      packet_stats_record(&worker->packet_stats, kind, stats_now_ns() - t0);
+#else
+      p->run(p, worker);
+#endif
       continue;
     }
     if (!scheduler_park(worker)) break;
