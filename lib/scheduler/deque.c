@@ -81,6 +81,9 @@ bool deque_push(struct work_deque *d, struct work_packet *p) {
 
 struct work_packet *deque_pop(struct work_deque *d) {
   int64_t b = atomic_load_explicit(&d->bottom, memory_order_relaxed) - 1;
+  /* Seen empty: it is (only the owner adds, and top only grows), so no claim is made
+   * (design.deque.orderings.empty).  A worker out of work asks often. */
+  if (atomic_load_explicit(&d->top, memory_order_relaxed) > b) return NULL;
   struct deque_array *a = atomic_load_explicit(&d->array, memory_order_relaxed);
   /* Claim slot b before looking at top: seq_cst store, then seq_cst load (the paper: a
    * seq_cst fence between them).  A thief reads top and then bottom, both seq_cst, so
