@@ -13,6 +13,8 @@
 #                          from the library's own source
 #   tests/test-metadata    unit tests of the side-metadata layout and its check, built from
 #                          the library's own source (not linked with libmmtk)
+#   tests/test-deque       the GC workers' work-stealing deque, alone and with 1 to 3
+#                          thieves, built from the library's own source
 #   tests/test-symbols.sh  the exported symbols, their version node and the soname
 #   tests/test-install.sh  make install DESTDIR=..., then a client built with pkg-config
 #   tests/test-configure.sh  configure --help and the refusal of bad heap ranges
@@ -40,8 +42,13 @@ FOUNDATION_CC = $(GLIB_CFLAGS) $(PTHREAD_CFLAGS) $(MMTK_WARN_CFLAGS) $(SANITIZER
 FOUNDATION_LINK = -no-install $(PTHREAD_LIBS) $(SANITIZER_FLAGS)
 FOUNDATION_DEPLIBS = lib/libmmtk.la $(GLIB_LIBS)
 
-check_PROGRAMS += tests/test-metadata tests/test-freelist
-TESTS += tests/test-metadata tests/test-freelist
+check_PROGRAMS += tests/test-metadata tests/test-freelist tests/test-deque
+TESTS += tests/test-metadata tests/test-freelist tests/test-deque
+tests_test_deque_SOURCES = tests/test-deque.c
+tests_test_deque_CPPFLAGS = $(MMTK_CPPFLAGS) -DMMTK_BUILDING_LIBRARY -D_GNU_SOURCE
+tests_test_deque_CFLAGS = $(FOUNDATION_CC)
+tests_test_deque_LDFLAGS = $(FOUNDATION_LINK)
+tests_test_deque_LDADD = $(GLIB_LIBS)
 tests_test_freelist_SOURCES = tests/test-freelist.c
 tests_test_freelist_CPPFLAGS = $(MMTK_CPPFLAGS) -DMMTK_BUILDING_LIBRARY -D_GNU_SOURCE
 tests_test_freelist_CFLAGS = $(FOUNDATION_CC)

@@ -407,7 +407,78 @@ static void test_harness(gconstpointer data) {
   g_test_trap_assert_stdout(row);
   g_free(row);
   g_test_trap_assert_stdout("*End libmmtk Statistics*");
+  /* The packets' table is there with --enable-work-packet-stats only. */
+  if (MMTK_HAVE_WORK_PACKET_STATS) g_test_trap_assert_stdout("*\nkind\tcount\ttime.total.ms*");
+  else g_test_trap_assert_stdout_unmatched("*Work packets*");
 }
+
+#if MMTK_HAVE_WORK_PACKET_STATS
+/* The row of `kind` in the packets' table of mmtk_harness_end: its count, or -1 if it has
+ * none; its total and mean times. */
+static long long packet_row(const char *table, const char *kind, double *total_ms,
+                            double *mean_us) {
+  long long count = -1;
+  char **lines = g_strsplit(table, "\n", -1);
+  bool in = false;
+  for (guint i = 0; lines[i]; i++) {
+    if (g_str_has_prefix(lines[i], "kind\tcount\ttime.total.ms\ttime.mean.us")) in = true;
+    if (!in) continue;
+    char **f = g_strsplit(lines[i], "\t", -1);
+    if (g_strv_length(f) == 4 && !strcmp(f[0], kind)) {
+      count = g_ascii_strtoll(f[1], NULL, 10);
+      *total_ms = g_ascii_strtod(f[2], NULL);
+      *mean_us = g_ascii_strtod(f[3], NULL);
+    }
+    g_strfreev(f);
+  }
+  g_strfreev(lines);
+  return count;
+}
+
+/* --enable-work-packet-stats: the harness table has a row for each kind of packet run in
+ * the window, with its count summed over both workers: one ScheduleCollection and one
+ * root scan of the one mutator per GC, the two binding packets, closure packets. */
+static void test_packet_stats(gconstpointer data) {
+  char opts[256];
+  g_snprintf(opts, sizeof opts, "plan=%s threads=2", plan_of(data));
+  setup(opts);
+  static obj *head;
+  head = NULL;
+  roots[0] = &head;
+  nroots = 1;
+  for (int i = 0; i < 20000; i++) {
+    obj *o = alloc(1, 1, (uint64_t)i);
+    o->refs[0] = head;
+    head = o;
+  }
+  g_assert_true(mmtk_handle_user_collection_request(MU)); /* outside the window */
+  tu_capture_t cap = tu_stdout_begin();
+  mmtk_harness_begin(MU);
+  nstage_log = 0;
+  g_assert_true(mmtk_add_work_packet(M, MMTK_STAGE_CLOSURE, note_stage, NULL));
+  g_assert_true(mmtk_add_work_packet(M, MMTK_STAGE_RELEASE, note_stage, NULL));
+  for (int i = 0; i < 3; i++) g_assert_true(mmtk_handle_user_collection_request(MU));
+  mmtk_harness_end(M);
+  char *table = tu_stdout_end(&cap);
+  g_test_message("%s", table);
+  long long gcs_in_window = tu_table_value(table, "GC");
+  g_assert_cmpint(gcs_in_window, ==, 3);
+  double total, mean;
+  g_assert_cmpint(packet_row(table, "schedule_collection", &total, &mean), ==, gcs_in_window);
+  g_assert_cmpfloat(total, >, 0);
+  g_assert_cmpint(packet_row(table, "scan_mutator_roots", &total, &mean), ==, gcs_in_window);
+  g_assert_cmpint(packet_row(table, "binding", &total, &mean), ==, 2);
+  g_assert_cmpint(nstage_log, ==, 2);
+  long long slots = packet_row(table, "closure.slots", &total, &mean);
+  g_assert_cmpint(slots, >=, gcs_in_window);
+  /* mean = total / count */
+  g_assert_cmpfloat(mean * (double)slots / 1e3, <=, total + 0.001 + total * 0.01);
+  g_assert_cmpfloat(mean * (double)slots / 1e3, >=, total - 0.001 - total * 0.01);
+  g_assert_cmpint(packet_row(table, "no_such_kind", &total, &mean), ==, -1);
+  g_free(table);
+  teardown();
+}
+#endif
 
 /* Pinning roots: on MarkSweep the objects (and what they reach) stay alive and in place
  * through GCs that reuse all the garbage around them. */
@@ -966,6 +1037,10 @@ int main(int argc, char **argv) {
     g_test_add_data_func(path, plans[i], test_write_fast);
     g_snprintf(path, sizeof path, "/%s/collect/harness", plans[i]);
     g_test_add_data_func(path, plans[i], test_harness);
+#if MMTK_HAVE_WORK_PACKET_STATS
+    g_snprintf(path, sizeof path, "/%s/collect/work-packet-stats", plans[i]);
+    g_test_add_data_func(path, plans[i], test_packet_stats);
+#endif
     g_snprintf(path, sizeof path, "/%s/collect/thread-affinity", plans[i]);
     g_test_add_data_func(path, plans[i], test_affinity);
     g_snprintf(path, sizeof path, "/%s/collect/thread-affinity-spread", plans[i]);

@@ -54,7 +54,8 @@ for sw in --enable-single-worker --enable-side-metadata --with-heap-start --with
           --enable-sanity --enable-nogc-lock-free --enable-fault-injection \
           --enable-immix-non-moving --enable-immix-smaller-block \
           --enable-immix-zero-on-release --enable-sticky-immix-non-moving-nursery \
-          --with-malloc --enable-perf-counter --enable-nogc-no-zeroing; do
+          --with-malloc --enable-perf-counter --enable-nogc-no-zeroing \
+          --enable-work-packet-stats; do
   # The switch and, on its line or the next, some words of explanation.
   awk -v sw="$sw" '
     index($0, sw) { found = 1; line = $0; sub(/^[[:space:]]*[^[:space:]]+/, "", line)

@@ -32,6 +32,7 @@ static const struct {
     {"fault_injection", MMTK_HAVE_FAULT_INJECTION},
     {"nogc_no_zeroing", MMTK_HAVE_NOGC_NO_ZEROING},
     {"perf_counter", MMTK_HAVE_PERF_COUNTER},
+    {"work_packet_stats", MMTK_HAVE_WORK_PACKET_STATS},
     {"malloc_jemalloc", MMTK_HAVE_MALLOC_JEMALLOC},
     {"malloc_mimalloc", MMTK_HAVE_MALLOC_MIMALLOC},
 };

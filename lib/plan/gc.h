@@ -50,11 +50,15 @@ struct work_packet *gc_schedule_collection_packet(struct mmtk *mmtk);
  * Release stage (the plan's release, reference enqueueing, post_forwarding). */
 void gc_schedule_default(struct mmtk *mmtk, struct mmtk_gc_worker *w);
 void gc_finish(struct mmtk *mmtk, struct mmtk_gc_worker *w);
-/* A packet that calls fn(worker, arg) once. */
-struct work_packet *gc_simple_packet_new(void (*fn)(struct mmtk_gc_worker *, void *), void *arg);
+/* A packet that calls fn(worker, arg) once; its kind (WORK_KIND) is the function's name. */
+struct work_packet *gc_simple_packet_kind(void (*fn)(struct mmtk_gc_worker *, void *), void *arg,
+                                          const char *kind);
+#define gc_simple_packet_new(fn, arg) gc_simple_packet_kind(fn, arg, WORK_KIND(#fn))
 /* Queue fn(worker, arg) as a packet of `stage`. */
-void gc_add_simple(struct mmtk *mmtk, int stage, void (*fn)(struct mmtk_gc_worker *, void *),
-                   void *arg);
+void gc_add_simple_kind(struct mmtk *mmtk, int stage,
+                        void (*fn)(struct mmtk_gc_worker *, void *), void *arg, const char *kind);
+#define gc_add_simple(mmtk, stage, fn, arg) \
+  gc_add_simple_kind(mmtk, stage, fn, arg, WORK_KIND(#fn))
 
 /* gc_memory.c: what a GC allocates (design.gc.memory).  They return only with the
  * memory: on failure they call out_of_memory(MMTK_OOM_MMAP), wait and retry.  mmtk NULL:

@@ -30,16 +30,19 @@ static void simple_run(struct work_packet *self, mmtk_gc_worker_t *w) {
   fn(w, arg);
 }
 
-struct work_packet *gc_simple_packet_new(void (*fn)(mmtk_gc_worker_t *, void *), void *arg) {
+struct work_packet *gc_simple_packet_kind(void (*fn)(mmtk_gc_worker_t *, void *), void *arg,
+                                          const char *kind) {
   struct simple_packet *p = gc_malloc(NULL, sizeof *p, "a work packet");
   p->base.run = simple_run;
+  work_set_kind(&p->base, kind);
   p->fn = fn;
   p->arg = arg;
   return &p->base;
 }
 
-void gc_add_simple(mmtk_t *mmtk, int stage, void (*fn)(mmtk_gc_worker_t *, void *), void *arg) {
-  scheduler_add(mmtk, stage, gc_simple_packet_new(fn, arg));
+void gc_add_simple_kind(mmtk_t *mmtk, int stage, void (*fn)(mmtk_gc_worker_t *, void *), void *arg,
+                        const char *kind) {
+  scheduler_add(mmtk, stage, gc_simple_packet_kind(fn, arg, kind));
 }
 #define add gc_add_simple
 
@@ -180,6 +183,7 @@ static void schedule_collection_run(struct work_packet *self, mmtk_gc_worker_t *
 
 struct work_packet *gc_schedule_collection_packet(mmtk_t *mmtk) {
   mmtk->sched.schedule_packet.run = schedule_collection_run;
+  work_set_kind(&mmtk->sched.schedule_packet, WORK_KIND("schedule_collection"));
   return &mmtk->sched.schedule_packet;
 }
 

@@ -147,6 +147,11 @@ static void closure_run(struct work_packet *self, mmtk_gc_worker_t *w);
 static void closure_fill(struct closure_packet *p, int what, enum trace_kind kind,
                          const void *items, size_t count) {
   p->base.run = closure_run;
+#if MMTK_HAVE_WORK_PACKET_STATS
+  static const char *const kinds[] = {
+      [SLOTS] = "closure.slots", [NODES] = "closure.nodes", [PINNING_ROOTS] = "closure.pinning_roots"};
+  work_set_kind(&p->base, kinds[what]);
+#endif
   p->what = what;
   p->kind = kind;
   p->count = count;
@@ -199,7 +204,7 @@ static void maybe_share(mmtk_gc_worker_t *w) {
   if (scheduler_idle_workers(&w->mmtk->sched) > 0)
     share(w, avail / 2 < SHARE_CHUNK ? avail / 2 : SHARE_CHUNK);
   else if (avail >= 2 * SHARE_CHUNK &&
-           atomic_load_explicit(&w->deque.size, memory_order_relaxed) == 0)
+           deque_size(&w->deque) == 0)
     share(w, SHARE_CHUNK);
 #else
   (void)w;

@@ -238,6 +238,9 @@ bool scheduler_park(mmtk_gc_worker_t *w) {
         }
         s->finishing = true;
         atomic_store_explicit(&s->tracing, false, memory_order_relaxed);
+        /* Every running worker is parked and the lock is held: nobody steals
+         * (design.deque.retire). */
+        scheduler_free_retired(s);
         /* Mutators run again from here: packets they add wait for the next GC
          * (Unconstrained ones excepted). */
         s->stage_ns[s->open_upto] += stats_now_ns() - s->stage_start_ns;
@@ -358,6 +361,7 @@ bool mmtk_add_work_packets(mmtk_t *mmtk, int stage, mmtk_work_fn fn, void *const
       return false;
     }
     p->base.run = binding_run;
+    work_set_kind(&p->base, WORK_KIND("binding"));
     p->fn = fn;
     p->data = data[i];
     bucket_push_locked(s, stage, &p->base);

@@ -17,17 +17,11 @@
 #include <mmtk.h>
 
 #include "plan/tracing.h"
+#include "scheduler/deque.h"
+#include "scheduler/packet_stats.h"
 #include "scheduler/work.h"
 
 struct mmtk;
-
-/* A worker's own packets: it pushes and pops at the top; thieves take from the bottom. */
-struct work_deque {
-  pthread_mutex_t lock;
-  struct work_packet **items;
-  size_t bottom, top, capacity; /* items[bottom, top) */
-  _Atomic size_t size;
-};
 
 #define WORKER_SIG 0x57524b52u /* "WRKR" */
 
@@ -42,13 +36,16 @@ struct mmtk_gc_worker {
   /* The thread inside mmtk_start_worker(), while `running` (under the scheduler's lock):
    * mmtk_prepare_to_fork() must not run on a worker. */
   pthread_t running_on;
-  /* Thieves lock and read the deque; only its owner touches the tracer and the copy
+  /* Thieves read and update the deque; only its owner touches the tracer and the copy
    * buffers, every object: each starts a cache line of its own, and so does every
    * worker (scheduler_init), so that no other thread's write evicts them. */
   _Alignas(64) struct work_deque deque;
   _Alignas(64) struct tracer trace; /* the closure machinery (plan/tracing.h) */
   _Alignas(64) struct copy_allocators copy; /* to-space buffers */
   uint64_t packets_run;
+#if MMTK_HAVE_WORK_PACKET_STATS
+  _Alignas(64) struct packet_stats packet_stats; /* design.scheduler.stats */
+#endif
 };
 
 struct bucket {
@@ -118,6 +115,9 @@ void worker_destroy(struct mmtk_gc_worker *w);
 struct work_packet *scheduler_pop_open(struct scheduler *s);
 bool scheduler_park(struct mmtk_gc_worker *w);
 bool scheduler_any_deque_work(struct scheduler *s);
+/* Free the deques' retired arrays: only while no worker can steal (every running worker
+ * parked, the scheduler's lock held). */
+void scheduler_free_retired(struct scheduler *s);
 /* Check and take the worker a GC thread passed to mmtk_start_worker(); false (reported,
  * and counted as a thread given up) if it is not one of mmtk's idle workers. */
 bool scheduler_worker_enter(struct mmtk *mmtk, struct mmtk_gc_worker *w);

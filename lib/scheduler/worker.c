@@ -4,8 +4,6 @@
 
 #include <sched.h>
 
-#define DEQUE_INITIAL 64
-
 /* thread_affinity=Spread, the default (design.scheduler.worker.spread): each worker of
  * an instance with several gets a CPU of its own among those its thread may use, taken
  * in turn by every worker of the process, so that instances spread too.  Workers woken
@@ -59,7 +57,7 @@ void worker_init(mmtk_gc_worker_t *w, mmtk_t *mmtk, unsigned id) {
   memset(w, 0, sizeof *w);
   w->mmtk = mmtk;
   w->id = id;
-  pthread_mutex_init(&w->deque.lock, NULL);
+  deque_init(&w->deque);
   tracer_init(&w->trace, w);
   copy_allocators_init(&w->copy);
   w->sig = WORKER_SIG;
@@ -68,55 +66,19 @@ void worker_init(mmtk_gc_worker_t *w, mmtk_t *mmtk, unsigned id) {
 void worker_destroy(mmtk_gc_worker_t *w) {
   handle_set_sig(&w->sig, 0);
   tracer_destroy(&w->trace);
-  free(w->deque.items);
-  pthread_mutex_destroy(&w->deque.lock);
+  deque_destroy(&w->deque);
 }
 
-/* ---- The deque: a growable array; the owner uses the top, thieves the bottom ---------- */
-
-static bool deque_push(struct work_deque *d, struct work_packet *p) {
-  pthread_mutex_lock(&d->lock);
-  if (d->top == d->capacity) {
-    size_t live = d->top - d->bottom;
-    if (d->bottom > 0 && live < d->capacity / 2) {
-      memmove(d->items, d->items + d->bottom, live * sizeof *d->items);
-    } else {
-      size_t cap = d->capacity ? d->capacity * 2 : DEQUE_INITIAL;
-      struct work_packet **items = realloc(d->items, cap * sizeof *items);
-      if (!items) {
-        pthread_mutex_unlock(&d->lock);
-        return false;
-      }
-      d->items = items;
-      d->capacity = cap;
-      if (d->bottom) memmove(d->items, d->items + d->bottom, live * sizeof *d->items);
-    }
-    d->bottom = 0;
-    d->top = live;
-  }
-  d->items[d->top++] = p;
-  atomic_store(&d->size, d->top - d->bottom);
-  pthread_mutex_unlock(&d->lock);
-  return true;
-}
-
-static struct work_packet *deque_take(struct work_deque *d, bool steal) {
-  if (atomic_load(&d->size) == 0) return NULL;
-  struct work_packet *p = NULL;
-  pthread_mutex_lock(&d->lock);
-  if (d->top > d->bottom) {
-    p = steal ? d->items[d->bottom++] : d->items[--d->top];
-    if (d->top == d->bottom) d->top = d->bottom = 0;
-    atomic_store(&d->size, d->top - d->bottom);
-  }
-  pthread_mutex_unlock(&d->lock);
-  return p;
-}
+/* ---- Each worker's deque (design.deque): the owner uses the bottom, thieves the top --- */
 
 bool scheduler_any_deque_work(struct scheduler *s) {
   for (unsigned i = 0; i < s->nworkers; i++)
-    if (atomic_load(&s->workers[i].deque.size)) return true;
+    if (deque_size(&s->workers[i].deque)) return true;
   return false;
+}
+
+void scheduler_free_retired(struct scheduler *s) {
+  for (unsigned i = 0; i < s->nworkers; i++) deque_free_retired(&s->workers[i].deque);
 }
 
 void worker_add(mmtk_gc_worker_t *w, struct work_packet *p) {
@@ -144,7 +106,7 @@ static struct work_packet *steal(mmtk_gc_worker_t *w) {
 #else
   struct scheduler *s = &w->mmtk->sched;
   for (unsigned k = 1; k < s->nworkers; k++) {
-    struct work_packet *p = deque_take(&s->workers[(w->id + k) % s->nworkers].deque, true);
+    struct work_packet *p = deque_steal(&s->workers[(w->id + k) % s->nworkers].deque);
     if (p) return p;
   }
   return NULL;
@@ -152,7 +114,7 @@ static struct work_packet *steal(mmtk_gc_worker_t *w) {
 }
 
 static struct work_packet *next_packet(mmtk_gc_worker_t *w) {
-  struct work_packet *p = deque_take(&w->deque, false);
+  struct work_packet *p = deque_pop(&w->deque);
   if (p) return p;
   p = scheduler_pop_open(&w->mmtk->sched);
   if (p) return p;
@@ -216,7 +178,14 @@ void mmtk_start_worker(mmtk_t *mmtk, void *tls, mmtk_gc_worker_t *worker) {
     if (!p) p = search(worker);
     if (p) {
       worker->packets_run++;
+#if MMTK_HAVE_WORK_PACKET_STATS
+      const char *kind = p->kind; /* run() may free the packet */
+      uint64_t t0 = stats_now_ns();
       p->run(p, worker);
+      packet_stats_record(&worker->packet_stats, kind, stats_now_ns() - t0);
+#else
+      p->run(p, worker);
+#endif
       continue;
     }
     if (!scheduler_park(worker)) break;

@@ -22,6 +22,7 @@ void stats_harness_begin(mmtk_t *mmtk) {
   memcpy(s->begin_stage_ns, s->stage_ns, sizeof s->stage_ns);
   s->begin_acquired_pages = atomic_load(&mmtk->trigger.acquired_pages);
   perf_counters_begin(mmtk);
+  packet_stats_begin(mmtk);
 }
 
 /* The column names of the per-stage times (MMTk's WorkBucketStage, in its order). */
@@ -64,6 +65,7 @@ bool stats_harness_end(mmtk_t *mmtk) {
   perf_counters_print_values(mmtk, stdout);
   printf("\n");
   printf("Total time: %.2f ms\n", total_ms);
+  packet_stats_print(mmtk, stdout); /* --enable-work-packet-stats */
   printf("------------------------------ End libmmtk Statistics -----------------------------\n");
   fflush(stdout);
   return true;

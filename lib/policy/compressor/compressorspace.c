@@ -314,7 +314,8 @@ void compressor_schedule_regions(mmtk_t *mmtk, struct space *s, int stage) {
     struct region_job *j = gc_malloc(mmtk, sizeof *j, "a Compressor region packet");
     j->space = s;
     j->index = i;
-    gc_add_simple(mmtk, stage, stage == MMTK_STAGE_COMPACT ? compact_run : offsets_run, j);
+    if (stage == MMTK_STAGE_COMPACT) gc_add_simple(mmtk, stage, compact_run, j);
+    else gc_add_simple(mmtk, stage, offsets_run, j);
   }
 }
 
