@@ -400,23 +400,86 @@ static void clear_dead_vo_bits(struct space *s, struct ms_block *b) {
 }
 #endif
 
-void ms_release(struct space *s, bool eager) {
+/* ---- Release: every block becomes unswept, a packet per MS_RELEASE_SLICE blocks -----
+ * (design.policy.marksweep.release).  The blocks' lists stay as they are until each
+ * slice splices its own into the unswept lists; until the last slice is done ms_live()
+ * answers from the marks (`tracing`), so nothing reads a block's list or state
+ * meanwhile, and mutators, which take blocks, are stopped. */
+
+#define MS_RELEASE_SLICE 512 /* blocks (32 MiB) per Release packet */
+
+struct ms_release_job {
+  struct space *s;
+  _Atomic size_t pending; /* slices not finished */
+  _Atomic uint64_t workers;
+  size_t nblocks, nslices;
+};
+
+struct ms_release_slice {
+  struct ms_release_job *job;
+  size_t begin, end; /* in the space's array of blocks */
+};
+
+static void release_slice(mmtk_gc_worker_t *w, void *arg) {
+  struct ms_release_slice *sl = arg;
+  struct ms_release_job *job = sl->job;
+  struct space *s = job->s;
   struct ms_state *st = state(s);
-  pthread_mutex_lock(&st->lock);
-  for (unsigned c = 0; c < MS_CLASSES; c++) st->available[c] = NULL;
-  for (size_t i = 0; i < st->nall; i++) {
+  struct ms_block *head[MS_CLASSES] = {0}, *tail[MS_CLASSES] = {0};
+  /* The array does not change before the mutators run again (only they add or free
+   * blocks). */
+  for (size_t i = sl->begin; i < sl->end; i++) {
     struct ms_block *b = st->all[i];
-    push(&st->unswept[b->cls], b, MS_UNSWEPT);
+    if (!tail[b->cls]) tail[b->cls] = b;
+    push(&head[b->cls], b, MS_UNSWEPT);
 #if MMTK_HAVE_VO_BIT
     /* The valid-object bit must not outlive the object, even before the sweep. */
     clear_dead_vo_bits(s, b);
 #endif
   }
-  struct ms_block *freed = NULL;
-  if (eager) sweep_all_unswept(s, &freed);
-  atomic_store_explicit(&st->tracing, false, memory_order_release);
+  if (w) atomic_fetch_or(&job->workers, (uint64_t)1 << (w->id % 64));
+  pthread_mutex_lock(&st->lock);
+  for (unsigned c = 0; c < MS_CLASSES; c++) {
+    if (!head[c]) continue;
+    tail[c]->next = st->unswept[c];
+    st->unswept[c] = head[c];
+  }
   pthread_mutex_unlock(&st->lock);
-  release_blocks(s, freed);
+  if (atomic_fetch_sub(&job->pending, 1) != 1) return;
+  /* The last slice: every block is unswept. */
+  atomic_store_explicit(&st->tracing, false, memory_order_release);
+  mmtk_t *mmtk = s->mmtk;
+  if (job->nslices > 1 && mmtk->options.verbose >= 2)
+    mmtk_log(mmtk, MMTK_LOG_DEBUG, "%s release: %zu blocks in %zu packets, on %d workers",
+             s->name, job->nblocks, job->nslices, __builtin_popcountll(atomic_load(&job->workers)));
+  free(job);
+}
+
+void ms_release(struct space *s) {
+  struct ms_state *st = state(s);
+  pthread_mutex_lock(&st->lock);
+  for (unsigned c = 0; c < MS_CLASSES; c++) st->available[c] = NULL;
+  size_t n = st->nall, nslices = (n + MS_RELEASE_SLICE - 1) / MS_RELEASE_SLICE;
+  pthread_mutex_unlock(&st->lock);
+  if (!nslices) {
+    atomic_store_explicit(&st->tracing, false, memory_order_release);
+    return;
+  }
+  struct ms_release_job *job = gc_malloc(s->mmtk, sizeof *job + nslices * sizeof(struct ms_release_slice),
+                                         "the mark-sweep release");
+  struct ms_release_slice *slices = (struct ms_release_slice *)(job + 1);
+  job->s = s;
+  atomic_init(&job->pending, nslices);
+  atomic_init(&job->workers, 0);
+  job->nblocks = n;
+  job->nslices = nslices;
+  for (size_t i = 0; i < nslices; i++)
+    slices[i] = (struct ms_release_slice){job, i * MS_RELEASE_SLICE,
+                                          i + 1 < nslices ? (i + 1) * MS_RELEASE_SLICE : n};
+  if (nslices == 1) release_slice(NULL, &slices[0]); /* not worth a packet */
+  else
+    for (size_t i = 0; i < nslices; i++)
+      gc_add_simple(s->mmtk, MMTK_STAGE_RELEASE, release_slice, &slices[i]);
 }
 
 /* ---- Tracing ------------------------------------------------------------------------ */
