@@ -349,14 +349,135 @@ void ms_return_block(struct space *s, struct ms_block *b, uintptr_t free) {
   pthread_mutex_unlock(&st->lock);
 }
 
+/* ---- Split work: Prepare's sweep and Release, MS_SLICE blocks a packet ----------------
+ * (design.policy.marksweep.release, design.policy.marksweep.prepare) */
+
+#define MS_SLICE 512 /* blocks (32 MiB) per packet */
+
+struct ms_job {
+  struct space *s;
+  const char *what; /* for the log */
+  _Atomic size_t pending; /* slices not finished */
+  _Atomic uint64_t workers;
+  size_t nblocks, nslices;
+  struct ms_block **blocks; /* Prepare: the blocks to sweep (Release: the space's array) */
+};
+
+struct ms_slice {
+  struct ms_job *job;
+  size_t begin, end; /* in the job's blocks */
+};
+
+/* A job and its slices over `n` blocks (n > 0), in one allocation. */
+static struct ms_slice *job_new(struct space *s, const char *what, size_t n) {
+  size_t nslices = (n + MS_SLICE - 1) / MS_SLICE;
+  struct ms_job *job = gc_malloc(s->mmtk, sizeof *job + nslices * sizeof(struct ms_slice),
+                                 "a mark-sweep work packet");
+  struct ms_slice *slices = (struct ms_slice *)(job + 1);
+  job->s = s;
+  job->what = what;
+  atomic_init(&job->pending, nslices);
+  atomic_init(&job->workers, 0);
+  job->nblocks = n;
+  job->nslices = nslices;
+  job->blocks = NULL;
+  for (size_t i = 0; i < nslices; i++)
+    slices[i] = (struct ms_slice){job, i * MS_SLICE, i + 1 < nslices ? (i + 1) * MS_SLICE : n};
+  return slices;
+}
+
+/* Run one slice inline, or queue them all in `stage`. */
+static void job_start(struct ms_slice *slices, int stage,
+                      void (*run)(mmtk_gc_worker_t *w, void *arg)) {
+  struct ms_job *job = slices[0].job;
+  if (job->nslices == 1) {
+    run(NULL, &slices[0]); /* not worth a packet */
+    return;
+  }
+  for (size_t i = 0; i < job->nslices; i++) gc_add_simple(job->s->mmtk, stage, run, &slices[i]);
+}
+
+/* The slice is done; true for the last one, which then finishes the job (every other
+ * slice's writes are visible to it: the count's read-modify-write orders them). */
+static bool slice_done(mmtk_gc_worker_t *w, struct ms_slice *sl) {
+  struct ms_job *job = sl->job;
+  if (w) atomic_fetch_or(&job->workers, (uint64_t)1 << (w->id % 64));
+  if (atomic_fetch_sub(&job->pending, 1) != 1) return false;
+  mmtk_t *mmtk = job->s->mmtk;
+  if (job->nslices > 1 && mmtk->options.verbose >= 2)
+    mmtk_log(mmtk, MMTK_LOG_DEBUG, "%s %s: %zu blocks in %zu packets, on %d workers",
+             job->s->name, job->what, job->nblocks, job->nslices,
+             __builtin_popcountll(atomic_load(&job->workers)));
+  return true;
+}
+
+/* Prepare: the blocks no mutator swept since the last GC are swept now, while their
+ * marks are still that GC's, each as a lazy sweep does it (reuse_block): owned
+ * (MS_OWNED, taken off its list under the lock), swept without the lock, put back. */
+static void prepare_slice(mmtk_gc_worker_t *w, void *arg) {
+  struct ms_slice *sl = arg;
+  struct ms_job *job = sl->job;
+  struct space *s = job->s;
+  struct ms_state *st = state(s);
+  struct ms_block *freed = NULL;
+  for (size_t i = sl->begin; i < sl->end; i++) {
+    struct ms_block *b = job->blocks[i];
+    bool empty = sweep(s, b);
+    pthread_mutex_lock(&st->lock);
+    if (empty) forget_block(s, b, &freed);
+    else if (b->nfree) push(&st->available[b->cls], b, MS_AVAILABLE);
+    else b->where = MS_FULL;
+    pthread_mutex_unlock(&st->lock);
+  }
+  release_blocks(s, freed);
+  if (!slice_done(w, sl)) return;
+  /* The last one: every block is swept; this GC's marks start. */
+  if (!st->mark) space_flip_mark_state(s); /* header marks: see "Header marks" above */
+  atomic_store_explicit(&st->tracing, true, memory_order_release);
+  free(job->blocks);
+  free(job);
+}
+
 void ms_prepare(struct space *s) {
   struct ms_state *st = state(s);
   /* The marks of the last GC are still needed by the blocks not swept yet. */
-  ms_sweep_all(s);
-  if (!st->mark) space_flip_mark_state(s); /* header marks: see "Header marks" above */
-  atomic_store_explicit(&st->tracing, true, memory_order_release);
+  pthread_mutex_lock(&st->lock);
+  size_t n = 0;
+  for (unsigned c = 0; c < MS_CLASSES; c++)
+    for (struct ms_block *b = st->unswept[c]; b; b = b->next) n++;
+  struct ms_block **blocks = NULL;
+  if (n > MS_SLICE) {
+    pthread_mutex_unlock(&st->lock);
+    blocks = gc_malloc(s->mmtk, n * sizeof *blocks, "a mark-sweep work packet");
+    pthread_mutex_lock(&st->lock);
+    /* No mutator runs, so the lists are as counted; were one longer, its rest would be
+     * swept below (before the mark state flips, all the same). */
+    size_t k = 0;
+    for (unsigned c = 0; c < MS_CLASSES; c++) {
+      struct ms_block *b = st->unswept[c];
+      for (; b && k < n; b = b->next) {
+        b->where = MS_OWNED;
+        blocks[k++] = b;
+      }
+      st->unswept[c] = b;
+    }
+    n = k;
+  }
+  pthread_mutex_unlock(&st->lock);
+  if (blocks && !n) {
+    free(blocks);
+    blocks = NULL;
+  }
+  ms_sweep_all(s); /* all of them when few, else normally none */
+  if (!blocks) {
+    if (!st->mark) space_flip_mark_state(s);
+    atomic_store_explicit(&st->tracing, true, memory_order_release);
+    return;
+  }
+  struct ms_slice *slices = job_new(s, "prepare sweep", n);
+  slices[0].job->blocks = blocks;
+  job_start(slices, MMTK_STAGE_PREPARE, prepare_slice);
 }
-
 
 #if MMTK_HAVE_VO_BIT
 /* Clear the VO bits of every cell of `b` whose mark is clear.  The mark and VO tables
@@ -400,29 +521,13 @@ static void clear_dead_vo_bits(struct space *s, struct ms_block *b) {
 }
 #endif
 
-/* ---- Release: every block becomes unswept, a packet per MS_RELEASE_SLICE blocks -----
- * (design.policy.marksweep.release).  The blocks' lists stay as they are until each
+/* Release: every block becomes unswept.  The blocks' lists stay as they are until each
  * slice splices its own into the unswept lists; until the last slice is done ms_live()
  * answers from the marks (`tracing`), so nothing reads a block's list or state
  * meanwhile, and mutators, which take blocks, are stopped. */
-
-#define MS_RELEASE_SLICE 512 /* blocks (32 MiB) per Release packet */
-
-struct ms_release_job {
-  struct space *s;
-  _Atomic size_t pending; /* slices not finished */
-  _Atomic uint64_t workers;
-  size_t nblocks, nslices;
-};
-
-struct ms_release_slice {
-  struct ms_release_job *job;
-  size_t begin, end; /* in the space's array of blocks */
-};
-
 static void release_slice(mmtk_gc_worker_t *w, void *arg) {
-  struct ms_release_slice *sl = arg;
-  struct ms_release_job *job = sl->job;
+  struct ms_slice *sl = arg;
+  struct ms_job *job = sl->job;
   struct space *s = job->s;
   struct ms_state *st = state(s);
   struct ms_block *head[MS_CLASSES] = {0}, *tail[MS_CLASSES] = {0};
@@ -437,7 +542,6 @@ static void release_slice(mmtk_gc_worker_t *w, void *arg) {
     clear_dead_vo_bits(s, b);
 #endif
   }
-  if (w) atomic_fetch_or(&job->workers, (uint64_t)1 << (w->id % 64));
   pthread_mutex_lock(&st->lock);
   for (unsigned c = 0; c < MS_CLASSES; c++) {
     if (!head[c]) continue;
@@ -445,13 +549,9 @@ static void release_slice(mmtk_gc_worker_t *w, void *arg) {
     st->unswept[c] = head[c];
   }
   pthread_mutex_unlock(&st->lock);
-  if (atomic_fetch_sub(&job->pending, 1) != 1) return;
+  if (!slice_done(w, sl)) return;
   /* The last slice: every block is unswept. */
   atomic_store_explicit(&st->tracing, false, memory_order_release);
-  mmtk_t *mmtk = s->mmtk;
-  if (job->nslices > 1 && mmtk->options.verbose >= 2)
-    mmtk_log(mmtk, MMTK_LOG_DEBUG, "%s release: %zu blocks in %zu packets, on %d workers",
-             s->name, job->nblocks, job->nslices, __builtin_popcountll(atomic_load(&job->workers)));
   free(job);
 }
 
@@ -459,27 +559,13 @@ void ms_release(struct space *s) {
   struct ms_state *st = state(s);
   pthread_mutex_lock(&st->lock);
   for (unsigned c = 0; c < MS_CLASSES; c++) st->available[c] = NULL;
-  size_t n = st->nall, nslices = (n + MS_RELEASE_SLICE - 1) / MS_RELEASE_SLICE;
+  size_t n = st->nall;
   pthread_mutex_unlock(&st->lock);
-  if (!nslices) {
+  if (!n) {
     atomic_store_explicit(&st->tracing, false, memory_order_release);
     return;
   }
-  struct ms_release_job *job = gc_malloc(s->mmtk, sizeof *job + nslices * sizeof(struct ms_release_slice),
-                                         "the mark-sweep release");
-  struct ms_release_slice *slices = (struct ms_release_slice *)(job + 1);
-  job->s = s;
-  atomic_init(&job->pending, nslices);
-  atomic_init(&job->workers, 0);
-  job->nblocks = n;
-  job->nslices = nslices;
-  for (size_t i = 0; i < nslices; i++)
-    slices[i] = (struct ms_release_slice){job, i * MS_RELEASE_SLICE,
-                                          i + 1 < nslices ? (i + 1) * MS_RELEASE_SLICE : n};
-  if (nslices == 1) release_slice(NULL, &slices[0]); /* not worth a packet */
-  else
-    for (size_t i = 0; i < nslices; i++)
-      gc_add_simple(s->mmtk, MMTK_STAGE_RELEASE, release_slice, &slices[i]);
+  job_start(job_new(s, "release", n), MMTK_STAGE_RELEASE, release_slice);
 }
 
 /* ---- Tracing ------------------------------------------------------------------------ */

@@ -57,8 +57,9 @@
  *                              every reference and object ends as with 700 entries (one
  *                              packet per list): the same callbacks, referents,
  *                              finalizations, and references enqueued in list order
- *   pipeline/release-split     a non-moving space of some 800 blocks is released in
- *                              packets of 512; survivors intact, freed blocks reused
+ *   pipeline/release-split     a non-moving space of some 800 blocks is released, and
+ *                              swept at the next Prepare, in packets of 512; survivors
+ *                              intact, freed blocks reused
  *   stress/gc-count-imprecise  precise_stress=false: GCs counted at page acquisition (R12)
  */
 #define _GNU_SOURCE
@@ -1407,6 +1408,13 @@ static void split_start(fx_t *f, const char *heap) {
   g_assert_cmpuint(mmtk_num_of_workers(f->mmtk), ==, 2);
 }
 
+/* Forget the messages logged so far. */
+static void split_forget_logs(void) {
+  g_mutex_lock(&split_lock);
+  g_ptr_array_set_size(split_logs, 0);
+  g_mutex_unlock(&split_lock);
+}
+
 /* The packets `what` ("WeakRefClosure", "nonmoving release", ...) was split into, as the
  * last such message says (and its entries or blocks in *n); 0 if never split. */
 static size_t split_packets(const char *what, size_t *n) {
@@ -1545,7 +1553,18 @@ static void test_split_refs(void) {
 }
 
 /* A non-moving space of more than 512 blocks is released in packets (design.policy.
- * marksweep.release), and what survives is intact, and what died is reused. */
+ * marksweep.release), and its blocks left unswept are swept by packets at the next
+ * Prepare (design.policy.marksweep.prepare); what survives is intact, what died is
+ * reused. */
+static void check_kept(fx_t *f, size_t keep, size_t nobj, size_t every) {
+  for (size_t i = 0; i < nobj; i += every) {
+    tvm_obj_t o = tvm_ref(tvm_root(f->th, keep), i / every);
+    g_assert_cmpuint(tvm_data(o), ==, i);
+    g_assert_true(tvm_pattern_ok(o));
+    g_assert_true(mmtk_is_live_object(f->mmtk, o));
+  }
+}
+
 static void test_split_release(void) {
   fx_t f;
   split_start(&f, "FixedHeapSize:256M");
@@ -1553,6 +1572,7 @@ static void test_split_release(void) {
   enum { OBJ = 4096, KEEP_EVERY = 64 };
   const size_t bytes = 48 * MiB, nobj = bytes / OBJ;
   size_t keep = tvm_push(th, tvm_alloc(th, TVM_ARRAY, nobj / KEEP_EVERY + 1, 0, 1));
+  size_t blocks = 0, packets;
   for (int round = 0; round < 2; round++) {
     uint64_t gc0 = gcs(&f);
     for (size_t i = 0; i < nobj; i++) {
@@ -1561,19 +1581,26 @@ static void test_split_release(void) {
       if (i % KEEP_EVERY == 0) tvm_set_ref(th, tvm_root(th, keep), i / KEEP_EVERY, o);
     }
     g_assert_cmpuint(gcs(&f), ==, gc0); /* the heap holds both rounds' blocks */
+    split_forget_logs();
     checked_gc(&f);
-    size_t blocks = 0, packets = split_packets("nonmoving release", &blocks);
+    packets = split_packets("nonmoving release", &blocks);
     note("round %d: nonmoving release: %zu blocks in %zu packets", round, blocks, packets);
     g_assert_cmpuint(blocks, >=, bytes / (64 * KiB));
     g_assert_cmpuint(packets, ==, (blocks + 511) / 512);
     g_assert_cmpuint(packets, >=, 2);
-    for (size_t i = 0; i < nobj; i += KEEP_EVERY) {
-      tvm_obj_t o = tvm_ref(tvm_root(th, keep), i / KEEP_EVERY);
-      g_assert_cmpuint(tvm_data(o), ==, i);
-      g_assert_true(tvm_pattern_ok(o));
-      g_assert_true(mmtk_is_live_object(f.mmtk, o));
-    }
+    check_kept(&f, keep, nobj, KEEP_EVERY);
   }
+  /* No allocation since: every block of the last GC is unswept at this one's Prepare. */
+  size_t released = blocks;
+  split_forget_logs();
+  checked_gc(&f);
+  packets = split_packets("nonmoving prepare sweep", &blocks);
+  note("nonmoving prepare sweep: %zu blocks in %zu packets", blocks, packets);
+  g_assert_cmpuint(blocks, ==, released);
+  g_assert_cmpuint(packets, ==, (blocks + 511) / 512);
+  /* The empty blocks went at that sweep: this Release has the survivors' only. */
+  g_assert_cmpuint(split_packets("nonmoving release", NULL), ==, 0);
+  check_kept(&f, keep, nobj, KEEP_EVERY);
   finish(&f);
 }
 
