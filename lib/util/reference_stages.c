@@ -9,7 +9,7 @@
  * until it has nothing more to keep (VMRefClosure).  A reference object that itself died
  * is cleared and dropped from its list (a later stage may revive it).
  *
- * A long list is cut into slices of REFS_SLICE entries, a packet each, which the
+ * A long list is cut into slices of about REFS_SLICE entries, a packet each, which the
  * workers run at once; the last slice to finish merges their results in list order
  * (design.refs.split), so that every stage decides and orders exactly as one walk of
  * the list in order does. */
@@ -31,11 +31,12 @@ struct ref_job;
 
 struct slice {
   struct ref_job *job;
-  unsigned list;       /* in job->lists */
-  size_t begin, end;   /* the entries [begin, end) of that list */
-  size_t kept;         /* JOB_SCAN: the entries kept, moved to [begin, begin + kept) */
-  struct object_list cleared, dropped; /* JOB_SCAN, in list order */
+  unsigned list;     /* in job->lists (JOB_SCAN: all of them) */
+  size_t begin, end; /* the entries [begin, end) of that list; JOB_SCAN: of job->order */
 };
+
+/* What JOB_SCAN decided for an entry (job->outcome). */
+enum { OUT_DROP, OUT_KEEP, OUT_CLEAR, OUT_DEAD };
 
 struct job_list {
   struct object_list *home; /* the candidate list, in mmtk->refs */
@@ -55,10 +56,45 @@ struct ref_job {
   unsigned nlists;
   struct job_list lists[2];
   size_t entries, nslices;
+  /* JOB_SCAN, over the lists one after the other (entry g: list 0's first): the entries
+   * by slice, each slice's in list order (design.refs.split.scan), and their outcome. */
+  size_t *order;
+  uint8_t *outcome;
   _Atomic size_t pending;   /* slices of the current pass not finished */
   _Atomic uint64_t workers; /* bit (id % 64) of each worker that ran a slice */
   struct slice slices[];
 };
+
+static mmtk_object_t *scan_entry(struct ref_job *job, size_t g) {
+  if (g < job->lists[0].l.count) return &job->lists[0].l.items[g];
+  return &job->lists[1].l.items[g - job->lists[0].l.count];
+}
+
+/* JOB_SCAN's slices: each entry goes to the slice its reference's address hashes to,
+ * so that a reference registered twice (or both soft and weak) is seen by one slice,
+ * in list order, as one walk sees it; the binding's callbacks never run on one
+ * reference in two workers at once.  A counting sort keeps each slice's entries in
+ * list order. */
+static void scan_partition(struct ref_job *job) {
+  mmtk_t *mmtk = job->mmtk;
+  size_t n = job->entries, k = job->nslices;
+  job->order = gc_malloc(mmtk, n * sizeof *job->order, "a reference stage");
+  job->outcome = gc_malloc(mmtk, n, "a reference stage");
+  uint32_t *to = gc_malloc(mmtk, n * sizeof *to, "a reference stage");
+  size_t *start = gc_malloc(mmtk, (k + 1) * sizeof *start, "a reference stage");
+  memset(start, 0, (k + 1) * sizeof *start);
+  for (size_t g = 0; g < n; g++) {
+    uint64_t h = ((uint64_t)(uintptr_t)*scan_entry(job, g) >> 3) * 0x9e3779b97f4a7c15u;
+    to[g] = (uint32_t)((h >> 32) % k);
+    start[to[g] + 1]++;
+  }
+  for (size_t i = 0; i < k; i++) start[i + 1] += start[i];
+  for (size_t i = 0; i < k; i++)
+    job->slices[i] = (struct slice){.job = job, .begin = start[i], .end = start[i + 1]};
+  for (size_t g = 0; g < n; g++) job->order[start[to[g]]++] = g;
+  free(start);
+  free(to);
+}
 
 /* Take the lists out and cut them into slices. */
 static struct ref_job *job_new(mmtk_t *mmtk, enum job_kind kind, int stage, const char *name,
@@ -82,10 +118,16 @@ static struct ref_job *job_new(mmtk_t *mmtk, enum job_kind kind, int stage, cons
     *jl = (struct job_list){.home = lists[k], .l = taken[k], .what = what[k]};
     if (kind != JOB_SCAN && jl->l.count)
       jl->aux = gc_malloc(mmtk, jl->l.count * sizeof *jl->aux, "a reference stage");
+    if (kind == JOB_SCAN) continue;
     for (size_t b = 0; b < jl->l.count; b += REFS_SLICE)
       job->slices[n++] = (struct slice){.job = job, .list = k, .begin = b,
                                         .end = b + REFS_SLICE < jl->l.count ? b + REFS_SLICE
                                                                            : jl->l.count};
+  }
+  if (kind == JOB_SCAN && entries) {
+    /* As many slices as the lists' own would be, at most: (a + b) / 1024 rounded up. */
+    job->nslices = nslices = (entries + REFS_SLICE - 1) / REFS_SLICE;
+    scan_partition(job);
   }
   return job;
 }
@@ -97,6 +139,8 @@ static void job_free(struct ref_job *job) {
              job->entries, job->nslices,
              __builtin_popcountll(atomic_load(&job->workers)));
   for (unsigned k = 0; k < job->nlists; k++) free(job->lists[k].aux);
+  free(job->order);
+  free(job->outcome);
   free(job);
 }
 
@@ -133,32 +177,31 @@ static void soft_trace(mmtk_gc_worker_t *w, struct slice *sl) {
  * now on, would then be the referent's old copy (a moving plan) or a freed cell. */
 static void scan(mmtk_t *mmtk, struct slice *sl) {
   const mmtk_vm_binding_t *vm = &mmtk->vm;
-  mmtk_object_t *items = sl->job->lists[sl->list].l.items;
-  size_t kept = sl->begin;
-  for (size_t i = sl->begin; i < sl->end; i++) {
-    uintptr_t r = (uintptr_t)items[i];
+  struct ref_job *job = sl->job;
+  for (size_t j = sl->begin; j < sl->end; j++) {
+    size_t g = job->order[j];
+    mmtk_object_t *entry = scan_entry(job, g);
+    uintptr_t r = (uintptr_t)*entry;
     if (!object_is_reachable(mmtk, r)) {
       vm->clear_referent(mmtk->vm_ctx, (void *)r);
-#if MMTK_HAVE_SANITY
-      if (mmtk->options.sanity)
-        refs_list_push(mmtk, &sl->dropped, (void *)r, "the sanity list of dead references");
-#endif
+      job->outcome[g] = OUT_DEAD;
       continue;
     }
     void *nr = (void *)object_get_forwarded(mmtk, r);
+    *entry = nr;
     mmtk_object_t referent = vm->get_referent(mmtk->vm_ctx, nr);
-    if (!referent) continue;
-    if (object_is_reachable(mmtk, (uintptr_t)referent)) {
+    if (!referent) {
+      job->outcome[g] = OUT_DROP;
+    } else if (object_is_reachable(mmtk, (uintptr_t)referent)) {
       /* Unless it moves later: then RefForwarding sets it (references_forward()). */
       if (!mmtk->plan->forwards_after_liveness)
         vm->set_referent(mmtk->vm_ctx, nr, (void *)object_get_forwarded(mmtk, (uintptr_t)referent));
-      items[kept++] = nr;
+      job->outcome[g] = OUT_KEEP;
     } else {
       vm->clear_referent(mmtk->vm_ctx, nr);
-      refs_list_push(mmtk, &sl->cleared, nr, "the list of cleared references");
+      job->outcome[g] = OUT_CLEAR;
     }
   }
-  sl->kept = kept - sl->begin;
 }
 
 /* FinalRefClosure, first pass: the reachable objects stay, at their new addresses. */
@@ -177,40 +220,38 @@ static void final_check(mmtk_t *mmtk, struct slice *sl) {
 
 /* ---- Merging, by the last slice of a pass --------------------------------------------- */
 
-/* Append the slices' lists (`cleared` or `dropped`), in slice order, to `to`. */
-static void append_slices(mmtk_t *mmtk, struct ref_job *job, size_t offset, struct object_list *to,
-                          const char *what) {
-  size_t total = 0;
-  for (size_t i = 0; i < job->nslices; i++)
-    total += ((struct object_list *)((char *)&job->slices[i] + offset))->count;
-  if (!total) return;
-  refs_list_reserve(mmtk, NULL, to, total, what);
-  for (size_t i = 0; i < job->nslices; i++) {
-    struct object_list *l = (struct object_list *)((char *)&job->slices[i] + offset);
-    if (l->count) memcpy(to->items + to->count, l->items, l->count * sizeof *l->items);
-    to->count += l->count;
-    free(l->items);
-  }
-}
-
+/* The lists in order: the kept entries stay, the cleared references are queued for
+ * the binding (soft ones before weak ones, each in list order), the dead reference
+ * objects are noted for the verifier (sanity builds). */
 static void scan_merge(mmtk_t *mmtk, struct ref_job *job) {
+  struct references *refs = &mmtk->refs;
+  size_t g = 0, cleared = 0;
+  for (size_t i = 0; i < job->entries; i++) cleared += job->outcome[i] == OUT_CLEAR;
+  /* Only the workers of the reference stages touch `cleared`, one stage at a time. */
+  refs_list_reserve(mmtk, NULL, &refs->cleared, cleared, "the list of cleared references");
   for (unsigned k = 0; k < job->nlists; k++) {
-    struct job_list *jl = &job->lists[k];
+    struct object_list *l = &job->lists[k].l;
     size_t kept = 0;
-    for (size_t i = 0; i < job->nslices; i++) {
-      const struct slice *sl = &job->slices[i];
-      if (sl->list != k) continue;
-      if (sl->kept && kept != sl->begin)
-        memmove(jl->l.items + kept, jl->l.items + sl->begin, sl->kept * sizeof *jl->l.items);
-      kept += sl->kept;
+    for (size_t i = 0; i < l->count; i++, g++) {
+      switch (job->outcome[g]) {
+      case OUT_KEEP:
+        l->items[kept++] = l->items[i];
+        break;
+      case OUT_CLEAR:
+        refs->cleared.items[refs->cleared.count++] = l->items[i];
+        break;
+      case OUT_DEAD:
+#if MMTK_HAVE_SANITY
+        if (mmtk->options.sanity)
+          refs_list_push(mmtk, &refs->dropped, l->items[i], "the sanity list of dead references");
+#endif
+        break;
+      default:
+        break;
+      }
     }
-    jl->l.count = kept;
+    l->count = kept;
   }
-  /* Only the workers of the reference stages touch these, one stage at a time. */
-  append_slices(mmtk, job, offsetof(struct slice, cleared), &mmtk->refs.cleared,
-                "the list of cleared references");
-  append_slices(mmtk, job, offsetof(struct slice, dropped), &mmtk->refs.dropped,
-                "the sanity list of dead references");
   for (unsigned k = 0; k < job->nlists; k++)
     refs_reattach(mmtk, job->lists[k].home, &job->lists[k].l, job->lists[k].what);
 }

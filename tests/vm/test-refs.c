@@ -54,8 +54,8 @@
  *   pipeline/refs-split        with two workers, soft, weak and phantom lists and the
  *                              finalizable list of 3000 entries are processed in several
  *                              packets per stage (counted from the verbose=2 log), and
- *                              every reference and object ends as with 700 entries (one
- *                              packet per list): the same callbacks, referents,
+ *                              every reference and object ends as with 500 entries (one
+ *                              packet per stage): the same callbacks, referents,
  *                              finalizations, and references enqueued in list order
  *   pipeline/release-split     a non-moving space of some 800 blocks is released, and
  *                              swept at the next Prepare, in packets of 512; survivors
@@ -1433,7 +1433,7 @@ static size_t split_packets(const char *what, size_t *n) {
   return packets;
 }
 
-#define SPLIT_SHORT 700  /* fewer than a packet's 1024 entries: one packet per stage */
+#define SPLIT_SHORT 500  /* WeakRefClosure too, its two lists, under 1024: one packet */
 #define SPLIT_LONG 3000  /* three packets per list */
 
 /* One GC over `n` soft, weak and phantom references and finalizable objects, with two
@@ -1525,12 +1525,12 @@ static void split_refs_round(size_t n, bool dead_soft) {
   g_assert_cmpuint(tvm_run_finalizers(th, NULL, NULL), ==, odd);
   for (size_t i = 0; i < n; i++) g_assert_cmpuint(tvm_finalized(f.vm, D_FIN + i), ==, i % 2);
 
-  /* The packets: one per 1024 entries of each list (WeakRefClosure: soft and weak). */
+  /* The packets: one per 1024 entries (WeakRefClosure: of the soft and weak lists). */
   static const char *const stages[] = {"SoftRefClosure", "WeakRefClosure", "FinalRefClosure",
                                        "PhantomRefClosure"};
   for (size_t i = 0; i < 4; i++) {
     size_t entries = 0, packets = split_packets(stages[i], &entries);
-    size_t lists = i == 1 ? 2 : 1, expected = lists * ((n + 1023) / 1024);
+    size_t lists = i == 1 ? 2 : 1, expected = (lists * n + 1023) / 1024;
     note("%s: %zu packets", stages[i], packets);
     if (expected == 1) {
       g_assert_cmpuint(packets, ==, 0); /* one packet: nothing logged */
@@ -1543,7 +1543,7 @@ static void split_refs_round(size_t n, bool dead_soft) {
 }
 
 /* A long list of each kind split into packets on two workers decides every reference
- * and object as a short one (a single packet per list) does. */
+ * and object as a short one (a single packet per stage) does. */
 static void test_split_refs(void) {
   split_refs_round(SPLIT_SHORT, false);
   split_refs_round(SPLIT_LONG, false);
