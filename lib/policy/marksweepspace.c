@@ -390,11 +390,14 @@ static struct ms_slice *job_new(struct space *s, const char *what, size_t n) {
 static void job_start(struct ms_slice *slices, int stage,
                       void (*run)(mmtk_gc_worker_t *w, void *arg)) {
   struct ms_job *job = slices[0].job;
-  if (job->nslices == 1) {
+  /* Read before the first packet is queued: the last slice frees the job. */
+  size_t n = job->nslices;
+  mmtk_t *mmtk = job->s->mmtk;
+  if (n == 1) {
     run(NULL, &slices[0]); /* not worth a packet */
     return;
   }
-  for (size_t i = 0; i < job->nslices; i++) gc_add_simple(job->s->mmtk, stage, run, &slices[i]);
+  for (size_t i = 0; i < n; i++) gc_add_simple(mmtk, stage, run, &slices[i]);
 }
 
 /* The slice is done; true for the last one, which then finishes the job (every other

@@ -258,7 +258,8 @@ static void scan_merge(mmtk_t *mmtk, struct ref_job *job) {
 
 static void slice_packet(mmtk_gc_worker_t *w, void *arg);
 
-/* Queue slices 1.. of the current pass and run slice 0 here. */
+/* Queue slices 1.. of the current pass and run slice 0 here (until it has run, the
+ * job cannot be finished and freed by another worker). */
 static void job_run(mmtk_gc_worker_t *w, struct ref_job *job) {
   atomic_store(&job->pending, job->nslices);
   for (size_t i = 1; i < job->nslices; i++)
