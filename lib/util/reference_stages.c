@@ -16,6 +16,9 @@
 #include "mmtk_internal.h"
 
 #define REFS_SLICE 1024 /* entries per packet (design.refs.split.size) */
+/* WeakRefClosure and PhantomRefClosure hand out references by the 64 KiB region they
+ * are in (design.refs.split.scan). */
+#define REFS_REGION_LOG 16
 
 /* What the first pass found for an entry that was not reachable (objects are aligned:
  * never an object). */
@@ -79,12 +82,11 @@ static void scan_partition(struct ref_job *job) {
   mmtk_t *mmtk = job->mmtk;
   size_t n = job->entries, k = job->nslices;
   job->order = gc_malloc(mmtk, n * sizeof *job->order, "a reference stage");
-  job->outcome = gc_malloc(mmtk, n, "a reference stage");
   uint32_t *to = gc_malloc(mmtk, n * sizeof *to, "a reference stage");
   size_t *start = gc_malloc(mmtk, (k + 1) * sizeof *start, "a reference stage");
   memset(start, 0, (k + 1) * sizeof *start);
   for (size_t g = 0; g < n; g++) {
-    uint64_t h = ((uint64_t)(uintptr_t)*scan_entry(job, g) >> 3) * 0x9e3779b97f4a7c15u;
+    uint64_t h = ((uint64_t)(uintptr_t)*scan_entry(job, g) >> REFS_REGION_LOG) * 0x9e3779b97f4a7c15u;
     to[g] = (uint32_t)((h >> 32) % k);
     start[to[g] + 1]++;
   }
@@ -107,6 +109,9 @@ static struct ref_job *job_new(mmtk_t *mmtk, enum job_kind kind, int stage, cons
     nslices += (taken[k].count + REFS_SLICE - 1) / REFS_SLICE;
     entries += taken[k].count;
   }
+  /* One worker: the single walk, in one slice (design.refs.split.size). */
+  size_t slice = mmtk->sched.nworkers > 1 ? REFS_SLICE : SIZE_MAX;
+  if (slice == SIZE_MAX) nslices = entries ? nlists : 0;
   struct ref_job *job =
       gc_malloc(mmtk, sizeof *job + nslices * sizeof *job->slices, "a reference stage");
   memset(job, 0, sizeof *job + nslices * sizeof *job->slices);
@@ -119,15 +124,19 @@ static struct ref_job *job_new(mmtk_t *mmtk, enum job_kind kind, int stage, cons
     if (kind != JOB_SCAN && jl->l.count)
       jl->aux = gc_malloc(mmtk, jl->l.count * sizeof *jl->aux, "a reference stage");
     if (kind == JOB_SCAN) continue;
-    for (size_t b = 0; b < jl->l.count; b += REFS_SLICE)
+    for (size_t b = 0; b < jl->l.count; b += slice > jl->l.count - b ? jl->l.count - b : slice)
       job->slices[n++] = (struct slice){.job = job, .list = k, .begin = b,
-                                        .end = b + REFS_SLICE < jl->l.count ? b + REFS_SLICE
-                                                                           : jl->l.count};
+                                        .end = slice < jl->l.count - b ? b + slice : jl->l.count};
   }
+  job->nslices = n;
   if (kind == JOB_SCAN && entries) {
-    /* As many slices as the lists' own would be, at most: (a + b) / 1024 rounded up. */
-    job->nslices = nslices = (entries + REFS_SLICE - 1) / REFS_SLICE;
-    scan_partition(job);
+    /* At most as many slices as the lists' own would be: (a + b) / 1024 rounded up. */
+    job->nslices = slice == SIZE_MAX ? 1 : (entries + REFS_SLICE - 1) / REFS_SLICE;
+    job->slices[0] = (struct slice){.job = job, .begin = 0, .end = entries};
+    if (job->nslices > 1) {
+      job->outcome = gc_malloc(mmtk, entries, "a reference stage");
+      scan_partition(job);
+    }
   }
   return job;
 }
@@ -201,6 +210,39 @@ static void scan(mmtk_t *mmtk, struct slice *sl) {
       vm->clear_referent(mmtk->vm_ctx, nr);
       job->outcome[g] = OUT_CLEAR;
     }
+  }
+}
+
+/* The same as one walk of the lists, when the stage is one slice: entries kept in
+ * place, cleared references queued as they are found (no outcome to merge). */
+static void scan_whole(mmtk_t *mmtk, struct ref_job *job) {
+  const mmtk_vm_binding_t *vm = &mmtk->vm;
+  for (unsigned k = 0; k < job->nlists; k++) {
+    struct object_list *l = &job->lists[k].l;
+    size_t kept = 0;
+    for (size_t i = 0; i < l->count; i++) {
+      uintptr_t r = (uintptr_t)l->items[i];
+      if (!object_is_reachable(mmtk, r)) {
+        vm->clear_referent(mmtk->vm_ctx, (void *)r);
+#if MMTK_HAVE_SANITY
+        if (mmtk->options.sanity)
+          refs_list_push(mmtk, &mmtk->refs.dropped, (void *)r, "the sanity list of dead references");
+#endif
+        continue;
+      }
+      void *nr = (void *)object_get_forwarded(mmtk, r);
+      mmtk_object_t referent = vm->get_referent(mmtk->vm_ctx, nr);
+      if (!referent) continue;
+      if (object_is_reachable(mmtk, (uintptr_t)referent)) {
+        if (!mmtk->plan->forwards_after_liveness)
+          vm->set_referent(mmtk->vm_ctx, nr, (void *)object_get_forwarded(mmtk, (uintptr_t)referent));
+        l->items[kept++] = nr;
+      } else {
+        vm->clear_referent(mmtk->vm_ctx, nr);
+        refs_list_push(mmtk, &mmtk->refs.cleared, nr, "the list of cleared references");
+      }
+    }
+    l->count = kept;
   }
 }
 
@@ -331,7 +373,10 @@ static void job_done(mmtk_gc_worker_t *w, struct ref_job *job) {
   mmtk_t *mmtk = job->mmtk;
   switch (job->kind) {
   case JOB_SCAN:
-    scan_merge(mmtk, job);
+    if (job->nslices > 1) scan_merge(mmtk, job);
+    else
+      for (unsigned k = 0; k < job->nlists; k++)
+        refs_reattach(mmtk, job->lists[k].home, &job->lists[k].l, job->lists[k].what);
     job_free(job);
     return;
   case JOB_FINAL:
@@ -370,7 +415,8 @@ static void slice_packet(mmtk_gc_worker_t *w, void *arg) {
     else soft_check(mmtk, sl);
     break;
   case JOB_SCAN:
-    scan(mmtk, sl);
+    if (job->nslices > 1) scan(mmtk, sl);
+    else scan_whole(mmtk, job);
     break;
   case JOB_FINAL:
     final_check(mmtk, sl);
