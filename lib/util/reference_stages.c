@@ -73,11 +73,12 @@ static mmtk_object_t *scan_entry(struct ref_job *job, size_t g) {
   return &job->lists[1].l.items[g - job->lists[0].l.count];
 }
 
-/* JOB_SCAN's slices: each entry goes to the slice its reference's address hashes to,
- * so that a reference registered twice (or both soft and weak) is seen by one slice,
- * in list order, as one walk sees it; the binding's callbacks never run on one
- * reference in two workers at once.  A counting sort keeps each slice's entries in
- * list order. */
+/* JOB_SCAN's slices: each entry goes to the slice its reference's 64 KiB region hashes
+ * to, so that a reference registered twice (or both soft and weak) is seen by one
+ * slice, in list order, as one walk sees it (the binding's callbacks never run on one
+ * reference in two workers at once), and references allocated together are processed
+ * together.  A counting sort keeps each slice's entries in list order; a slice may be
+ * larger or smaller than REFS_SLICE, or empty. */
 static void scan_partition(struct ref_job *job) {
   mmtk_t *mmtk = job->mmtk;
   size_t n = job->entries, k = job->nslices;
@@ -177,71 +178,71 @@ static void soft_trace(mmtk_gc_worker_t *w, struct slice *sl) {
   trace_drain(w);
 }
 
-/* WeakRefClosure and PhantomRefClosure: clear or forward each reference; keep the live
- * ones.
+/* WeakRefClosure and PhantomRefClosure: clear or forward one reference, `*entry`, which
+ * becomes its new address (unless it died).
  *
  * A reference object that is dead here is cleared before it is dropped, as MMTk does
  * (design.refs.weak.dead): a later stage may still revive it (a finalizable object or the
  * binding's weak processing reaching it), and its referent, which nothing updates from
  * now on, would then be the referent's old copy (a moving plan) or a freed cell. */
-static void scan(mmtk_t *mmtk, struct slice *sl) {
+static int decide(mmtk_t *mmtk, mmtk_object_t *entry) {
   const mmtk_vm_binding_t *vm = &mmtk->vm;
-  struct ref_job *job = sl->job;
-  for (size_t j = sl->begin; j < sl->end; j++) {
-    size_t g = job->order[j];
-    mmtk_object_t *entry = scan_entry(job, g);
-    uintptr_t r = (uintptr_t)*entry;
-    if (!object_is_reachable(mmtk, r)) {
-      vm->clear_referent(mmtk->vm_ctx, (void *)r);
-      job->outcome[g] = OUT_DEAD;
-      continue;
-    }
-    void *nr = (void *)object_get_forwarded(mmtk, r);
-    *entry = nr;
-    mmtk_object_t referent = vm->get_referent(mmtk->vm_ctx, nr);
-    if (!referent) {
-      job->outcome[g] = OUT_DROP;
-    } else if (object_is_reachable(mmtk, (uintptr_t)referent)) {
-      /* Unless it moves later: then RefForwarding sets it (references_forward()). */
-      if (!mmtk->plan->forwards_after_liveness)
-        vm->set_referent(mmtk->vm_ctx, nr, (void *)object_get_forwarded(mmtk, (uintptr_t)referent));
-      job->outcome[g] = OUT_KEEP;
-    } else {
-      vm->clear_referent(mmtk->vm_ctx, nr);
-      job->outcome[g] = OUT_CLEAR;
-    }
+  uintptr_t r = (uintptr_t)*entry;
+  if (!object_is_reachable(mmtk, r)) {
+    vm->clear_referent(mmtk->vm_ctx, (void *)r);
+    return OUT_DEAD;
+  }
+  void *nr = (void *)object_get_forwarded(mmtk, r);
+  *entry = nr;
+  mmtk_object_t referent = vm->get_referent(mmtk->vm_ctx, nr);
+  if (!referent) return OUT_DROP;
+  if (object_is_reachable(mmtk, (uintptr_t)referent)) {
+    /* Unless it moves later: then RefForwarding sets it (references_forward()). */
+    if (!mmtk->plan->forwards_after_liveness)
+      vm->set_referent(mmtk->vm_ctx, nr, (void *)object_get_forwarded(mmtk, (uintptr_t)referent));
+    return OUT_KEEP;
+  }
+  vm->clear_referent(mmtk->vm_ctx, nr);
+  return OUT_CLEAR;
+}
+
+/* An entry's outcome in the lists: kept (moved down to `*kept`), queued for the binding,
+ * or (sanity) noted as dead. */
+static void apply(mmtk_t *mmtk, struct object_list *l, size_t i, int outcome, size_t *kept) {
+  switch (outcome) {
+  case OUT_KEEP:
+    l->items[(*kept)++] = l->items[i];
+    break;
+  case OUT_CLEAR:
+    /* Only the workers of the reference stages touch `cleared`, one stage at a time. */
+    refs_list_push(mmtk, &mmtk->refs.cleared, l->items[i], "the list of cleared references");
+    break;
+  case OUT_DEAD:
+#if MMTK_HAVE_SANITY
+    if (mmtk->options.sanity)
+      refs_list_push(mmtk, &mmtk->refs.dropped, l->items[i], "the sanity list of dead references");
+#endif
+    break;
+  default:
+    break;
   }
 }
 
-/* The same as one walk of the lists, when the stage is one slice: entries kept in
- * place, cleared references queued as they are found (no outcome to merge). */
+/* A slice of a split stage: the outcomes, merged later (scan_merge). */
+static void scan(mmtk_t *mmtk, struct slice *sl) {
+  struct ref_job *job = sl->job;
+  for (size_t j = sl->begin; j < sl->end; j++) {
+    size_t g = job->order[j];
+    job->outcome[g] = (uint8_t)decide(mmtk, scan_entry(job, g));
+  }
+}
+
+/* A stage of one slice: one walk of the lists, applied as it goes. */
 static void scan_whole(mmtk_t *mmtk, struct ref_job *job) {
-  const mmtk_vm_binding_t *vm = &mmtk->vm;
   for (unsigned k = 0; k < job->nlists; k++) {
     struct object_list *l = &job->lists[k].l;
     size_t kept = 0;
-    for (size_t i = 0; i < l->count; i++) {
-      uintptr_t r = (uintptr_t)l->items[i];
-      if (!object_is_reachable(mmtk, r)) {
-        vm->clear_referent(mmtk->vm_ctx, (void *)r);
-#if MMTK_HAVE_SANITY
-        if (mmtk->options.sanity)
-          refs_list_push(mmtk, &mmtk->refs.dropped, (void *)r, "the sanity list of dead references");
-#endif
-        continue;
-      }
-      void *nr = (void *)object_get_forwarded(mmtk, r);
-      mmtk_object_t referent = vm->get_referent(mmtk->vm_ctx, nr);
-      if (!referent) continue;
-      if (object_is_reachable(mmtk, (uintptr_t)referent)) {
-        if (!mmtk->plan->forwards_after_liveness)
-          vm->set_referent(mmtk->vm_ctx, nr, (void *)object_get_forwarded(mmtk, (uintptr_t)referent));
-        l->items[kept++] = nr;
-      } else {
-        vm->clear_referent(mmtk->vm_ctx, nr);
-        refs_list_push(mmtk, &mmtk->refs.cleared, nr, "the list of cleared references");
-      }
-    }
+    for (size_t i = 0; i < l->count; i++) apply(mmtk, l, i, decide(mmtk, &l->items[i]), &kept);
     l->count = kept;
   }
 }
@@ -266,32 +267,13 @@ static void final_check(mmtk_t *mmtk, struct slice *sl) {
  * the binding (soft ones before weak ones, each in list order), the dead reference
  * objects are noted for the verifier (sanity builds). */
 static void scan_merge(mmtk_t *mmtk, struct ref_job *job) {
-  struct references *refs = &mmtk->refs;
   size_t g = 0, cleared = 0;
   for (size_t i = 0; i < job->entries; i++) cleared += job->outcome[i] == OUT_CLEAR;
-  /* Only the workers of the reference stages touch `cleared`, one stage at a time. */
-  refs_list_reserve(mmtk, NULL, &refs->cleared, cleared, "the list of cleared references");
+  refs_list_reserve(mmtk, NULL, &mmtk->refs.cleared, cleared, "the list of cleared references");
   for (unsigned k = 0; k < job->nlists; k++) {
     struct object_list *l = &job->lists[k].l;
     size_t kept = 0;
-    for (size_t i = 0; i < l->count; i++, g++) {
-      switch (job->outcome[g]) {
-      case OUT_KEEP:
-        l->items[kept++] = l->items[i];
-        break;
-      case OUT_CLEAR:
-        refs->cleared.items[refs->cleared.count++] = l->items[i];
-        break;
-      case OUT_DEAD:
-#if MMTK_HAVE_SANITY
-        if (mmtk->options.sanity)
-          refs_list_push(mmtk, &refs->dropped, l->items[i], "the sanity list of dead references");
-#endif
-        break;
-      default:
-        break;
-      }
-    }
+    for (size_t i = 0; i < l->count; i++, g++) apply(mmtk, l, i, job->outcome[g], &kept);
     l->count = kept;
   }
   for (unsigned k = 0; k < job->nlists; k++)
