@@ -443,36 +443,31 @@ static void prepare_slice(mmtk_gc_worker_t *w, void *arg) {
 
 void ms_prepare(struct space *s) {
   struct ms_state *st = state(s);
-  /* The marks of the last GC are still needed by the blocks not swept yet. */
-  pthread_mutex_lock(&st->lock);
-  size_t n = 0;
-  for (unsigned c = 0; c < MS_CLASSES; c++)
-    for (struct ms_block *b = st->unswept[c]; b; b = b->next) n++;
+  /* The marks of the last GC are still needed by the blocks not swept yet.  With more
+   * than one worker and more than MS_SLICE blocks in the space, the unswept ones are
+   * taken off their lists (one walk of them) for Prepare packets; else, and for any
+   * left, they are swept here. */
   struct ms_block **blocks = NULL;
-  if (n > MS_SLICE) {
-    pthread_mutex_unlock(&st->lock);
-    blocks = gc_malloc(s->mmtk, n * sizeof *blocks, "a mark-sweep work packet");
-    pthread_mutex_lock(&st->lock);
-    /* No mutator runs, so the lists are as counted; were one longer, its rest would be
-     * swept below (before the mark state flips, all the same). */
-    size_t k = 0;
+  size_t n = 0;
+  pthread_mutex_lock(&st->lock);
+  size_t cap = st->nall;
+  pthread_mutex_unlock(&st->lock);
+  if (s->mmtk->sched.nworkers > 1 && cap > MS_SLICE) {
+    blocks = gc_malloc(s->mmtk, cap * sizeof *blocks, "a mark-sweep work packet");
+    pthread_mutex_lock(&st->lock); /* no mutator runs: `all` has not grown */
     for (unsigned c = 0; c < MS_CLASSES; c++) {
       struct ms_block *b = st->unswept[c];
-      for (; b && k < n; b = b->next) {
+      for (; b && n < cap; b = b->next) {
         b->where = MS_OWNED;
-        blocks[k++] = b;
+        blocks[n++] = b;
       }
       st->unswept[c] = b;
     }
-    n = k;
+    pthread_mutex_unlock(&st->lock);
   }
-  pthread_mutex_unlock(&st->lock);
-  if (blocks && !n) {
+  ms_sweep_all(s); /* all of them, or normally none */
+  if (!n) {
     free(blocks);
-    blocks = NULL;
-  }
-  ms_sweep_all(s); /* all of them when few, else normally none */
-  if (!blocks) {
     if (!st->mark) space_flip_mark_state(s);
     atomic_store_explicit(&st->tracing, true, memory_order_release);
     return;

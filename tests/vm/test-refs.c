@@ -1596,8 +1596,12 @@ static void test_split_release(void) {
   checked_gc(&f);
   packets = split_packets("nonmoving prepare sweep", &blocks);
   note("nonmoving prepare sweep: %zu blocks in %zu packets", blocks, packets);
-  g_assert_cmpuint(blocks, ==, released);
-  g_assert_cmpuint(packets, ==, (blocks + 511) / 512);
+  if (MMTK_HAVE_SINGLE_WORKER) { /* one worker sweeps them in the Prepare packet */
+    g_assert_cmpuint(packets, ==, 0);
+  } else {
+    g_assert_cmpuint(blocks, ==, released);
+    g_assert_cmpuint(packets, ==, (blocks + 511) / 512);
+  }
   /* The empty blocks went at that sweep: this Release has the survivors' only. */
   g_assert_cmpuint(split_packets("nonmoving release", NULL), ==, 0);
   check_kept(&f, keep, nobj, KEEP_EVERY);
