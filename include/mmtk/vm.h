@@ -212,7 +212,11 @@ typedef struct mmtk_vm_binding {
    * worker, without libmmtk's candidate-list lock: they may register candidates
    * (mmtk_add_*_candidate(), mmtk_add_finalizer()), processed from the next GC on.  The
    * finalizer queries (mmtk_get_finalized_object() and co.) fail if a GC worker calls
-   * them during a GC. */
+   * them during a GC.  With several workers a long list is processed by several at once,
+   * each on different references: set_referent and clear_referent never run for one
+   * reference on two workers at once (get_referent may, in the soft stage).
+   * enqueue_references gets the cleared references in registration order, soft, weak,
+   * then phantom ones. */
 
   mmtk_object_t (*get_referent)(void *ctx, mmtk_object_t reference);
   void (*set_referent)(void *ctx, mmtk_object_t reference, mmtk_object_t referent);

@@ -48,8 +48,8 @@ void common_plan_prepare(struct common_plan *c, bool full_heap) {
 }
 
 void common_plan_release(struct common_plan *c, bool full_heap) {
-  if (full_heap) ms_release(&c->nonmoving, false);
-  los_sweep(&c->los, !full_heap);
+  if (full_heap) ms_release(&c->nonmoving);
+  los_release(&c->los, !full_heap);
 }
 
 void common_plan_set_unlog(struct common_plan *c) {

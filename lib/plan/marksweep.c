@@ -55,7 +55,7 @@ static void ms_plan_prepare(mmtk_t *mmtk) {
 
 static void ms_plan_release(mmtk_t *mmtk) {
   struct marksweep *p = msp(mmtk);
-  ms_release(&p->ms, false);
+  ms_release(&p->ms);
   common_plan_release(&p->common, true);
 }
 

@@ -71,7 +71,7 @@ static void pp_prepare(mmtk_t *mmtk) {
 static void pp_release(mmtk_t *mmtk) {
   struct pageprotect *p = ppp(mmtk);
   common_plan_release(&p->common, true);
-  los_sweep(&p->pp, false);
+  los_release(&p->pp, false);
 }
 
 static void pp_end_of_gc(mmtk_t *mmtk) { common_plan_end_of_gc(&ppp(mmtk)->common); }

@@ -48,6 +48,7 @@ struct los_state {
   pthread_mutex_t lock; /* guards the fields below and every node's fields */
   struct los_node *head;
   size_t count;
+  bool sweep_nursery_only; /* for the Release packet (los_release) */
 };
 
 static struct los_state *los_state(const struct space *s) {
@@ -169,6 +170,17 @@ void los_sweep(struct space *s, bool nursery_only) {
   pthread_mutex_unlock(&st->lock);
   if (dead) release_runs(s, dead, ndead);
   free(dead);
+}
+
+static void sweep_packet(mmtk_gc_worker_t *w, void *arg) {
+  (void)w;
+  struct space *s = arg;
+  los_sweep(s, los_state(s)->sweep_nursery_only);
+}
+
+void los_release(struct space *s, bool nursery_only) {
+  los_state(s)->sweep_nursery_only = nursery_only; /* read after the scheduler's lock */
+  gc_add_simple(s->mmtk, MMTK_STAGE_RELEASE, sweep_packet, s);
 }
 
 void los_destroy(struct space *s) {

@@ -391,14 +391,133 @@ void ms_return_block(struct space *s, struct ms_block *b, uintptr_t free) {
   pthread_mutex_unlock(&st->lock);
 }
 
-void ms_prepare(struct space *s) {
-  struct ms_state *st = state(s);
-  /* The marks of the last GC are still needed by the blocks not swept yet. */
-  ms_sweep_all(s);
-  if (!st->mark) space_flip_mark_state(s); /* header marks: see "Header marks" above */
-  atomic_store_explicit(&st->tracing, true, memory_order_release);
+/* ---- Split work: Prepare's sweep and Release, MS_SLICE blocks a packet ----------------
+ * (design.policy.marksweep.release, design.policy.marksweep.prepare) */
+
+#define MS_SLICE 512 /* blocks (32 MiB) per packet */
+
+struct ms_job {
+  struct space *s;
+  const char *what; /* for the log */
+  _Atomic size_t pending; /* slices not finished */
+  _Atomic uint64_t workers;
+  size_t nblocks, nslices;
+  struct ms_block **blocks; /* Prepare: the blocks to sweep (Release: the space's array) */
+};
+
+struct ms_slice {
+  struct ms_job *job;
+  size_t begin, end; /* in the job's blocks */
+};
+
+/* A job and its slices over `n` blocks (n > 0), in one allocation. */
+static struct ms_slice *job_new(struct space *s, const char *what, size_t n) {
+  size_t nslices = (n + MS_SLICE - 1) / MS_SLICE;
+  struct ms_job *job = gc_malloc(s->mmtk, sizeof *job + nslices * sizeof(struct ms_slice),
+                                 "a mark-sweep work packet");
+  struct ms_slice *slices = (struct ms_slice *)(job + 1);
+  job->s = s;
+  job->what = what;
+  atomic_init(&job->pending, nslices);
+  atomic_init(&job->workers, 0);
+  job->nblocks = n;
+  job->nslices = nslices;
+  job->blocks = NULL;
+  for (size_t i = 0; i < nslices; i++)
+    slices[i] = (struct ms_slice){job, i * MS_SLICE, i + 1 < nslices ? (i + 1) * MS_SLICE : n};
+  return slices;
 }
 
+/* Run one slice inline, or queue them all in `stage`. */
+static void job_start(struct ms_slice *slices, int stage,
+                      void (*run)(mmtk_gc_worker_t *w, void *arg)) {
+  struct ms_job *job = slices[0].job;
+  /* Read before the first packet is queued: the last slice frees the job. */
+  size_t n = job->nslices;
+  mmtk_t *mmtk = job->s->mmtk;
+  if (n == 1) {
+    run(NULL, &slices[0]); /* not worth a packet */
+    return;
+  }
+  for (size_t i = 0; i < n; i++) gc_add_simple(mmtk, stage, run, &slices[i]);
+}
+
+/* The slice is done; true for the last one, which then finishes the job (every other
+ * slice's writes are visible to it: the count's read-modify-write orders them). */
+static bool slice_done(mmtk_gc_worker_t *w, struct ms_slice *sl) {
+  struct ms_job *job = sl->job;
+  if (w) atomic_fetch_or(&job->workers, (uint64_t)1 << (w->id % 64));
+  if (atomic_fetch_sub(&job->pending, 1) != 1) return false;
+  mmtk_t *mmtk = job->s->mmtk;
+  if (job->nslices > 1 && mmtk->options.verbose >= 2)
+    mmtk_log(mmtk, MMTK_LOG_DEBUG, "%s %s: %zu blocks in %zu packets, on %d workers",
+             job->s->name, job->what, job->nblocks, job->nslices,
+             __builtin_popcountll(atomic_load(&job->workers)));
+  return true;
+}
+
+/* Prepare: the blocks no mutator swept since the last GC are swept now, while their
+ * marks are still that GC's, each as a lazy sweep does it (reuse_block): owned
+ * (MS_OWNED, taken off its list under the lock), swept without the lock, put back. */
+static void prepare_slice(mmtk_gc_worker_t *w, void *arg) {
+  struct ms_slice *sl = arg;
+  struct ms_job *job = sl->job;
+  struct space *s = job->s;
+  struct ms_state *st = state(s);
+  struct ms_block *freed = NULL;
+  for (size_t i = sl->begin; i < sl->end; i++) {
+    struct ms_block *b = job->blocks[i];
+    bool empty = sweep(s, b);
+    pthread_mutex_lock(&st->lock);
+    if (empty) forget_block(s, b, &freed);
+    else if (b->nfree) push(&st->available[b->cls], b, MS_AVAILABLE);
+    else b->where = MS_FULL;
+    pthread_mutex_unlock(&st->lock);
+  }
+  release_blocks(s, freed);
+  if (!slice_done(w, sl)) return;
+  /* The last one: every block is swept; this GC's marks start. */
+  if (!st->mark) space_flip_mark_state(s); /* header marks: see "Header marks" above */
+  atomic_store_explicit(&st->tracing, true, memory_order_release);
+  free(job->blocks);
+  free(job);
+}
+
+void ms_prepare(struct space *s) {
+  struct ms_state *st = state(s);
+  /* The marks of the last GC are still needed by the blocks not swept yet.  With more
+   * than one worker and more than MS_SLICE blocks in the space, the unswept ones are
+   * taken off their lists (one walk of them) for Prepare packets; else, and for any
+   * left, they are swept here. */
+  struct ms_block **blocks = NULL;
+  size_t n = 0;
+  pthread_mutex_lock(&st->lock);
+  size_t cap = st->nall;
+  pthread_mutex_unlock(&st->lock);
+  if (s->mmtk->sched.nworkers > 1 && cap > MS_SLICE) {
+    blocks = gc_malloc(s->mmtk, cap * sizeof *blocks, "a mark-sweep work packet");
+    pthread_mutex_lock(&st->lock); /* no mutator runs: `all` has not grown */
+    for (unsigned c = 0; c < MS_CLASSES; c++) {
+      struct ms_block *b = st->unswept[c];
+      for (; b && n < cap; b = b->next) {
+        b->where = MS_OWNED;
+        blocks[n++] = b;
+      }
+      st->unswept[c] = b;
+    }
+    pthread_mutex_unlock(&st->lock);
+  }
+  ms_sweep_all(s); /* all of them, or normally none */
+  if (!n) {
+    free(blocks);
+    if (!st->mark) space_flip_mark_state(s);
+    atomic_store_explicit(&st->tracing, true, memory_order_release);
+    return;
+  }
+  struct ms_slice *slices = job_new(s, "prepare sweep", n);
+  slices[0].job->blocks = blocks;
+  job_start(slices, MMTK_STAGE_PREPARE, prepare_slice);
+}
 
 #if MMTK_HAVE_VO_BIT
 /* Clear the VO bits of every cell of `b` whose mark is clear.  The mark and VO tables
@@ -442,23 +561,51 @@ static void clear_dead_vo_bits(struct space *s, struct ms_block *b) {
 }
 #endif
 
-void ms_release(struct space *s, bool eager) {
+/* Release: every block becomes unswept.  The blocks' lists stay as they are until each
+ * slice splices its own into the unswept lists; until the last slice is done ms_live()
+ * answers from the marks (`tracing`), so nothing reads a block's list or state
+ * meanwhile, and mutators, which take blocks, are stopped. */
+static void release_slice(mmtk_gc_worker_t *w, void *arg) {
+  struct ms_slice *sl = arg;
+  struct ms_job *job = sl->job;
+  struct space *s = job->s;
   struct ms_state *st = state(s);
-  pthread_mutex_lock(&st->lock);
-  for (unsigned c = 0; c < MS_CLASSES; c++) st->available[c] = NULL;
-  for (size_t i = 0; i < st->nall; i++) {
+  struct ms_block *head[MS_CLASSES] = {0}, *tail[MS_CLASSES] = {0};
+  /* The array does not change before the mutators run again (only they add or free
+   * blocks). */
+  for (size_t i = sl->begin; i < sl->end; i++) {
     struct ms_block *b = st->all[i];
-    push(&st->unswept[b->cls], b, MS_UNSWEPT);
+    if (!tail[b->cls]) tail[b->cls] = b;
+    push(&head[b->cls], b, MS_UNSWEPT);
 #if MMTK_HAVE_VO_BIT
     /* The valid-object bit must not outlive the object, even before the sweep. */
     clear_dead_vo_bits(s, b);
 #endif
   }
-  struct ms_block *freed = NULL;
-  if (eager) sweep_all_unswept(s, &freed);
-  atomic_store_explicit(&st->tracing, false, memory_order_release);
+  pthread_mutex_lock(&st->lock);
+  for (unsigned c = 0; c < MS_CLASSES; c++) {
+    if (!head[c]) continue;
+    tail[c]->next = st->unswept[c];
+    st->unswept[c] = head[c];
+  }
   pthread_mutex_unlock(&st->lock);
-  release_blocks(s, freed);
+  if (!slice_done(w, sl)) return;
+  /* The last slice: every block is unswept. */
+  atomic_store_explicit(&st->tracing, false, memory_order_release);
+  free(job);
+}
+
+void ms_release(struct space *s) {
+  struct ms_state *st = state(s);
+  pthread_mutex_lock(&st->lock);
+  for (unsigned c = 0; c < MS_CLASSES; c++) st->available[c] = NULL;
+  size_t n = st->nall;
+  pthread_mutex_unlock(&st->lock);
+  if (!n) {
+    atomic_store_explicit(&st->tracing, false, memory_order_release);
+    return;
+  }
+  job_start(job_new(s, "release", n), MMTK_STAGE_RELEASE, release_slice);
 }
 
 /* ---- Tracing ------------------------------------------------------------------------ */

@@ -76,7 +76,9 @@ uintptr_t ms_carve(struct ms_block *b);
 void ms_return_block(struct space *s, struct ms_block *b, uintptr_t free);
 /* GC phases. */
 void ms_prepare(struct space *s);
-void ms_release(struct space *s, bool eager);
+/* Every block becomes unswept: in packets of the Release stage when there are many
+ * (design.policy.marksweep.release), so the space is released once that stage is over. */
+void ms_release(struct space *s);
 /* Sweep every block not swept yet. */
 void ms_sweep_all(struct space *s);
 

@@ -71,12 +71,40 @@ bool space_never(const struct space *s, uintptr_t object) { return false; }
 bool space_no_change(struct space *s, uintptr_t object) { return false; }
 void space_no_metadata(struct space *s, struct mmtk_mutator *m, uintptr_t object, size_t bytes) {}
 
+/* A piece of a reset space whose side metadata a Release packet clears
+ * (design.plan.release.parallel). */
+#define RESET_PIECE ((uintptr_t)8 << 20)
+
+struct reset_piece {
+  struct space *s;
+  uintptr_t start, end;
+};
+
+static void clear_piece(mmtk_gc_worker_t *w, void *arg) {
+  (void)w;
+  struct reset_piece *p = arg;
+  side_metadata_clear_space(&p->s->mmtk->meta, (int)p->s->index, p->start, p->end - p->start);
+  free(p);
+}
+
 void space_reset(struct space *s) {
   mmtk_t *mmtk = s->mmtk;
   uintptr_t end = s->pr.cursor;
   size_t pages = pr_pages(&s->pr);
-  if (end > s->start) {
-    side_metadata_clear_space(&mmtk->meta, (int)s->index, s->start, end - s->start);
+  /* A packet per RESET_PIECE bytes of the space (pieces start at multiples of it, so
+   * no two share a byte of any table); the pages are handed out again only once the
+   * mutators run, after the Release stage. */
+  for (uintptr_t a = s->start; a < end;) {
+    uintptr_t next = align_down(a, RESET_PIECE) + RESET_PIECE;
+    if (next > end) next = end;
+    if (a == s->start && next == end) {
+      side_metadata_clear_space(&mmtk->meta, (int)s->index, a, end - a); /* one piece */
+      break;
+    }
+    struct reset_piece *p = gc_malloc(mmtk, sizeof *p, "a work packet");
+    *p = (struct reset_piece){s, a, next};
+    gc_add_simple(mmtk, MMTK_STAGE_RELEASE, clear_piece, p);
+    a = next;
   }
   pr_reset(&s->pr);
   gc_trigger_uncharge(mmtk, pages);

@@ -98,7 +98,9 @@ uintptr_t space_acquire(struct space *s, size_t pages, uint32_t opts, enum alloc
 /* Give back pages of a free-list space. */
 void space_release(struct space *s, uintptr_t start, size_t pages);
 
-/* Give back every page of a monotone space, and clear its side metadata. */
+/* Give back every page of a monotone space, and clear its side metadata: in packets of
+ * the Release stage when it spans several RESET_PIECEs (design.plan.release.parallel),
+ * so only from a plan's release. */
 void space_reset(struct space *s);
 
 /* Ready-made answers for policies whose objects never move and never die. */
@@ -130,6 +132,9 @@ bool los_init(struct space *s);
 struct los_node *los_record(struct space *s, uintptr_t start, size_t pages, uintptr_t object);
 void los_prepare(struct space *s, bool nursery_only);
 void los_sweep(struct space *s, bool nursery_only);
+/* The sweep as a packet of the Release stage, beside the plan's other release work
+ * (design.plan.release.parallel). */
+void los_release(struct space *s, bool nursery_only);
 void los_destroy(struct space *s);
 /* After los_init(): keep this space's object states in a side table of its own, one per
  * page (`bits` describes it and lives as long as the space), instead of the binding's

@@ -1,14 +1,7 @@
-/* Reference and finalization processing (design.refs).
- *
- * Candidates are kept in lists.  After the strong closure, in MMTk's stages: soft
- * referents are kept alive unless the GC is an emergency one (SoftRefClosure); weak and
- * soft references whose referent died are cleared and queued for the binding, the others
- * are updated to the referent's new address (WeakRefClosure); finalizable objects that
- * died are revived, traced, and moved to the ready list (FinalRefClosure); phantom
- * references are treated like weak ones after that (PhantomRefClosure); and the binding's
- * own weak structures are processed until it has nothing more to keep (VMRefClosure).
- * A reference object that itself died is cleared and dropped from its list (a later stage
- * may revive it). */
+/* Reference and finalization lists (design.refs.lists): registration, the finalizer
+ * queries, hand-over of cleared references, and the forwarding of the lists by plans
+ * that move objects after liveness.  The stages that process the lists after the
+ * strong closure are in reference_stages.c (design.refs.stages). */
 #include "mmtk_internal.h"
 
 /* Give `l` room for `extra` more entries (design.refs.lists.memory).  A registration or an
@@ -19,7 +12,7 @@
  * no binding callback runs with it held.  Returns with `lock` held again; the list may
  * have changed meanwhile, so the caller checks its room again if another thread may
  * have added to it. */
-static void list_reserve(mmtk_t *mmtk, pthread_mutex_t *lock, struct object_list *l,
+void refs_list_reserve(mmtk_t *mmtk, pthread_mutex_t *lock, struct object_list *l,
                          size_t extra, const char *what) {
   while (l->capacity - l->count < extra) {
     size_t cap = l->capacity ? l->capacity : 64;
@@ -40,8 +33,8 @@ static void list_reserve(mmtk_t *mmtk, pthread_mutex_t *lock, struct object_list
 
 /* For lists only the GC worker running the stage touches (`cleared`, `dropped`, a
  * stage's own). */
-static void list_push(mmtk_t *mmtk, struct object_list *l, mmtk_object_t o, const char *what) {
-  list_reserve(mmtk, NULL, l, 1, what);
+void refs_list_push(mmtk_t *mmtk, struct object_list *l, mmtk_object_t o, const char *what) {
+  refs_list_reserve(mmtk, NULL, l, 1, what);
   l->items[l->count++] = o;
 }
 
@@ -73,7 +66,7 @@ void references_destroy(struct references *r) {
 /* Take list `l` out, leaving it empty: a stage walks what it took without the lock, so
  * that the binding's callbacks (get/set/clear_referent, and those tracing calls) may
  * register candidates.  Those land in the emptied list and are merged back. */
-static struct object_list detach(struct references *r, struct object_list *l) {
+struct object_list refs_detach(struct references *r, struct object_list *l) {
   pthread_mutex_lock(&r->lock);
   struct object_list d = *l;
   memset(l, 0, sizeof *l);
@@ -83,151 +76,20 @@ static struct object_list detach(struct references *r, struct object_list *l) {
 
 /* Make `l` hold the stage's list `d` and what was registered meanwhile (refs.lock held;
  * it may be released while `d` grows, and more may be registered then). */
-static void reattach_locked(mmtk_t *mmtk, struct object_list *l, struct object_list *d,
+void refs_reattach_locked(mmtk_t *mmtk, struct object_list *l, struct object_list *d,
                             const char *what) {
   while (d->capacity - d->count < l->count)
-    list_reserve(mmtk, &mmtk->refs.lock, d, l->count, what);
+    refs_list_reserve(mmtk, &mmtk->refs.lock, d, l->count, what);
   if (l->count) memcpy(d->items + d->count, l->items, l->count * sizeof *l->items);
   d->count += l->count;
   free(l->items);
   *l = *d;
 }
 
-static void reattach(mmtk_t *mmtk, struct object_list *l, struct object_list *d, const char *what) {
+void refs_reattach(mmtk_t *mmtk, struct object_list *l, struct object_list *d, const char *what) {
   pthread_mutex_lock(&mmtk->refs.lock);
-  reattach_locked(mmtk, l, d, what);
+  refs_reattach_locked(mmtk, l, d, what);
   pthread_mutex_unlock(&mmtk->refs.lock);
-}
-
-/* ---- The stages ------------------------------------------------------------------- */
-
-static void retain_soft(mmtk_gc_worker_t *w, void *arg) {
-  (void)arg;
-  mmtk_t *mmtk = w->mmtk;
-  if (mmtk->gc.emergency) return;
-  struct object_list l = detach(&mmtk->refs, &mmtk->refs.soft);
-  for (size_t i = 0; i < l.count; i++) {
-    uintptr_t r = (uintptr_t)l.items[i];
-    /* A dead reference object may yet be revived: its fate is decided by WeakRefClosure. */
-    if (!object_is_reachable(mmtk, r)) continue;
-    mmtk_object_t referent = mmtk->vm.get_referent(mmtk->vm_ctx, (void *)object_get_forwarded(mmtk, r));
-    if (referent) trace_object(w, (uintptr_t)referent);
-  }
-  reattach(mmtk, &mmtk->refs.soft, &l, "soft reference candidates");
-  trace_drain(w);
-}
-
-/* Clear or forward every reference of `l`; keep the live ones.
- *
- * A reference object that is dead here is cleared before it is dropped, as MMTk does
- * (design.refs.weak.dead): a later stage may still revive it (a finalizable object or the
- * binding's weak processing reaching it), and its referent, which nothing updates from
- * now on, would then be the referent's old copy (a moving plan) or a freed cell. */
-static void scan_list(mmtk_t *mmtk, struct object_list *list, const char *what) {
-  const mmtk_vm_binding_t *vm = &mmtk->vm;
-  struct object_list l = detach(&mmtk->refs, list);
-  size_t kept = 0;
-  for (size_t i = 0; i < l.count; i++) {
-    uintptr_t r = (uintptr_t)l.items[i];
-    if (!object_is_reachable(mmtk, r)) {
-      vm->clear_referent(mmtk->vm_ctx, (void *)r);
-#if MMTK_HAVE_SANITY
-      if (mmtk->options.sanity)
-        list_push(mmtk, &mmtk->refs.dropped, (void *)r, "the sanity list of dead references");
-#endif
-      continue;
-    }
-    void *nr = (void *)object_get_forwarded(mmtk, r);
-    mmtk_object_t referent = vm->get_referent(mmtk->vm_ctx, nr);
-    if (!referent) continue;
-    if (object_is_reachable(mmtk, (uintptr_t)referent)) {
-      /* Unless it moves later: then RefForwarding sets it (references_forward()). */
-      if (!mmtk->plan->forwards_after_liveness)
-        vm->set_referent(mmtk->vm_ctx, nr, (void *)object_get_forwarded(mmtk, (uintptr_t)referent));
-      l.items[kept++] = nr;
-    } else {
-      vm->clear_referent(mmtk->vm_ctx, nr);
-      list_push(mmtk, &mmtk->refs.cleared, nr, "the list of cleared references");
-    }
-  }
-  l.count = kept;
-  reattach(mmtk, list, &l, what);
-}
-
-static void process_weak(mmtk_gc_worker_t *w, void *arg) {
-  (void)arg;
-  scan_list(w->mmtk, &w->mmtk->refs.soft, "soft reference candidates");
-  scan_list(w->mmtk, &w->mmtk->refs.weak, "weak reference candidates");
-}
-
-static void process_phantom(mmtk_gc_worker_t *w, void *arg) {
-  (void)arg;
-  scan_list(w->mmtk, &w->mmtk->refs.phantom, "phantom reference candidates");
-}
-
-static void process_finalizable(mmtk_gc_worker_t *w, void *arg) {
-  (void)arg;
-  mmtk_t *mmtk = w->mmtk;
-  struct references *refs = &mmtk->refs;
-  struct object_list l = detach(refs, &refs->finalizable), revived = {0};
-  size_t kept = 0;
-  for (size_t i = 0; i < l.count; i++) {
-    uintptr_t o = (uintptr_t)l.items[i];
-    if (object_is_reachable(mmtk, o)) {
-      l.items[kept++] = (void *)object_get_forwarded(mmtk, o);
-      continue;
-    }
-    /* Dead: revive it (and what it reaches) for its finalizer. */
-    list_push(mmtk, &revived, (void *)trace_object(w, o), "the finalizable objects found dead");
-  }
-  l.count = kept;
-  pthread_mutex_lock(&refs->lock);
-  /* Only this stage adds to `ready` during a GC (the queries wait, design.refs.busy). */
-  list_reserve(mmtk, &refs->lock, &refs->ready, revived.count, "the ready-for-finalization list");
-  if (revived.count)
-    memcpy(refs->ready.items + refs->ready.count, revived.items,
-           revived.count * sizeof *revived.items);
-  refs->ready.count += revived.count;
-  reattach_locked(mmtk, &refs->finalizable, &l, "the finalizable objects");
-  pthread_mutex_unlock(&refs->lock);
-  free(revived.items);
-  trace_drain(w);
-}
-
-/* The binding's own weak structures.  It is called again when it asks to be, or when it
- * retained an object that nothing had reached yet (what that object reaches may make
- * more of its entries live; each such round reaches new objects, so this ends).  The
- * next call waits until the stage has drained: the objects retained may be traced by
- * other workers too (this worker shares its stack when they are idle), and liveness is
- * final only once all of that is done. */
-static void process_vm_weak(mmtk_gc_worker_t *w, void *arg) {
-  (void)arg;
-  mmtk_t *mmtk = w->mmtk;
-  mmtk_tracer_context_t tc = {.worker = w};
-  bool again = mmtk->vm.process_weak_refs(mmtk->vm_ctx, w->tls, &tc);
-  trace_drain(w);
-  if (again || tc.retained)
-    scheduler_set_sentinel(mmtk, MMTK_STAGE_VM_REF_CLOSURE,
-                           gc_simple_packet_new(process_vm_weak, NULL));
-}
-
-/* Only the stages with work are queued: each one that runs costs a round of parking
- * and waking every worker (about half a millisecond of a MarkSweep GCBench pause when
- * all four ran every GC).  What a thread the VM does not stop registers during a GC
- * after this point waits for the next GC; such a thread must not register an object
- * that this GC may move (mmtk_add_weak_candidate(3)). */
-void references_schedule(mmtk_t *mmtk) {
-  struct references *r = &mmtk->refs;
-  pthread_mutex_lock(&r->lock);
-  bool soft = r->soft.count > 0, weak = soft || r->weak.count > 0;
-  bool final = r->finalizable.count > 0, phantom = r->phantom.count > 0;
-  pthread_mutex_unlock(&r->lock);
-  if (soft) gc_add_simple(mmtk, MMTK_STAGE_SOFT_REF_CLOSURE, retain_soft, NULL);
-  if (weak) gc_add_simple(mmtk, MMTK_STAGE_WEAK_REF_CLOSURE, process_weak, NULL);
-  if (final) gc_add_simple(mmtk, MMTK_STAGE_FINAL_REF_CLOSURE, process_finalizable, NULL);
-  if (phantom) gc_add_simple(mmtk, MMTK_STAGE_PHANTOM_REF_CLOSURE, process_phantom, NULL);
-  if (mmtk->vm.process_weak_refs)
-    gc_add_simple(mmtk, MMTK_STAGE_VM_REF_CLOSURE, process_vm_weak, NULL);
 }
 
 void references_enqueue(mmtk_t *mmtk, mmtk_gc_worker_t *w) {
@@ -298,11 +160,11 @@ static void forward_entries(mmtk_t *mmtk, struct object_list *l, bool referents)
 static size_t forward_list(mmtk_t *mmtk, struct object_list *list, bool referents,
                            const char *what) {
   struct references *r = &mmtk->refs;
-  struct object_list l = detach(r, list);
+  struct object_list l = refs_detach(r, list);
   forward_entries(mmtk, &l, referents);
   pthread_mutex_lock(&r->lock);
   size_t done = l.count;
-  reattach_locked(mmtk, list, &l, what);
+  refs_reattach_locked(mmtk, list, &l, what);
   pthread_mutex_unlock(&r->lock);
   return done;
 }
@@ -350,7 +212,7 @@ static bool add_candidate(mmtk_t *mmtk, struct object_list *l, mmtk_object_t o, 
     return false;
   }
   pthread_mutex_lock(&mmtk->refs.lock);
-  list_reserve(mmtk, &mmtk->refs.lock, l, 1, who); /* out_of_memory and retry, if need be */
+  refs_list_reserve(mmtk, &mmtk->refs.lock, l, 1, who); /* out_of_memory and retry, if need be */
   l->items[l->count++] = o;
   pthread_mutex_unlock(&mmtk->refs.lock);
   return true;

@@ -33,9 +33,24 @@ struct references {
   struct object_list dropped; /* sanity: reference objects found dead by this GC */
 };
 
+/* Shared by references.c and reference_stages.c (design.refs.lists). */
+/* Room in `l` for `extra` more entries, never failing (`lock`: the lock guarding `l`, held,
+ * released while memory is sought; NULL for a list only the caller sees). */
+void refs_list_reserve(struct mmtk *mmtk, pthread_mutex_t *lock, struct object_list *l,
+                       size_t extra, const char *what);
+void refs_list_push(struct mmtk *mmtk, struct object_list *l, mmtk_object_t o, const char *what);
+/* Take list `l` out, leaving it empty; put it back, followed by what was registered
+ * meanwhile (design.refs.lists.detach).  refs_reattach_locked(): refs.lock held. */
+struct object_list refs_detach(struct references *r, struct object_list *l);
+void refs_reattach(struct mmtk *mmtk, struct object_list *l, struct object_list *d,
+                   const char *what);
+void refs_reattach_locked(struct mmtk *mmtk, struct object_list *l, struct object_list *d,
+                          const char *what);
+
 void references_init(struct references *r);
 void references_destroy(struct references *r);
-/* Queue this GC's reference and finalization packets (in their stages). */
+/* Queue this GC's reference and finalization packets (in their stages;
+ * reference_stages.c, design.refs.stages). */
 void references_schedule(struct mmtk *mmtk);
 /* Release stage: give the cleared references to the binding. */
 void references_enqueue(struct mmtk *mmtk, struct mmtk_gc_worker *w);

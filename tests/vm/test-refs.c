@@ -51,6 +51,15 @@
  *   trigger/gc-poll            mmtk_gc_poll collects exactly when over the limit
  *   trigger/vm-live-bytes      off-heap bytes reported by the VM make GCs come earlier
  *   trigger/ignore-system-gc   user requests ignored; heap-full GCs and polls still happen
+ *   pipeline/refs-split        with two workers, soft, weak and phantom lists and the
+ *                              finalizable list of 3000 entries are processed in several
+ *                              packets per stage (counted from the verbose=2 log), and
+ *                              every reference and object ends as with 500 entries (one
+ *                              packet per stage): the same callbacks, referents,
+ *                              finalizations, and references enqueued in list order
+ *   pipeline/release-split     a non-moving space of some 800 blocks is released, and
+ *                              swept at the next Prepare, in packets of 512; survivors
+ *                              intact, freed blocks reused
  *   stress/gc-count-imprecise  precise_stress=false: GCs counted at page acquisition (R12)
  */
 #define _GNU_SOURCE
@@ -73,7 +82,7 @@ static void start_opts(fx_t *f, tvm_options_t o) {
   suite_watchdog_arm(120);
   o.plan = PLAN;
   o.header_metadata = TVM_HEADER;
-  o.workers = TVM_WORKERS;
+  if (!o.workers) o.workers = TVM_WORKERS;
   o.sanity = true;
   f->vm = tvm_new(&o);
   f->mmtk = tvm_mmtk(f->vm);
@@ -1352,6 +1361,253 @@ static void test_stress_count_imprecise(void) {
 #define add_full(path, fn) add(path, fn)
 #endif
 
+/* ---- pipeline: long lists and big heaps split into packets ------------------------ */
+
+/* What the binding saw: libmmtk's log messages (verbose=2 names the packets a stage was
+ * split into) and the data words of the enqueued references, in the order given. */
+static GMutex split_lock;
+static GPtrArray *split_logs;
+static GArray *split_enqueued;
+static void (*split_tvm_log)(void *ctx, int level, const char *message);
+static void (*split_tvm_enqueue)(void *ctx, const mmtk_object_t *refs, size_t count, void *tls);
+
+static void split_log(void *ctx, int level, const char *message) {
+  g_mutex_lock(&split_lock);
+  g_ptr_array_add(split_logs, g_strdup(message));
+  g_mutex_unlock(&split_lock);
+  split_tvm_log(ctx, level, message);
+}
+
+static void split_enqueue(void *ctx, const mmtk_object_t *refs, size_t count, void *tls) {
+  g_mutex_lock(&split_lock);
+  for (size_t i = 0; i < count; i++) {
+    uint64_t d = tvm_data(refs[i]);
+    g_array_append_val(split_enqueued, d);
+  }
+  g_mutex_unlock(&split_lock);
+  split_tvm_enqueue(ctx, refs, count, tls);
+}
+
+static void split_customize(tvm_t *vm, mmtk_vm_binding_t *b, void *arg) {
+  (void)vm;
+  (void)arg;
+  split_tvm_log = b->log;
+  split_tvm_enqueue = b->enqueue_references;
+  b->log = split_log;
+  b->enqueue_references = split_enqueue;
+}
+
+/* Two GC workers, verbose=2, the binding's log and enqueue_references watched. */
+static void split_start(fx_t *f, const char *heap) {
+  if (split_logs) g_ptr_array_free(split_logs, true);
+  if (split_enqueued) g_array_free(split_enqueued, true);
+  split_logs = g_ptr_array_new_with_free_func(g_free);
+  split_enqueued = g_array_new(false, false, sizeof(uint64_t));
+  start_opts(f, (tvm_options_t){.heap = heap, .extra = "verbose=2", .workers = 2,
+                                .customize = split_customize});
+  g_assert_cmpuint(mmtk_num_of_workers(f->mmtk), ==, MMTK_HAVE_SINGLE_WORKER ? 1 : 2);
+}
+
+/* Forget the messages logged so far. */
+static void split_forget_logs(void) {
+  g_mutex_lock(&split_lock);
+  g_ptr_array_set_size(split_logs, 0);
+  g_mutex_unlock(&split_lock);
+}
+
+/* The packets `what` ("WeakRefClosure", "nonmoving release", ...) was split into, as the
+ * last such message says (and its entries or blocks in *n); 0 if never split. */
+static size_t split_packets(const char *what, size_t *n) {
+  size_t packets = 0, len = strlen(what);
+  g_mutex_lock(&split_lock);
+  for (guint i = 0; i < split_logs->len; i++) {
+    const char *m = g_ptr_array_index(split_logs, i);
+    size_t a, b;
+    if (strncmp(m, what, len) || m[len] != ':') continue;
+    if (sscanf(m + len + 1, " %zu %*s in %zu packets", &a, &b) == 2) {
+      packets = b;
+      if (n) *n = a;
+    }
+  }
+  g_mutex_unlock(&split_lock);
+  return packets;
+}
+
+#define SPLIT_SHORT 500  /* WeakRefClosure too, its two lists, under 1024: one packet */
+#define SPLIT_LONG 3000  /* three packets per list */
+
+/* One GC over `n` soft, weak and phantom references and finalizable objects, with two
+ * workers; every reference and object is checked against what a single walk of each
+ * list decides (design.refs.stages), and the enqueued references must come in list
+ * order, soft and weak ones (WeakRefClosure) before phantom ones. */
+static void split_refs_round(size_t n, bool dead_soft) {
+  fx_t f;
+  /* Every object takes pages of its own in PageProtect. */
+  split_start(&f, PAGEPROTECT ? "FixedHeapSize:512M" : "FixedHeapSize:256M");
+  tvm_thread_t *th = f.th;
+  const uint64_t D_WEAK = 1000000, D_WTARGET = 2000000, D_SOFT = 3000000, D_STARGET = 4000000,
+                 D_PHANTOM = 5000000, D_PTARGET = 6000000, D_FIN = 7000000;
+  size_t weak = tvm_push(th, tvm_alloc(th, TVM_ARRAY, n, 0, 1));
+  size_t wtarget = tvm_push(th, tvm_alloc(th, TVM_ARRAY, n, 0, 2));
+  size_t soft = tvm_push(th, tvm_alloc(th, TVM_ARRAY, n, 0, 3));
+  size_t phantom = tvm_push(th, tvm_alloc(th, TVM_ARRAY, n, 0, 4));
+  size_t ptarget = tvm_push(th, tvm_alloc(th, TVM_ARRAY, n, 0, 5));
+  size_t fin = tvm_push(th, tvm_alloc(th, TVM_ARRAY, n, 0, 6));
+  size_t tmp = tvm_push(th, NULL);
+  uint64_t gc0 = gcs(&f);
+  for (size_t i = 0; i < n; i++) {
+    /* Weak, by i % 4: live with a live referent; live with a dead one; live with none;
+     * dead itself (its referent dead too). */
+    unsigned kind = (unsigned)(i % 4);
+    tvm_obj_t o = kind == 2 ? NULL : tvm_alloc(th, TVM_NODE, 0, 16, D_WTARGET + i);
+    if (kind == 0) tvm_set_ref(th, tvm_root(th, wtarget), i, o);
+    tvm_set_root(th, tmp, o);
+    tvm_obj_t w = tvm_alloc(th, TVM_WEAKREF, 1, 0, D_WEAK + i);
+    tvm_set_ref(th, w, 0, tvm_root(th, tmp));
+    if (kind != 3) tvm_set_ref(th, tvm_root(th, weak), i, w);
+    /* Soft: live (with `dead_soft`, but every 8th), its referent reachable through it
+     * alone. */
+    tvm_set_root(th, tmp, tvm_alloc(th, TVM_NODE, 0, 16, D_STARGET + i));
+    tvm_obj_t sr = new_ref(&f, SOFT, tmp, D_SOFT + i);
+    if (!dead_soft || i % 8 != 7) tvm_set_ref(th, tvm_root(th, soft), i, sr);
+    /* Phantom: every one live, the referent of an even one live. */
+    tvm_set_root(th, tmp, tvm_alloc(th, TVM_NODE, 0, 16, D_PTARGET + i));
+    if (i % 2 == 0) tvm_set_ref(th, tvm_root(th, ptarget), i, tvm_root(th, tmp));
+    tvm_set_ref(th, tvm_root(th, phantom), i, new_ref(&f, PHANTOM, tmp, D_PHANTOM + i));
+    /* Finalizable: the even ones live. */
+    tvm_obj_t x = tvm_alloc(th, TVM_FINALIZABLE, 0, 16, D_FIN + i);
+    if (i % 2 == 0) tvm_set_ref(th, tvm_root(th, fin), i, x);
+  }
+  tvm_set_root(th, tmp, NULL);
+  g_assert_cmpuint(gcs(&f), ==, gc0); /* the lists are whole at the GC below */
+  size_t k[4] = {0};
+  for (size_t i = 0; i < n; i++) k[i % 4]++;
+  size_t odd = n / 2, sdead = dead_soft ? n / 8 : 0, slive = n - sdead;
+
+  tvm_counters_t c0 = counters(&f);
+  g_assert_true(tvm_gc(th));
+  tvm_counters_t c = counters(&f);
+  g_assert_cmpuint(gcs(&f), ==, gc0 + 1);
+  /* Soft: looked at by SoftRefClosure and WeakRefClosure, kept and updated.  Weak: the
+   * live ones looked at, those with a live referent updated, a dead referent or a dead
+   * reference cleared.  Phantom: all looked at, the even ones updated, the odd cleared. */
+  g_assert_cmpuint(c.referent_gets - c0.referent_gets, ==, 2 * slive + k[0] + k[1] + k[2] + n);
+  g_assert_cmpuint(c.referent_sets - c0.referent_sets, ==, slive + k[0] + (n - odd));
+  g_assert_cmpuint(c.referent_clears - c0.referent_clears, ==, sdead + k[1] + k[3] + odd);
+  g_assert_cmpuint(c.enqueued_refs - c0.enqueued_refs, ==, k[1] + odd);
+  for (size_t i = 0; i < n; i++) {
+    if (i % 4 != 3) {
+      tvm_obj_t w = tvm_ref(tvm_root(th, weak), i);
+      g_assert_cmpuint(tvm_data(w), ==, D_WEAK + i);
+      if (i % 4 == 0) g_assert_true(referent(w) == tvm_ref(tvm_root(th, wtarget), i));
+      else g_assert_null(referent(w));
+    }
+    if (!dead_soft || i % 8 != 7) {
+      tvm_obj_t s = referent(tvm_ref(tvm_root(th, soft), i));
+      g_assert_nonnull(s);
+      g_assert_cmpuint(tvm_data(s), ==, D_STARGET + i);
+      g_assert_true(tvm_pattern_ok(s));
+    }
+    tvm_obj_t p = tvm_ref(tvm_root(th, phantom), i);
+    if (i % 2 == 0) g_assert_true(referent(p) == tvm_ref(tvm_root(th, ptarget), i));
+    else g_assert_null(referent(p));
+  }
+  /* In list order: WeakRefClosure's (soft ones, none here, then weak), then phantom. */
+  g_mutex_lock(&split_lock);
+  g_assert_cmpuint(split_enqueued->len, ==, k[1] + odd);
+  size_t e = 0;
+  for (size_t i = 1; i < n; i += 4)
+    g_assert_cmpuint(g_array_index(split_enqueued, uint64_t, e++), ==, D_WEAK + i);
+  for (size_t i = 1; i < n; i += 2)
+    g_assert_cmpuint(g_array_index(split_enqueued, uint64_t, e++), ==, D_PHANTOM + i);
+  g_mutex_unlock(&split_lock);
+  /* The odd finalizable objects, once each; the even ones not. */
+  g_assert_cmpuint(tvm_run_finalizers(th, NULL, NULL), ==, odd);
+  for (size_t i = 0; i < n; i++) g_assert_cmpuint(tvm_finalized(f.vm, D_FIN + i), ==, i % 2);
+
+  /* The packets: one per 1024 entries (WeakRefClosure: of the soft and weak lists). */
+  static const char *const stages[] = {"SoftRefClosure", "WeakRefClosure", "FinalRefClosure",
+                                       "PhantomRefClosure"};
+  for (size_t i = 0; i < 4; i++) {
+    size_t entries = 0, packets = split_packets(stages[i], &entries);
+    size_t lists = i == 1 ? 2 : 1, expected = (lists * n + 1023) / 1024;
+    note("%s: %zu packets", stages[i], packets);
+    if (expected == 1) {
+      g_assert_cmpuint(packets, ==, 0); /* one packet: nothing logged */
+      continue;
+    }
+    g_assert_cmpuint(entries, ==, lists * n);
+    g_assert_cmpuint(packets, ==, expected);
+  }
+  finish(&f);
+}
+
+/* A long list of each kind split into packets on two workers decides every reference
+ * and object as a short one (a single packet per stage) does. */
+static void test_split_refs(void) {
+  split_refs_round(SPLIT_SHORT, false);
+  split_refs_round(SPLIT_LONG, false);
+  /* Dead soft references: SoftRefClosure traces in list order (design.refs.split.soft). */
+  split_refs_round(SPLIT_SHORT, true);
+  split_refs_round(SPLIT_LONG, true);
+}
+
+/* A non-moving space of more than 512 blocks is released in packets (design.policy.
+ * marksweep.release), and its blocks left unswept are swept by packets at the next
+ * Prepare (design.policy.marksweep.prepare); what survives is intact, what died is
+ * reused. */
+static void check_kept(fx_t *f, size_t keep, size_t nobj, size_t every) {
+  for (size_t i = 0; i < nobj; i += every) {
+    tvm_obj_t o = tvm_ref(tvm_root(f->th, keep), i / every);
+    g_assert_cmpuint(tvm_data(o), ==, i);
+    g_assert_true(tvm_pattern_ok(o));
+    g_assert_true(mmtk_is_live_object(f->mmtk, o));
+  }
+}
+
+static void test_split_release(void) {
+  fx_t f;
+  split_start(&f, "FixedHeapSize:256M");
+  tvm_thread_t *th = f.th;
+  enum { OBJ = 4096, KEEP_EVERY = 64 };
+  const size_t bytes = 48 * MiB, nobj = bytes / OBJ;
+  size_t keep = tvm_push(th, tvm_alloc(th, TVM_ARRAY, nobj / KEEP_EVERY + 1, 0, 1));
+  size_t blocks = 0, packets;
+  for (int round = 0; round < 2; round++) {
+    uint64_t gc0 = gcs(&f);
+    for (size_t i = 0; i < nobj; i++) {
+      tvm_obj_t o = tvm_alloc_sem(th, TVM_BYTES, 0, OBJ - TVM_HEADER_BYTES, i, MMTK_ALLOC_NON_MOVING);
+      g_assert_nonnull(o);
+      if (i % KEEP_EVERY == 0) tvm_set_ref(th, tvm_root(th, keep), i / KEEP_EVERY, o);
+    }
+    g_assert_cmpuint(gcs(&f), ==, gc0); /* the heap holds both rounds' blocks */
+    split_forget_logs();
+    checked_gc(&f);
+    packets = split_packets("nonmoving release", &blocks);
+    note("round %d: nonmoving release: %zu blocks in %zu packets", round, blocks, packets);
+    g_assert_cmpuint(blocks, >=, bytes / (64 * KiB));
+    g_assert_cmpuint(packets, ==, (blocks + 511) / 512);
+    g_assert_cmpuint(packets, >=, 2);
+    check_kept(&f, keep, nobj, KEEP_EVERY);
+  }
+  /* No allocation since: every block of the last GC is unswept at this one's Prepare. */
+  size_t released = blocks;
+  split_forget_logs();
+  checked_gc(&f);
+  packets = split_packets("nonmoving prepare sweep", &blocks);
+  note("nonmoving prepare sweep: %zu blocks in %zu packets", blocks, packets);
+  if (MMTK_HAVE_SINGLE_WORKER) { /* one worker sweeps them in the Prepare packet */
+    g_assert_cmpuint(packets, ==, 0);
+  } else {
+    g_assert_cmpuint(blocks, ==, released);
+    g_assert_cmpuint(packets, ==, (blocks + 511) / 512);
+  }
+  /* The empty blocks went at that sweep: this Release has the survivors' only. */
+  g_assert_cmpuint(split_packets("nonmoving release", NULL), ==, 0);
+  check_kept(&f, keep, nobj, KEEP_EVERY);
+  finish(&f);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
   suite_env();
@@ -1378,6 +1634,14 @@ int main(int argc, char **argv) {
   add("trigger/gc-poll", test_gc_poll);
   suite_add_exact("trigger/vm-live-bytes", test_vm_live_bytes, 120, "it compares the GCs two heap sizes trigger");
   suite_add_exact("trigger/ignore-system-gc", test_ignore_system_gc, 120, "it expects no GC but those it asks for");
+  /* One worker walks each list whole (design.refs.split.size). */
+  if (!MMTK_HAVE_SINGLE_WORKER)
+    suite_add_exact("pipeline/refs-split", test_split_refs, 120,
+                    "it counts the referent calls of exactly one GC");
+  /* PageProtect's non-moving objects go to its own large object space. */
+  if (!PAGEPROTECT)
+    suite_add_exact("pipeline/release-split", test_split_release, 120,
+                    "it expects no GC but those it asks for");
   suite_add_fits("stress/gc-count-imprecise", test_stress_count_imprecise, 120,
                  "every object takes a page from the space, which the stress count sees");
   return g_test_run();
