@@ -14,8 +14,8 @@
  *   BLOCKED   it is inside libmmtk, waiting for the GC it requested (block_for_gc);
  *   NATIVE    it runs code that touches no object (minivm_enter_native).
  *
- * A GC worker calls stop_all_mutators(): it raises the runtime's `stop_requested` and waits
- * until no thread is RUNNING.  Running threads notice the flag at their next safepoint
+ * A GC worker calls stop_all_mutators(): it raises the runtime's `stop_requested`, and
+ * each attached thread's, and waits until no thread is RUNNING.  Running threads notice the flag at their next safepoint
  * and park.  resume_mutators() lowers the flag, counts the GC and wakes everyone.  A
  * thread leaves PARKED, BLOCKED or NATIVE only while no stop is requested, so no thread
  * runs VM code while the world is stopped.
@@ -135,6 +135,7 @@ static void vm_stop_all_mutators(void *ctx, void *worker_tls, mmtk_mutator_visit
   minivm_t *vm = ctx;
   pthread_mutex_lock(&vm->lock);
   atomic_store(&vm->stop_requested, true);
+  for (minivm_thread_t *t = vm->threads; t; t = t->next) atomic_store(&t->stop_requested, true);
   for (;;) {
     bool all_safe = true;
     for (minivm_thread_t *t = vm->threads; t; t = t->next)
@@ -154,6 +155,7 @@ static void vm_resume_mutators(void *ctx, void *worker_tls) {
   pthread_mutex_lock(&vm->lock);
   vm->gcs_finished++;
   atomic_store(&vm->stop_requested, false);
+  for (minivm_thread_t *t = vm->threads; t; t = t->next) atomic_store(&t->stop_requested, false);
   pthread_cond_broadcast(&vm->resume_cond);
   pthread_mutex_unlock(&vm->lock);
 }
@@ -307,7 +309,6 @@ bool minivm_attach_thread_to(minivm_t *vm) {
   minivm_thread_t *th = calloc(1, sizeof *th);
   if (!th) return false;
   th->vm = vm;
-  th->stop_requested = &vm->stop_requested;
   minivm__grow_roots(th);
   pthread_mutex_lock(&vm->lock);
   /* Not on the list yet: wait for a GC under way to end, then join as RUNNING.  (Binding

@@ -135,8 +135,11 @@ typedef struct minivm minivm_t;
 
 typedef struct minivm_thread {
   mmtk_mutator_t *mutator; /* this thread's allocation context in libmmtk */
-  /* Raised by its runtime's stop_all_mutators(): the thread must come to a safepoint. */
-  atomic_bool *stop_requested;
+  /* Raised by its runtime's stop_all_mutators(), on every thread attached, and lowered
+   * by resume_mutators(): the thread must come to a safepoint.  A flag of the thread's
+   * own, not a pointer to the runtime's: the poll of every allocation is then one load
+   * from the thread, which it reads anyway for its mutator. */
+  atomic_bool stop_requested;
   /* The shadow stack: roots[0 .. nroots) are the addresses of the thread's local variables
    * that hold objects.  They are exactly libmmtk's "slots": the collector reads them and,
    * when it moves an object, writes the new address back into the variable. */
@@ -217,7 +220,7 @@ void minivm_stats(minivm_t *vm, minivm_stats_t *stats);
 
 /* A safepoint: park here if a collection is stopping the world.  One load when none is. */
 static inline MMTK_ALWAYS_INLINE void minivm_safepoint(void) {
-  if (MMTK_UNLIKELY(atomic_load_explicit(minivm__self->stop_requested, memory_order_relaxed)))
+  if (MMTK_UNLIKELY(atomic_load_explicit(&minivm__self->stop_requested, memory_order_relaxed)))
     minivm__park();
 }
 
