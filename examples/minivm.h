@@ -258,6 +258,9 @@ static inline MMTK_ALWAYS_INLINE minivm_obj_t minivm_alloc(unsigned type, size_t
   /* Poll first: a thread that allocates only from its buffer would never enter libmmtk,
    * and so never stop, while another thread waits for a GC. */
   minivm_safepoint();
+  /* In a local: the header store below might alias th->mutator for all the compiler
+   * knows, and it would load the pointer again for the post-alloc. */
+  mmtk_mutator_t *m = th->mutator;
   size_t ndata = (nbytes_data + 7) / 8;
   if (MMTK_UNLIKELY(nrefs >= MINIVM_MAX_FIELDS || ndata >= MINIVM_MAX_FIELDS))
     minivm__too_large(nrefs, nbytes_data);
@@ -265,14 +268,14 @@ static inline MMTK_ALWAYS_INLINE minivm_obj_t minivm_alloc(unsigned type, size_t
   if (bytes < 16) bytes = 16; /* room for a forwarding pointer in word 1 */
   /* The bump-pointer fast path, inline; libmmtk's slow path (which may collect) when the
    * thread's buffer is exhausted or the plan allocates from free lists. */
-  uint64_t *words = mmtk_alloc_fast(th->mutator, bytes, 8, 0, MMTK_ALLOC_DEFAULT);
+  uint64_t *words = mmtk_alloc_fast(m, bytes, 8, 0, MMTK_ALLOC_DEFAULT);
   if (MMTK_UNLIKELY(!words)) minivm__out_of_memory(bytes);
   /* libmmtk hands out zero-filled memory (mmtk_alloc(3)): the fields are already NULL and
    * libmmtk's header bits clear; only the header needs writing. */
   words[0] = (uint64_t)(type & MINIVM_TYPE_MASK) | (uint64_t)nrefs << MINIVM_NREFS_SHIFT |
              (uint64_t)ndata << MINIVM_NDATA_SHIFT;
   /* Then tell libmmtk the object is initialised (the valid-object bit, if maintained). */
-  mmtk_post_alloc_fast(th->mutator, words, bytes, MMTK_ALLOC_DEFAULT);
+  mmtk_post_alloc_fast(m, words, bytes, MMTK_ALLOC_DEFAULT);
   return (minivm_obj_t)(void *)words;
 }
 
