@@ -357,6 +357,19 @@ static void test_work_packets(gconstpointer data) {
   teardown();
 }
 
+/* A list of `n` objects, the only root: every GC of the harness tests traces it. */
+static obj *list_head;
+static void make_rooted_list(int n) {
+  list_head = NULL;
+  roots[0] = &list_head;
+  nroots = 1;
+  for (int i = 0; i < n; i++) {
+    obj *o = alloc(1, 1, (uint64_t)i);
+    o->refs[0] = list_head;
+    list_head = o;
+  }
+}
+
 /* mmtk_harness_begin/_end: the table counts the GCs of the window, and has a column for
  * each stage that ran (in a child, whose standard output is looked at).  With
  * --enable-perf-counter, a software event counts in the mutator and in the GCs, the
@@ -367,15 +380,7 @@ static void test_harness(gconstpointer data) {
     g_snprintf(opts, sizeof opts, "plan=%s threads=2%s", plan_of(data),
                MMTK_HAVE_PERF_COUNTER ? " phase_perf_events=PERF_COUNT_SW_TASK_CLOCK" : "");
     setup(opts);
-    static obj *head;
-    head = NULL;
-    roots[0] = &head;
-    nroots = 1;
-    for (int i = 0; i < 20000; i++) {
-      obj *o = alloc(1, 1, (uint64_t)i);
-      o->refs[0] = head;
-      head = o;
-    }
+    make_rooted_list(20000);
     g_assert_true(mmtk_handle_user_collection_request(MU)); /* before the window */
 #if MMTK_HAVE_PERF_COUNTER
     tu_capture_t cap = tu_stdout_begin();
@@ -442,15 +447,7 @@ static void test_packet_stats(gconstpointer data) {
   char opts[256];
   g_snprintf(opts, sizeof opts, "plan=%s threads=2", plan_of(data));
   setup(opts);
-  static obj *head;
-  head = NULL;
-  roots[0] = &head;
-  nroots = 1;
-  for (int i = 0; i < 20000; i++) {
-    obj *o = alloc(1, 1, (uint64_t)i);
-    o->refs[0] = head;
-    head = o;
-  }
+  make_rooted_list(20000);
   g_assert_true(mmtk_handle_user_collection_request(MU)); /* outside the window */
   tu_capture_t cap = tu_stdout_begin();
   mmtk_harness_begin(MU);

@@ -1,5 +1,6 @@
 /* The mark-sweep space (design.policy.marksweep). */
 #include "mmtk_internal.h"
+#include "scheduler/split.h"
 
 enum { MS_AVAILABLE, MS_UNSWEPT, MS_OWNED, MS_FULL, MS_NEW /* not yet in the space's list */ };
 
@@ -377,6 +378,8 @@ struct ms_block *ms_take_block(struct space *s, unsigned cls, uint32_t opts, int
     *status = ALLOC_MMAP_FAILED;
     return NULL;
   }
+  /* A fresh block's first page of cells (design.policy.marksweep.carve). */
+  if (fresh) b->free = ms_carve(b);
   return b;
 }
 
@@ -405,8 +408,7 @@ void ms_return_block(struct space *s, struct ms_block *b, uintptr_t free) {
 struct ms_job {
   struct space *s;
   const char *what; /* for the log */
-  _Atomic size_t pending; /* slices not finished */
-  _Atomic uint64_t workers;
+  struct split split; /* design.scheduler.split */
   size_t nblocks, nslices;
   struct ms_block **blocks; /* Prepare: the blocks to sweep (Release: the space's array) */
 };
@@ -424,8 +426,7 @@ static struct ms_slice *job_new(struct space *s, const char *what, size_t n) {
   struct ms_slice *slices = (struct ms_slice *)(job + 1);
   job->s = s;
   job->what = what;
-  atomic_init(&job->pending, nslices);
-  atomic_init(&job->workers, 0);
+  split_init(&job->split, nslices);
   job->nblocks = n;
   job->nslices = nslices;
   job->blocks = NULL;
@@ -452,13 +453,12 @@ static void job_start(struct ms_slice *slices, int stage,
  * slice's writes are visible to it: the count's read-modify-write orders them). */
 static bool slice_done(mmtk_gc_worker_t *w, struct ms_slice *sl) {
   struct ms_job *job = sl->job;
-  if (w) atomic_fetch_or(&job->workers, (uint64_t)1 << (w->id % 64));
-  if (atomic_fetch_sub(&job->pending, 1) != 1) return false;
+  if (!split_done(&job->split, w)) return false;
   mmtk_t *mmtk = job->s->mmtk;
   if (job->nslices > 1 && mmtk->options.verbose >= 2)
     mmtk_log(mmtk, MMTK_LOG_DEBUG, "%s %s: %zu blocks in %zu packets, on %d workers",
              job->s->name, job->what, job->nblocks, job->nslices,
-             __builtin_popcountll(atomic_load(&job->workers)));
+             split_workers(&job->split));
   return true;
 }
 

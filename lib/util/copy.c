@@ -23,7 +23,9 @@ static uintptr_t copy_alloc_once(mmtk_gc_worker_t *w, const struct copy_target *
       bump_reset(a);
       a->space = t->space;
     }
-    return bump_alloc(a, bytes, align, offset, opts, st);
+    /* The usual copy fits the buffer in hand: bumped inline (design.copy.alloc.fast). */
+    uintptr_t r = bump_try(a->bp, bytes, align, offset);
+    return MMTK_LIKELY(r) ? r : bump_alloc(a, bytes, align, offset, opts, st);
   }
   case MMTK_ALLOCATOR_IMMIX: {
     /* The Immix trace reserved the room before it decided to copy (immixspace.c). */
@@ -47,20 +49,6 @@ static void *copy_alloc(mmtk_gc_worker_t *w, size_t bytes, size_t align, size_t 
   const struct copy_target *t = copy_target(mmtk, semantics);
   size_t need = bytes ? align_up(bytes, MMTK_MIN_ALIGNMENT) : MMTK_MIN_ALIGNMENT;
   size_t al = align < MMTK_MIN_ALIGNMENT ? MMTK_MIN_ALIGNMENT : align;
-  /* The usual copy, inline (design.copy.alloc.fast): word aligned, into the bump buffer the
-   * worker already holds for this space.  A cursor of 0 (no buffer yet) or a hidden
-   * limit (precise_stress) fails the test and takes the full path below. */
-  if (MMTK_LIKELY(t->kind == MMTK_ALLOCATOR_BUMP_POINTER && al == MMTK_MIN_ALIGNMENT &&
-                  offset % MMTK_MIN_ALIGNMENT == 0)) {
-    struct bump_allocator *a = &w->copy.bump[t->index];
-    mmtk_bump_pointer_t *bp = a->bp;
-    uintptr_t r = bp->cursor, end = r + need;
-    if (MMTK_LIKELY(a->space == t->space && r != 0 && end <= bp->limit && end > r)) {
-      bp->cursor = end;
-      w->copy.bytes_copied += need;
-      return (void *)r;
-    }
-  }
   enum alloc_status st;
   /* The plan reserved room for every survivor: copying never waits for the heap limit. */
   uintptr_t r;

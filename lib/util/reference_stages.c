@@ -14,6 +14,7 @@
  * (design.refs.split), so that every stage decides and orders exactly as one walk of
  * the list in order does. */
 #include "mmtk_internal.h"
+#include "scheduler/split.h"
 
 #define REFS_SLICE 1024 /* entries per packet (design.refs.split.size) */
 /* WeakRefClosure and PhantomRefClosure hand out references by the 64 KiB region they
@@ -63,8 +64,7 @@ struct ref_job {
    * by slice, each slice's in list order (design.refs.split.scan), and their outcome. */
   size_t *order;
   uint8_t *outcome;
-  _Atomic size_t pending;   /* slices of the current pass not finished */
-  _Atomic uint64_t workers; /* bit (id % 64) of each worker that ran a slice */
+  struct split split; /* the slices of the current pass (design.scheduler.split) */
   struct slice slices[];
 };
 
@@ -146,8 +146,7 @@ static void job_free(struct ref_job *job) {
   mmtk_t *mmtk = job->mmtk;
   if (job->nslices > 1 && mmtk->options.verbose >= 2)
     mmtk_log(mmtk, MMTK_LOG_DEBUG, "%s: %zu entries in %zu packets, on %d workers", job->name,
-             job->entries, job->nslices,
-             __builtin_popcountll(atomic_load(&job->workers)));
+             job->entries, job->nslices, split_workers(&job->split));
   for (unsigned k = 0; k < job->nlists; k++) free(job->lists[k].aux);
   free(job->order);
   free(job->outcome);
@@ -285,7 +284,7 @@ static void slice_packet(mmtk_gc_worker_t *w, void *arg);
 /* Queue slices 1.. of the current pass and run slice 0 here (until it has run, the
  * job cannot be finished and freed by another worker). */
 static void job_run(mmtk_gc_worker_t *w, struct ref_job *job) {
-  atomic_store(&job->pending, job->nslices);
+  split_begin(&job->split, job->nslices);
   for (size_t i = 1; i < job->nslices; i++)
     gc_add_simple(job->mmtk, job->stage, slice_packet, &job->slices[i]);
   slice_packet(w, &job->slices[0]);
@@ -390,7 +389,6 @@ static void slice_packet(mmtk_gc_worker_t *w, void *arg) {
   struct slice *sl = arg;
   struct ref_job *job = sl->job;
   mmtk_t *mmtk = job->mmtk;
-  atomic_fetch_or(&job->workers, (uint64_t)1 << (w->id % 64));
   switch (job->kind) {
   case JOB_SOFT:
     if (job->tracing) soft_trace(w, sl);
@@ -404,7 +402,7 @@ static void slice_packet(mmtk_gc_worker_t *w, void *arg) {
     final_check(mmtk, sl);
     break;
   }
-  if (atomic_fetch_sub(&job->pending, 1) == 1) job_done(w, job);
+  if (split_done(&job->split, w)) job_done(w, job);
 }
 
 /* A stage: its lists taken out, sliced, run. */

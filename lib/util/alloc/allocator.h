@@ -45,6 +45,19 @@ struct free_list_allocator {
 
 /* Every request below is already validated: bytes a multiple of 8 and > 0, align a power
  * of two in [8, MMTK_MAX_ALIGNMENT], offset < align. */
+
+/* The bump within the buffer `bp` holds, inline: the address, or 0 when there is no
+ * buffer (cursor 0), it is too small, or its limit is hidden (precise_stress). */
+static inline uintptr_t bump_try(mmtk_bump_pointer_t *bp, size_t bytes, size_t align,
+                                 size_t offset) {
+  uintptr_t result = align_up(bp->cursor + offset, align) - offset;
+  /* The next cursor stays word aligned, as the inline path assumes. */
+  uintptr_t end = align_up(result + bytes, MMTK_MIN_ALIGNMENT);
+  if (bp->cursor == 0 || end > bp->limit || end < result) return 0;
+  bp->cursor = end;
+  return result;
+}
+/* bump_try(), else a new buffer (or a region of its own) from the space. */
 uintptr_t bump_alloc(struct bump_allocator *a, size_t bytes, size_t align, size_t offset,
                      uint32_t opts, enum alloc_status *status);
 /* Forget the buffer (its unused rest stays with the space). */

@@ -4,19 +4,10 @@
  * of BUMP_BUFFER_BYTES from the space. */
 #include "mmtk_internal.h"
 
-static uintptr_t try_bump(mmtk_bump_pointer_t *bp, size_t bytes, size_t align, size_t offset) {
-  uintptr_t result = align_up(bp->cursor + offset, align) - offset;
-  /* The next cursor stays word aligned, as the inline path assumes. */
-  uintptr_t end = align_up(result + bytes, MMTK_MIN_ALIGNMENT);
-  if (bp->cursor == 0 || end > bp->limit || end < result) return 0;
-  bp->cursor = end;
-  return result;
-}
-
 static uintptr_t alloc_inner(struct bump_allocator *a, size_t bytes, size_t align, size_t offset,
                              uint32_t opts, enum alloc_status *status) {
   *status = ALLOC_OK;
-  uintptr_t r = try_bump(a->bp, bytes, align, offset);
+  uintptr_t r = bump_try(a->bp, bytes, align, offset);
   if (r) return r;
   if (a->space->ops->alloc) return a->space->ops->alloc(a->space, bytes, align, offset, opts, status);
   if (a->space->ops->buffer) {
@@ -25,7 +16,7 @@ static uintptr_t alloc_inner(struct bump_allocator *a, size_t bytes, size_t alig
     if (!start) return 0;
     a->bp->cursor = start;
     a->bp->limit = limit;
-    r = try_bump(a->bp, bytes, align, offset);
+    r = bump_try(a->bp, bytes, align, offset);
     MMTK_ASSERT(r);
     return r;
   }
@@ -38,7 +29,7 @@ static uintptr_t alloc_inner(struct bump_allocator *a, size_t bytes, size_t alig
     uintptr_t start = space_acquire(a->space, need >> LOG_BYTES_IN_PAGE, opts, status);
     if (!start) return 0;
     mmtk_bump_pointer_t one = {start, start + need};
-    r = try_bump(&one, bytes, align, offset);
+    r = bump_try(&one, bytes, align, offset);
     MMTK_ASSERT(r);
     return r;
   }
@@ -46,7 +37,7 @@ static uintptr_t alloc_inner(struct bump_allocator *a, size_t bytes, size_t alig
   if (!start) return 0;
   a->bp->cursor = start;
   a->bp->limit = start + BUMP_BUFFER_BYTES;
-  r = try_bump(a->bp, bytes, align, offset);
+  r = bump_try(a->bp, bytes, align, offset);
   MMTK_ASSERT(r);
   return r;
 }

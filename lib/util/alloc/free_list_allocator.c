@@ -22,7 +22,7 @@ uintptr_t free_list_alloc(struct free_list_allocator *a, size_t bytes, size_t al
       return 0;
     }
     fc->block = b;
-    fc->free = b->free ? b->free : ms_carve(b);
+    fc->free = b->free;
     b->free = 0;
     cell = fc->free;
   }
